@@ -1,0 +1,32 @@
+// Package orca keeps the desired state of cloud and NFV resources (networks,
+// security groups, images, flavors, servers, Heat stacks, service templates
+// and instances, network policies, tenants, ...) and drives many sites
+// ("locations") to it through pluggable VIM drivers.
+//
+// # Architecture
+//
+// Everything is a resource (package resource): a kind, an ID, a tenant, a
+// desired Spec and an observed Status. A resource the user asks for is
+// global; for every target location the reconciler derives a per-location
+// copy (a local_* kind, seed 000's local_network and friends) and realizes it
+// with that location's VIM driver, recording status, output and task status
+// on the copy and aggregating them into the global resource.
+//
+// Resources live in a Store (package store): an in-memory one for tests and
+// embedders (store/memstore) and a SQLite one for durable single-node
+// deployments (store/sqlitestore). Both share one implementation of the
+// store's guarantees (store/engine) and pass one conformance suite
+// (store/storetest): validation on every write, IDs unique across kinds,
+// compare-and-swap on revisions, referential integrity that refuses deleting
+// anything still referenced, tenant boundaries on references, and atomic
+// multi-row transactions for allocation and outbox-style writes.
+//
+// The dependency direction is strictly downward:
+//
+//	resource ← store ← vim ← drivers ← orca (reconciler) ← httpapi ← cmd/demo
+//
+// The kind registry (resource.Registry) is the one place that knows each
+// kind's wire spellings, scope, parent, local counterpart, references and
+// mutable fields; embedders register their own kinds next to the built-in
+// ones.
+package orca

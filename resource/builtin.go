@@ -1,0 +1,135 @@
+package resource
+
+// The built-in kinds: every kind of seed 000, its per-location counterparts,
+// and the shared tenant registry.
+const (
+	KindLocation               Kind = "location"
+	KindTenant                 Kind = "tenant"
+	KindHeatTemplate           Kind = "heat_template"
+	KindHeatInstance           Kind = "heat_instance"
+	KindLocalHeatInstance      Kind = "local_heat_instance"
+	KindImage                  Kind = "image"
+	KindLocalImage             Kind = "local_image"
+	KindFlavor                 Kind = "flavor"
+	KindLocalFlavor            Kind = "local_flavor"
+	KindServiceTemplate        Kind = "service_template"
+	KindLocalServiceTemplate   Kind = "local_service_template"
+	KindServiceInstance        Kind = "service_instance"
+	KindLocalServiceInstance   Kind = "local_service_instance"
+	KindSecurityGroup          Kind = "security_group"
+	KindSecurityGroupRule      Kind = "security_group_rule"
+	KindLocalSecurityGroup     Kind = "local_security_group"
+	KindNetwork                Kind = "network"
+	KindLocalNetwork           Kind = "local_network"
+	KindNetworkPolicy          Kind = "network_policy"
+	KindLocalNetworkPolicy     Kind = "local_network_policy"
+	KindServer                 Kind = "server"
+	KindLocalServer            Kind = "local_server"
+	KindIDPool                 Kind = "id_pool"
+	KindRouteTargetAssociation Kind = "route_target_association"
+)
+
+// global describes a tenant-scoped global kind served under /v1.0/tenant.
+func global(k, local Kind, plural string, newSpec func() Spec) KindInfo {
+	return KindInfo{
+		Kind: k, Singular: string(k), Plural: plural,
+		Path: "/v1.0/tenant/" + plural, Scope: ScopeTenant,
+		Local: local, New: newSpec,
+	}
+}
+
+// local describes the per-location counterpart of parent, whose ID it carries
+// in parentField.
+func local(k, parent Kind, parentField, plural string, newSpec func() Spec) KindInfo {
+	return KindInfo{
+		Kind: k, Singular: string(k), Plural: plural,
+		Path: "/v1.0/tenant/" + plural, Scope: ScopeTenant,
+		Parent: parent, ParentField: parentField, Located: true, New: newSpec,
+	}
+}
+
+func newLocalSpec() Spec { return new(LocalSpec) }
+
+// BuiltinKinds returns the descriptions of the built-in kinds, with paths and
+// wrapper names as seed 000 spells them. Irregular spellings are kept
+// (service instances are wrapped as "service_instances" even when single;
+// local service instances live at /v1.0/tenant/local_service_instance;
+// servers at /v1.0/servers) and the regular spellings are accepted as
+// aliases.
+func BuiltinKinds() []KindInfo {
+	kinds := []KindInfo{
+		{
+			Kind: KindLocation, Singular: "location", Plural: "locations",
+			Path: "/v1.0/locations", Scope: ScopeShared,
+			New: func() Spec { return new(Location) },
+		},
+		{
+			Kind: KindTenant, Singular: "tenant", Plural: "tenants",
+			Path: "/v1.0/admin/tenants", Scope: ScopeAdmin,
+			New: func() Spec { return new(Tenant) },
+		},
+		{
+			Kind: KindIDPool, Singular: "id_pool", Plural: "id_pools",
+			Path: "/v1.0/admin/id_pools", Scope: ScopeAdmin,
+			New: func() Spec { return new(IDPool) },
+		},
+		{
+			Kind: KindRouteTargetAssociation, Singular: "route_target_association", Plural: "route_target_associations",
+			Path: "/v1.0/admin/route_target_associations", Scope: ScopeAdmin,
+			New: func() Spec { return new(RouteTargetAssociation) },
+		},
+		{
+			Kind: KindHeatTemplate, Singular: "heat_template", Plural: "heat_templates",
+			Path: "/v1.0/tenant/heat_templates", Scope: ScopeTenant,
+			New: func() Spec { return new(HeatTemplate) },
+		},
+		global(KindHeatInstance, KindLocalHeatInstance, "heat_instances", func() Spec { return new(HeatInstance) }),
+		local(KindLocalHeatInstance, KindHeatInstance, "heat_instance_id", "local_heat_instances", newLocalSpec),
+		global(KindImage, KindLocalImage, "images", func() Spec { return new(Image) }),
+		local(KindLocalImage, KindImage, "image_id", "local_images", newLocalSpec),
+		global(KindFlavor, KindLocalFlavor, "flavors", func() Spec { return new(Flavor) }),
+		local(KindLocalFlavor, KindFlavor, "flavor_id", "local_flavors", newLocalSpec),
+		global(KindServiceTemplate, KindLocalServiceTemplate, "service_templates", func() Spec { return new(ServiceTemplate) }),
+		local(KindLocalServiceTemplate, KindServiceTemplate, "service_template_id", "local_service_templates", newLocalSpec),
+		global(KindSecurityGroup, KindLocalSecurityGroup, "security_groups", func() Spec { return new(SecurityGroup) }),
+		local(KindLocalSecurityGroup, KindSecurityGroup, "security_group_id", "local_security_groups", newLocalSpec),
+		{
+			// Rules have no local kind: they are realized inside each
+			// local security group.
+			Kind: KindSecurityGroupRule, Singular: "security_group_rule", Plural: "security_group_rules",
+			Path: "/v1.0/tenant/security_group_rules", Scope: ScopeTenant,
+			Parent: KindSecurityGroup, ParentField: "security_group_id",
+			New: func() Spec { return new(SecurityGroupRule) },
+		},
+		global(KindNetwork, KindLocalNetwork, "networks", func() Spec { return new(Network) }),
+		local(KindLocalNetwork, KindNetwork, "network_id", "local_networks", func() Spec { return new(LocalNetwork) }),
+		global(KindNetworkPolicy, KindLocalNetworkPolicy, "network_policies", func() Spec { return new(NetworkPolicy) }),
+		local(KindLocalNetworkPolicy, KindNetworkPolicy, "network_policy_id", "local_network_policies", newLocalSpec),
+	}
+
+	si := global(KindServiceInstance, KindLocalServiceInstance, "service_instances", func() Spec { return new(ServiceInstance) })
+	si.Singular, si.SingularAliases = "service_instances", []string{"service_instance"}
+	lsi := local(KindLocalServiceInstance, KindServiceInstance, "service_instance_id", "local_service_instance", newLocalSpec)
+	lsi.PluralAliases = []string{"local_service_instances"}
+	lsi.PathAliases = []string{"/v1.0/tenant/local_service_instances"}
+
+	srv := global(KindServer, KindLocalServer, "servers", func() Spec { return new(Server) })
+	srv.Path, srv.PathAliases = "/v1.0/servers", []string{"/v1.0/tenant/servers"}
+	lsrv := local(KindLocalServer, KindServer, "server_id", "local_servers", func() Spec { return new(LocalServer) })
+	lsrv.Path, lsrv.PathAliases = "/v1.0/local_servers", []string{"/v1.0/tenant/local_servers"}
+
+	return append(kinds, si, lsi, srv, lsrv)
+}
+
+// NewBuiltinRegistry returns a registry holding BuiltinKinds. Register
+// further kinds on it to extend orca.
+func NewBuiltinRegistry() *Registry {
+	r := NewRegistry()
+	for _, k := range BuiltinKinds() {
+		if err := r.Register(k); err != nil {
+			// The table above is fixed; a test registers it.
+			panic("resource: built-in kinds: " + err.Error())
+		}
+	}
+	return r
+}

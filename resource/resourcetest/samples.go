@@ -1,0 +1,133 @@
+// Package resourcetest provides valid sample resources of every built-in kind
+// for tests: the resource package's own, the store conformance suite and the
+// reconciler's. It is imported by tests only.
+package resourcetest
+
+import (
+	"github.com/orca-nfv/orca/resource"
+)
+
+// Samples returns one valid resource of every built-in kind (two networks, so
+// a policy can join them), ordered so that every resource comes after those
+// it refers to. Every spec field is set to a non-zero value, so a round trip
+// that drops a field shows. IDs are prefix + "-" + a short kind name, so
+// several sets can share a store.
+func Samples(prefix, tenant string) []*resource.Resource {
+	id := func(s string) string { return prefix + "-" + s }
+	i64 := func(v int64) *int64 { return &v }
+	loc := id("loc")
+	mk := func(k resource.Kind, short string, spec resource.Spec) *resource.Resource {
+		return &resource.Resource{
+			Ref:    resource.Ref{Kind: k, ID: id(short)},
+			Tenant: tenant,
+			Name:   short + " sample",
+			Spec:   spec,
+		}
+	}
+	localOf := func(k resource.Kind, short string, parent *resource.Resource, spec resource.Spec) *resource.Resource {
+		r := mk(k, short, spec)
+		r.Location = loc
+		r.Owner = &resource.Ref{Kind: parent.Kind, ID: parent.ID}
+		r.Status = resource.Status{
+			Phase:              resource.PhaseReady,
+			ExternalID:         "ext-" + short,
+			TaskStatus:         "ACTIVE",
+			Output:             map[string]any{"address": "10.0.0.5", "ports": []any{float64(22), float64(80)}},
+			ObservedGeneration: 1,
+		}
+		return r
+	}
+
+	location := mk(resource.KindLocation, "loc", &resource.Location{
+		Description:      "a site",
+		KeystoneEndpoint: "https://keystone.example.net:5000/v3",
+		ContrailEndpoint: "http://contrail.example.net:8082",
+		WebUI:            "https://horizon.example.net",
+		ContrailWebUI:    "https://contrail-ui.example.net:8143",
+		Region:           "RegionOne",
+		Address:          "1 Main St",
+	})
+	location.Tenant = "admin"
+	location.Labels = map[string]string{"tier": "edge", "example.com/zone": "west"}
+
+	tenantRes := mk(resource.KindTenant, "tenant", &resource.Tenant{Description: "a tenant"})
+	tenantRes.Tenant = ""
+	pool := mk(resource.KindIDPool, "pool", &resource.IDPool{Start: i64(100), End: i64(199), Assigned: true})
+	pool.Tenant = ""
+
+	tmpl := mk(resource.KindHeatTemplate, "tmpl", &resource.HeatTemplate{
+		Description: "a template",
+		Template:    "heat_template_version: 2018-08-31\nresources: {}\n",
+	})
+	stack := mk(resource.KindHeatInstance, "stack", &resource.HeatInstance{
+		Description:    "a stack",
+		HeatTemplateID: tmpl.ID,
+		Parameters:     map[string]any{"flavor": "m1.small", "count": float64(2), "tags": []any{"a", "b"}},
+	})
+	image := mk(resource.KindImage, "image", &resource.Image{
+		Description: "an image", URL: "https://images.example.net/cirros.qcow2",
+		Visibility: "private", DiskFormat: "qcow2", ContainerFormat: "bare",
+		MinDisk: 1, MinRAM: 64, Protected: true,
+	})
+	flavor := mk(resource.KindFlavor, "flavor", &resource.Flavor{
+		Description: "a flavor", RAM: 512, VCPUs: 1, Disk: 10, Swap: 1, Ephemeral: 2,
+	})
+	svcTmpl := mk(resource.KindServiceTemplate, "svctmpl", &resource.ServiceTemplate{
+		Description: "a firewall", ImageID: image.ID, ServiceMode: "in-network", FlavorID: flavor.ID,
+	})
+	svc := mk(resource.KindServiceInstance, "svc", &resource.ServiceInstance{
+		Description:               "a firewall instance",
+		ServiceInstanceProperties: map[string]any{"ha_mode": "active-standby"},
+		ServiceTemplateID:         svcTmpl.ID,
+	})
+	sg := mk(resource.KindSecurityGroup, "sg", &resource.SecurityGroup{Description: "web", ContrailID: 8000001})
+	rule := mk(resource.KindSecurityGroupRule, "rule", &resource.SecurityGroupRule{
+		Description: "ssh", Direction: "ingress", EtherType: "IPv4", Protocol: "tcp",
+		PortRangeMin: i64(22), PortRangeMax: i64(22), RemoteGroupID: sg.ID,
+	})
+	rule.Owner = &resource.Ref{Kind: resource.KindSecurityGroup, ID: sg.ID}
+	left := mk(resource.KindNetwork, "net-left", &resource.Network{
+		Description: "left", ContrailID: 5, CIDR: "10.10.0.0/16", LocalPrefixLen: 24,
+	})
+	right := mk(resource.KindNetwork, "net-right", &resource.Network{
+		Description: "right", ContrailID: 6, CIDR: "fd00:10::/48", LocalPrefixLen: 64,
+	})
+	policy := mk(resource.KindNetworkPolicy, "policy", &resource.NetworkPolicy{
+		Description: "left to right", SourceNetworkID: left.ID, DestNetworkID: right.ID,
+		Entries: []resource.PolicyEntry{{
+			Action: "pass", Direction: ">", Protocol: "tcp",
+			SrcPorts: &resource.PortRange{Start: 1024, End: 65535},
+			DstPorts: &resource.PortRange{Start: 443, End: 443},
+		}},
+	})
+	server := mk(resource.KindServer, "server", &resource.Server{
+		Description: "a server", ImageID: image.ID, NetworkID: left.ID, SecurityGroupID: sg.ID, FlavorID: flavor.ID,
+	})
+	rt := mk(resource.KindRouteTargetAssociation, "rt", &resource.RouteTargetAssociation{NetworkID: left.ID, RouteTarget: 8000100})
+	rt.Tenant = ""
+
+	return []*resource.Resource{
+		location, tenantRes, pool,
+		tmpl, stack,
+		localOf(resource.KindLocalHeatInstance, "lstack", stack, &resource.LocalSpec{Description: "a stack at loc"}),
+		image,
+		localOf(resource.KindLocalImage, "limage", image, &resource.LocalSpec{Description: "image at loc"}),
+		flavor,
+		localOf(resource.KindLocalFlavor, "lflavor", flavor, &resource.LocalSpec{Description: "flavor at loc"}),
+		svcTmpl,
+		localOf(resource.KindLocalServiceTemplate, "lsvctmpl", svcTmpl, &resource.LocalSpec{Description: "template at loc"}),
+		svc,
+		localOf(resource.KindLocalServiceInstance, "lsvc", svc, &resource.LocalSpec{Description: "instance at loc"}),
+		sg, rule,
+		localOf(resource.KindLocalSecurityGroup, "lsg", sg, &resource.LocalSpec{Description: "sg at loc"}),
+		left, right,
+		localOf(resource.KindLocalNetwork, "lnet", left, &resource.LocalNetwork{Description: "left at loc", CIDR: "10.10.3.0/24"}),
+		policy,
+		localOf(resource.KindLocalNetworkPolicy, "lpolicy", policy, &resource.LocalSpec{Description: "policy at loc"}),
+		server,
+		localOf(resource.KindLocalServer, "lserver", server, &resource.LocalServer{
+			Description: "server at loc", InstanceID: "3f1c-nova", ConsoleURL: "https://nova.example.net/vnc?token=x",
+		}),
+		rt,
+	}
+}

@@ -1,0 +1,179 @@
+package resource
+
+import (
+	"math"
+	"strings"
+)
+
+// Image is a Glance image replicated to every target location.
+type Image struct {
+	Description string `json:"description" orca:"mutable"`
+	// URL is where the image data is fetched from, when given.
+	URL string `json:"url"`
+	// Visibility is "public" (the default) or "private".
+	Visibility      string `json:"visibility" orca:"mutable"`
+	DiskFormat      string `json:"disk_format"`
+	ContainerFormat string `json:"container_format"`
+	// MinDisk is the disk space in GB needed to boot the image.
+	MinDisk int64 `json:"min_disk" orca:"mutable"`
+	// MinRAM is the RAM in MB needed to boot the image.
+	MinRAM int64 `json:"min_ram" orca:"mutable"`
+	// Protected images cannot be deleted.
+	Protected bool `json:"protected" orca:"mutable"`
+}
+
+// Glance's accepted formats.
+var (
+	diskFormats      = []string{"ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop"}
+	containerFormats = []string{"ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed"}
+)
+
+func (s *Image) Default() {
+	if s.Visibility == "" {
+		s.Visibility = "public"
+	}
+}
+
+func (s *Image) Validate() error {
+	var p problems
+	p.text("description", s.Description, MaxDescriptionLen)
+	p.webURL("url", s.URL, false)
+	p.oneOf("visibility", s.Visibility, "public", "private")
+	p.oneOf("disk_format", s.DiskFormat, diskFormats...)
+	p.oneOf("container_format", s.ContainerFormat, containerFormats...)
+	p.between("min_disk", s.MinDisk, 0, math.MaxInt32)
+	p.between("min_ram", s.MinRAM, 0, math.MaxInt32)
+	return p.err()
+}
+
+func (s *Image) Dependencies() []Ref { return nil }
+
+// SharedWithAllTenants: public images may be booted by every tenant.
+func (s *Image) SharedWithAllTenants() bool { return s.Visibility == "public" }
+
+// Flavor is a Nova flavor. Nova flavors cannot be changed in place, so a
+// change of size replaces the flavor.
+type Flavor struct {
+	Description string `json:"description" orca:"mutable"`
+	// RAM in MB.
+	RAM int64 `json:"ram" orca:"replace"`
+	// VCPUs is the number of virtual CPUs.
+	VCPUs int64 `json:"vcpus" orca:"replace"`
+	// Disk is the root disk size in GB.
+	Disk int64 `json:"disk" orca:"replace"`
+	// Swap is the swap disk size (GB, as the seed says).
+	Swap int64 `json:"swap" orca:"replace"`
+	// Ephemeral is the ephemeral disk size in GB.
+	Ephemeral int64 `json:"ephemeral" orca:"replace"`
+}
+
+func (s *Flavor) Validate() error {
+	var p problems
+	p.text("description", s.Description, MaxDescriptionLen)
+	p.between("ram", s.RAM, 1, math.MaxInt32)
+	p.between("vcpus", s.VCPUs, 1, math.MaxInt32)
+	p.between("disk", s.Disk, 0, math.MaxInt32)
+	p.between("swap", s.Swap, 0, math.MaxInt32)
+	p.between("ephemeral", s.Ephemeral, 0, math.MaxInt32)
+	return p.err()
+}
+
+func (s *Flavor) Dependencies() []Ref { return nil }
+
+// SharedWithAllTenants: flavors are sizes, public as in Nova's default, so
+// one created by an administrator serves every tenant.
+func (s *Flavor) SharedWithAllTenants() bool { return true }
+
+// Server is a Nova server booted at every target location from the image and
+// flavor, attached to the network (seed 000 marks it experimental).
+type Server struct {
+	Description     string `json:"description" orca:"mutable"`
+	ImageID         string `json:"image_id" orca:"ref=image,replace"`
+	NetworkID       string `json:"network_id" orca:"ref=network,replace"`
+	SecurityGroupID string `json:"security_group_id" orca:"ref=security_group,mutable"`
+	FlavorID        string `json:"flavor_id" orca:"ref=flavor,replace"`
+}
+
+func (s *Server) Validate() error {
+	var p problems
+	p.text("description", s.Description, MaxDescriptionLen)
+	p.ref("image_id", s.ImageID, true)
+	p.ref("network_id", s.NetworkID, true)
+	p.ref("security_group_id", s.SecurityGroupID, false)
+	p.ref("flavor_id", s.FlavorID, true)
+	return p.err()
+}
+
+func (s *Server) Dependencies() []Ref {
+	return refs(
+		Ref{KindImage, s.ImageID},
+		Ref{KindNetwork, s.NetworkID},
+		Ref{KindSecurityGroup, s.SecurityGroupID},
+		Ref{KindFlavor, s.FlavorID},
+	)
+}
+
+// MaxTemplateLen is Heat's default max_template_size.
+const MaxTemplateLen = 512 << 10
+
+// HeatTemplate is a Heat orchestration template (HOT YAML or JSON). It is an
+// input of heat instances and has no per-location copy.
+type HeatTemplate struct {
+	Description string `json:"description" orca:"mutable"`
+	Template    string `json:"template" orca:"mutable"`
+}
+
+func (s *HeatTemplate) Validate() error {
+	var p problems
+	p.text("description", s.Description, MaxDescriptionLen)
+	switch {
+	case strings.TrimSpace(s.Template) == "":
+		p.add("template", "required")
+	case len(s.Template) > MaxTemplateLen:
+		p.add("template", "longer than %d bytes", MaxTemplateLen)
+	case !strings.Contains(s.Template, "heat_template_version") && !strings.Contains(s.Template, "AWSTemplateFormatVersion"):
+		// Heat refuses a template without its version key; say so now
+		// rather than after a round trip to every location.
+		p.add("template", "not a Heat template: heat_template_version is missing")
+	}
+	return p.err()
+}
+
+func (s *HeatTemplate) Dependencies() []Ref { return nil }
+
+// HeatInstance is a Heat stack created from a template at every target
+// location. Changing the template or parameters updates the stacks.
+type HeatInstance struct {
+	Description    string         `json:"description" orca:"mutable"`
+	HeatTemplateID string         `json:"heat_template_id" orca:"ref=heat_template,mutable"`
+	Parameters     map[string]any `json:"parameters" orca:"mutable"`
+}
+
+func (s *HeatInstance) Validate() error {
+	var p problems
+	p.text("description", s.Description, MaxDescriptionLen)
+	p.ref("heat_template_id", s.HeatTemplateID, true)
+	for k := range s.Parameters {
+		if k == "" || len(k) > MaxIDLen {
+			p.add("parameters", "parameter names must have 1 to %d characters", MaxIDLen)
+			break
+		}
+	}
+	return p.err()
+}
+
+func (s *HeatInstance) Dependencies() []Ref {
+	return refs(Ref{KindHeatTemplate, s.HeatTemplateID})
+}
+
+// refs returns the given references without those whose ID is empty
+// (optional references that are not set).
+func refs(rs ...Ref) []Ref {
+	out := rs[:0]
+	for _, r := range rs {
+		if r.ID != "" {
+			out = append(out, r)
+		}
+	}
+	return out
+}

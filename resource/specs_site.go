@@ -1,0 +1,103 @@
+package resource
+
+// Field tags used below (read by Registry.Register):
+//
+//	orca:"mutable"     the field may change after creation
+//	orca:"replace"     the field may change, but the VIM object is replaced
+//	orca:"ref=KIND"    the field holds the ID of a resource of KIND
+//
+// Untagged fields are immutable: changing them is Invalid.
+
+// Location is a site (seed 000: a datacenter) with the VIM endpoints that
+// serve it. Its drivers are built from these endpoints by a driver factory.
+type Location struct {
+	Description string `json:"description" orca:"mutable"`
+	// KeystoneEndpoint is the OpenStack identity URL of the site.
+	KeystoneEndpoint string `json:"keystone_endpoint" orca:"mutable"`
+	// ContrailEndpoint is the Contrail config API URL of the site.
+	ContrailEndpoint string `json:"contrail_endpoint" orca:"mutable"`
+	WebUI            string `json:"webui" orca:"mutable"`
+	ContrailWebUI    string `json:"contrail_webui" orca:"mutable"`
+	Region           string `json:"region" orca:"mutable"`
+	Address          string `json:"address" orca:"mutable"`
+}
+
+func (s *Location) Validate() error {
+	var p problems
+	p.text("description", s.Description, MaxDescriptionLen)
+	if s.KeystoneEndpoint == "" && s.ContrailEndpoint == "" {
+		p.add("keystone_endpoint", "a location needs keystone_endpoint or contrail_endpoint")
+	}
+	p.endpoint("keystone_endpoint", s.KeystoneEndpoint, false)
+	p.endpoint("contrail_endpoint", s.ContrailEndpoint, false)
+	p.webURL("webui", s.WebUI, false)
+	p.webURL("contrail_webui", s.ContrailWebUI, false)
+	p.text("region", s.Region, MaxIDLen)
+	p.text("address", s.Address, MaxIDLen)
+	return p.err()
+}
+
+func (s *Location) Dependencies() []Ref { return nil }
+
+// Tenant is a project that owns resources: the one registry that identity,
+// the Trema API (seed 001) and the ESC API (seed 004) share. The tenant's ID
+// is the value of other resources' tenant_id.
+type Tenant struct {
+	Description string `json:"description" orca:"mutable"`
+}
+
+func (s *Tenant) Validate() error {
+	var p problems
+	p.text("description", s.Description, MaxDescriptionLen)
+	return p.err()
+}
+
+func (s *Tenant) Dependencies() []Ref { return nil }
+
+// IDPool is a range of integers [start, end] from which unique identifiers
+// (Contrail IDs, route targets) are allocated.
+type IDPool struct {
+	Start    *int64 `json:"start"`
+	End      *int64 `json:"end"`
+	Assigned bool   `json:"assigned" orca:"mutable"`
+}
+
+func (s *IDPool) Validate() error {
+	var p problems
+	if s.Start == nil {
+		p.add("start", "required")
+	} else if *s.Start < 0 {
+		p.add("start", "must not be negative")
+	}
+	if s.End == nil {
+		p.add("end", "required")
+	} else if s.Start != nil && *s.End < *s.Start {
+		p.add("end", "%d is below start %d", *s.End, *s.Start)
+	}
+	return p.err()
+}
+
+func (s *IDPool) Dependencies() []Ref { return nil }
+
+// MaxRouteTarget is the largest route-target number (32 bits, as in
+// target:<2-byte ASN>:<number>).
+const MaxRouteTarget = 1<<32 - 1
+
+// RouteTargetAssociation links a route target to a network.
+type RouteTargetAssociation struct {
+	NetworkID string `json:"network_id" orca:"ref=network"`
+	// RouteTarget is the route-target number; 0 asks for one to be
+	// allocated from an id pool.
+	RouteTarget int64 `json:"route_target"`
+}
+
+func (s *RouteTargetAssociation) Validate() error {
+	var p problems
+	p.ref("network_id", s.NetworkID, true)
+	p.between("route_target", s.RouteTarget, 0, MaxRouteTarget)
+	return p.err()
+}
+
+func (s *RouteTargetAssociation) Dependencies() []Ref {
+	return []Ref{{KindNetwork, s.NetworkID}}
+}

@@ -1,0 +1,77 @@
+// Package engine implements the store.Store contract once, over a small
+// row-level Backend. store/memstore and store/sqlitestore supply Backends;
+// everything a Store promises beyond keeping rows (validation, defaults,
+// referential integrity, tenant boundaries, compare-and-swap, revisions,
+// generations, copying) happens here, so the backends cannot disagree on it.
+//
+// Import it to write a new backend; use a backend package to get a Store.
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/orca-nfv/orca/resource"
+)
+
+// Row is a resource as a backend keeps it: metadata in columns, spec and
+// status as JSON. The engine hands a backend Rows it will not modify again,
+// and treats Rows a backend returns as read-only.
+type Row struct {
+	Kind     resource.Kind
+	ID       string
+	Tenant   string
+	Name     string
+	Location string
+	Owner    *resource.Ref
+	Labels   map[string]string
+
+	Revision   int64
+	Generation int64
+	Deleting   bool
+	// Phase duplicates Status.Phase so backends can filter on it.
+	Phase resource.Phase
+
+	Spec   []byte // canonical JSON
+	Status []byte // canonical JSON
+
+	CreatedAt time.Time // UTC, nanosecond precision
+	UpdatedAt time.Time
+}
+
+// Ref returns the row's reference.
+func (r *Row) Ref() resource.Ref { return resource.Ref{Kind: r.Kind, ID: r.ID} }
+
+// Backend keeps rows and runs transactions over them.
+type Backend interface {
+	// Txn runs fn in a transaction: serializable with every other write
+	// transaction when write is true, a consistent snapshot otherwise. It
+	// commits if fn returns nil and rolls back if fn returns an error or
+	// panics (re-panicking after the rollback). A backend that is closed
+	// returns store.ErrClosed.
+	Txn(ctx context.Context, write bool, fn func(RowTx) error) error
+	Close() error
+}
+
+// RowTx is a transaction's access to rows. Write methods are only called in
+// write transactions.
+type RowTx interface {
+	// Get returns the row with the ID (of any kind), or nil, nil.
+	Get(ctx context.Context, id string) (*Row, error)
+	// List returns the rows matching q, sorted and paginated, and the
+	// number of matches before pagination.
+	List(ctx context.Context, q *Query) ([]*Row, int, error)
+	// Referrers returns the resources holding a reference to id, sorted by
+	// kind then ID; at most limit of them when limit > 0.
+	Referrers(ctx context.Context, id string, limit int) ([]resource.Ref, error)
+
+	// NextRevision returns a revision greater than every one returned
+	// before, by any transaction that committed.
+	NextRevision(ctx context.Context) (int64, error)
+	// Put inserts the row, or replaces the row with its ID.
+	Put(ctx context.Context, row *Row) error
+	// SetRefs replaces the set of IDs the row with ID from refers to.
+	SetRefs(ctx context.Context, from string, to []resource.Ref) error
+	// Delete removes the row and its outgoing references.
+	Delete(ctx context.Context, id string) error
+}

@@ -1,0 +1,497 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/store"
+)
+
+// Options configure a Store. A nil *Options means all defaults.
+type Options struct {
+	// Registry knows the kinds; nil means resource.NewBuiltinRegistry().
+	Registry *resource.Registry
+	// Now is the clock for CreatedAt and UpdatedAt; nil means time.Now.
+	Now func() time.Time
+}
+
+// Store implements store.Store over a Backend.
+type Store struct {
+	b      Backend
+	reg    *resource.Registry
+	now    func() time.Time
+	closed atomic.Bool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns a Store keeping its rows in b. The Store owns b: closing the
+// Store closes b.
+func New(b Backend, opts *Options) *Store {
+	s := &Store{b: b, reg: resource.NewBuiltinRegistry(), now: time.Now}
+	if opts != nil {
+		if opts.Registry != nil {
+			s.reg = opts.Registry
+		}
+		if opts.Now != nil {
+			s.now = opts.Now
+		}
+	}
+	return s
+}
+
+// Registry returns the registry the store validates against.
+func (s *Store) Registry() *resource.Registry { return s.reg }
+
+// Close closes the backend once.
+func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	return s.b.Close()
+}
+
+func (s *Store) usable(ctx context.Context) error {
+	if s.closed.Load() {
+		return store.ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) run(ctx context.Context, write bool, fn func(RowTx) error) error {
+	if err := s.usable(ctx); err != nil {
+		return err
+	}
+	return s.b.Txn(ctx, write, fn)
+}
+
+func (s *Store) Get(ctx context.Context, ref resource.Ref) (out *resource.Resource, err error) {
+	err = s.run(ctx, false, func(rtx RowTx) error {
+		out, err = s.get(ctx, rtx, ref)
+		return err
+	})
+	return out, err
+}
+
+func (s *Store) List(ctx context.Context, f store.Filter) (out *store.Page, err error) {
+	q, err := Compile(s.reg, f)
+	if err != nil {
+		return nil, err
+	}
+	err = s.run(ctx, false, func(rtx RowTx) error {
+		out, err = s.list(ctx, rtx, q)
+		return err
+	})
+	return out, err
+}
+
+func (s *Store) Referrers(ctx context.Context, ref resource.Ref) (out []resource.Ref, err error) {
+	err = s.run(ctx, false, func(rtx RowTx) error {
+		out, err = s.referrers(ctx, rtx, ref)
+		return err
+	})
+	return out, err
+}
+
+func (s *Store) Create(ctx context.Context, r *resource.Resource) (out *resource.Resource, err error) {
+	p, err := s.prepare(r, true)
+	if err != nil {
+		return nil, err
+	}
+	err = s.run(ctx, true, func(rtx RowTx) error {
+		out, err = s.create(ctx, rtx, p)
+		return err
+	})
+	return out, err
+}
+
+func (s *Store) Update(ctx context.Context, r *resource.Resource) (out *resource.Resource, err error) {
+	p, err := s.prepare(r, false)
+	if err != nil {
+		return nil, err
+	}
+	err = s.run(ctx, true, func(rtx RowTx) error {
+		out, err = s.update(ctx, rtx, p)
+		return err
+	})
+	return out, err
+}
+
+func (s *Store) Delete(ctx context.Context, ref resource.Ref, revision int64) error {
+	return s.run(ctx, true, func(rtx RowTx) error {
+		return s.delete(ctx, rtx, ref, revision)
+	})
+}
+
+func (s *Store) Txn(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	return s.run(ctx, true, func(rtx RowTx) error {
+		t := &tx{s: s, rtx: rtx}
+		defer t.done.Store(true)
+		return fn(ctx, t)
+	})
+}
+
+// tx is the store.Tx handed to Txn's fn.
+type tx struct {
+	s    *Store
+	rtx  RowTx
+	done atomic.Bool
+}
+
+func (t *tx) usable(ctx context.Context) error {
+	if t.done.Load() {
+		return resource.Errorf(resource.Invalid, "store: transaction already finished")
+	}
+	return t.s.usable(ctx)
+}
+
+func (t *tx) Get(ctx context.Context, ref resource.Ref) (*resource.Resource, error) {
+	if err := t.usable(ctx); err != nil {
+		return nil, err
+	}
+	return t.s.get(ctx, t.rtx, ref)
+}
+
+func (t *tx) List(ctx context.Context, f store.Filter) (*store.Page, error) {
+	if err := t.usable(ctx); err != nil {
+		return nil, err
+	}
+	q, err := Compile(t.s.reg, f)
+	if err != nil {
+		return nil, err
+	}
+	return t.s.list(ctx, t.rtx, q)
+}
+
+func (t *tx) Referrers(ctx context.Context, ref resource.Ref) ([]resource.Ref, error) {
+	if err := t.usable(ctx); err != nil {
+		return nil, err
+	}
+	return t.s.referrers(ctx, t.rtx, ref)
+}
+
+func (t *tx) Create(ctx context.Context, r *resource.Resource) (*resource.Resource, error) {
+	if err := t.usable(ctx); err != nil {
+		return nil, err
+	}
+	p, err := t.s.prepare(r, true)
+	if err != nil {
+		return nil, err
+	}
+	return t.s.create(ctx, t.rtx, p)
+}
+
+func (t *tx) Update(ctx context.Context, r *resource.Resource) (*resource.Resource, error) {
+	if err := t.usable(ctx); err != nil {
+		return nil, err
+	}
+	p, err := t.s.prepare(r, false)
+	if err != nil {
+		return nil, err
+	}
+	return t.s.update(ctx, t.rtx, p)
+}
+
+func (t *tx) Delete(ctx context.Context, ref resource.Ref, revision int64) error {
+	if err := t.usable(ctx); err != nil {
+		return err
+	}
+	return t.s.delete(ctx, t.rtx, ref, revision)
+}
+
+// prepared is a validated write: the caller's resource copied (ID filled in)
+// and encoded.
+type prepared struct {
+	res resource.Resource
+	enc *resource.Encoded
+}
+
+func (s *Store) prepare(r *resource.Resource, create bool) (*prepared, error) {
+	if r == nil {
+		return nil, resource.Errorf(resource.Invalid, "store: nil resource")
+	}
+	p := &prepared{res: *r}
+	if create {
+		if p.res.ID == "" {
+			p.res.ID = resource.NewID()
+		}
+		if p.res.Deleting {
+			return nil, resource.InvalidField("deleting", "a new resource cannot be marked deleting")
+		}
+	}
+	enc, err := s.reg.Encode(&p.res)
+	if err != nil {
+		return nil, err
+	}
+	p.enc = enc
+	return p, nil
+}
+
+func (s *Store) get(ctx context.Context, rtx RowTx, ref resource.Ref) (*resource.Resource, error) {
+	row, err := s.current(ctx, rtx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return s.decode(row)
+}
+
+// current returns the stored row of ref, or NotFound.
+func (s *Store) current(ctx context.Context, rtx RowTx, ref resource.Ref) (*Row, error) {
+	row, err := rtx.Get(ctx, ref.ID)
+	if err != nil {
+		return nil, err
+	}
+	if row == nil || row.Kind != ref.Kind {
+		return nil, resource.Errorf(resource.NotFound, "%s %q not found", ref.Kind, ref.ID)
+	}
+	return row, nil
+}
+
+func (s *Store) list(ctx context.Context, rtx RowTx, q *Query) (*store.Page, error) {
+	rows, total, err := rtx.List(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	page := &store.Page{Items: make([]*resource.Resource, 0, len(rows)), Total: total}
+	for _, row := range rows {
+		r, err := s.decode(row)
+		if err != nil {
+			return nil, err
+		}
+		page.Items = append(page.Items, r)
+	}
+	return page, nil
+}
+
+func (s *Store) referrers(ctx context.Context, rtx RowTx, ref resource.Ref) ([]resource.Ref, error) {
+	if _, err := s.current(ctx, rtx, ref); err != nil {
+		return nil, err
+	}
+	return rtx.Referrers(ctx, ref.ID, 0)
+}
+
+func (s *Store) create(ctx context.Context, rtx RowTx, p *prepared) (*resource.Resource, error) {
+	existing, err := rtx.Get(ctx, p.res.ID)
+	if err != nil {
+		return nil, err
+	}
+	if existing != nil {
+		return nil, &resource.Error{Code: resource.Conflict, Field: "id", Err: fmt.Errorf("id %q is already in use", p.res.ID)}
+	}
+	if err := s.checkRefs(ctx, rtx, &p.res, p.enc.Refs); err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	row, err := s.row(ctx, rtx, p, 1, now, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := rtx.Put(ctx, row); err != nil {
+		return nil, err
+	}
+	if err := rtx.SetRefs(ctx, row.ID, p.enc.Refs); err != nil {
+		return nil, err
+	}
+	return s.decode(row)
+}
+
+func (s *Store) update(ctx context.Context, rtx RowTx, p *prepared) (*resource.Resource, error) {
+	r := &p.res
+	cur, err := s.current(ctx, rtx, r.Ref)
+	if err != nil {
+		return nil, err
+	}
+	if r.Revision != cur.Revision {
+		return nil, resource.Errorf(resource.Conflict, "%s %q was changed: revision %d is stale, the current one is %d", r.Kind, r.ID, r.Revision, cur.Revision)
+	}
+	switch {
+	case r.Tenant != cur.Tenant:
+		return nil, resource.InvalidField("tenant_id", "cannot be changed")
+	case r.Location != cur.Location:
+		return nil, resource.InvalidField("location_id", "cannot be changed")
+	case !sameOwner(r.Owner, cur.Owner):
+		info, _ := s.reg.Info(r.Kind)
+		return nil, resource.InvalidField(info.ParentField, "cannot be changed")
+	case cur.Deleting && !r.Deleting:
+		return nil, resource.Errorf(resource.Conflict, "%s %q is being deleted; that cannot be undone", r.Kind, r.ID)
+	case !cur.Deleting && r.Deleting:
+		if err := s.unreferenced(ctx, rtx, r.Ref); err != nil {
+			return nil, err
+		}
+	}
+	specChanged := !bytes.Equal(p.enc.Spec, cur.Spec)
+	if specChanged {
+		// Owner and location cannot change, so the refs change only
+		// with the spec; status writes skip these checks.
+		if err := s.checkRefs(ctx, rtx, r, p.enc.Refs); err != nil {
+			return nil, err
+		}
+	}
+	gen := cur.Generation
+	if specChanged {
+		gen++
+	}
+	row, err := s.row(ctx, rtx, p, gen, cur.CreatedAt, s.clock())
+	if err != nil {
+		return nil, err
+	}
+	if err := rtx.Put(ctx, row); err != nil {
+		return nil, err
+	}
+	if specChanged {
+		if err := rtx.SetRefs(ctx, row.ID, p.enc.Refs); err != nil {
+			return nil, err
+		}
+	}
+	return s.decode(row)
+}
+
+func (s *Store) delete(ctx context.Context, rtx RowTx, ref resource.Ref, revision int64) error {
+	cur, err := s.current(ctx, rtx, ref)
+	if err != nil {
+		return err
+	}
+	if revision != 0 && revision != cur.Revision {
+		return resource.Errorf(resource.Conflict, "%s %q was changed: revision %d is stale, the current one is %d", ref.Kind, ref.ID, revision, cur.Revision)
+	}
+	if err := s.unreferenced(ctx, rtx, ref); err != nil {
+		return err
+	}
+	return rtx.Delete(ctx, ref.ID)
+}
+
+// maxNamedReferrers bounds how many referrers an error message lists.
+const maxNamedReferrers = 5
+
+// unreferenced returns Conflict naming the referrers if anything refers to ref.
+func (s *Store) unreferenced(ctx context.Context, rtx RowTx, ref resource.Ref) error {
+	refs, err := rtx.Referrers(ctx, ref.ID, maxNamedReferrers+1)
+	if err != nil || len(refs) == 0 {
+		return err
+	}
+	names := make([]string, 0, len(refs))
+	for i, r := range refs {
+		if i == maxNamedReferrers {
+			names = append(names, "and more")
+			break
+		}
+		names = append(names, fmt.Sprintf("%s %q", r.Kind, r.ID))
+	}
+	return resource.Errorf(resource.Conflict, "%s %q is still referenced by %s", ref.Kind, ref.ID, strings.Join(names, ", "))
+}
+
+// checkRefs verifies that every resource r names exists, may be used by r's
+// tenant and is not being deleted. A resource of another tenant is reported
+// as missing, so its existence does not leak.
+func (s *Store) checkRefs(ctx context.Context, rtx RowTx, r *resource.Resource, refs []resource.Ref) error {
+	for _, ref := range refs {
+		target, err := rtx.Get(ctx, ref.ID)
+		if err != nil {
+			return err
+		}
+		field := s.reg.RefField(r, ref)
+		if target == nil || target.Kind != ref.Kind || !s.usableBy(r, target) {
+			return refError(resource.Invalid, field, "%s %q does not exist", ref.Kind, ref.ID)
+		}
+		if target.Deleting {
+			return refError(resource.Conflict, field, "%s %q is being deleted", ref.Kind, ref.ID)
+		}
+	}
+	return nil
+}
+
+func refError(code resource.ErrorCode, field, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	if field != "" {
+		msg = field + ": " + msg
+	}
+	return &resource.Error{Code: code, Field: field, Err: fmt.Errorf("%s", msg)}
+}
+
+// usableBy reports whether r may refer to target: always, unless both are
+// owned by tenants and the tenants differ, in which case only a shared target
+// (resource.Sharer, e.g. a public image) may be named.
+func (s *Store) usableBy(r *resource.Resource, target *Row) bool {
+	if r.Tenant == "" || target.Tenant == "" || r.Tenant == target.Tenant {
+		return true
+	}
+	if info, ok := s.reg.Info(target.Kind); !ok || info.Scope != resource.ScopeTenant {
+		return true
+	}
+	spec, err := s.reg.DecodeSpec(target.Kind, target.Spec, nil)
+	if err != nil {
+		return false
+	}
+	sh, ok := spec.(resource.Sharer)
+	return ok && sh.SharedWithAllTenants()
+}
+
+func sameOwner(a, b *resource.Ref) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+// row builds the row to store for p with a fresh revision.
+func (s *Store) row(ctx context.Context, rtx RowTx, p *prepared, generation int64, created, updated time.Time) (*Row, error) {
+	rev, err := rtx.NextRevision(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := &p.res
+	phase := r.Status.Phase
+	if phase == "" {
+		phase = resource.PhasePending
+	}
+	row := &Row{
+		Kind: r.Kind, ID: r.ID, Tenant: r.Tenant, Name: r.Name, Location: r.Location,
+		Revision: rev, Generation: generation, Deleting: r.Deleting, Phase: phase,
+		Spec: p.enc.Spec, Status: p.enc.Status, CreatedAt: created, UpdatedAt: updated,
+	}
+	if r.Owner != nil {
+		o := *r.Owner
+		row.Owner = &o
+	}
+	if len(r.Labels) > 0 {
+		row.Labels = maps.Clone(r.Labels)
+	}
+	return row, nil
+}
+
+// clock returns now in UTC at the nanosecond precision every backend keeps.
+func (s *Store) clock() time.Time { return time.Unix(0, s.now().UnixNano()).UTC() }
+
+// decode turns a row into a Resource that shares nothing with the row.
+func (s *Store) decode(row *Row) (*resource.Resource, error) {
+	spec, err := s.reg.DecodeSpec(row.Kind, row.Spec, nil)
+	if err != nil {
+		return nil, resource.Errorf(resource.Unknown, "stored %s cannot be decoded: %v", row.Ref(), err)
+	}
+	out := &resource.Resource{
+		Ref: row.Ref(), Tenant: row.Tenant, Name: row.Name, Location: row.Location,
+		Revision: row.Revision, Generation: row.Generation, Deleting: row.Deleting,
+		Spec: spec, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt,
+	}
+	if err := json.Unmarshal(row.Status, &out.Status); err != nil {
+		return nil, resource.Errorf(resource.Unknown, "stored status of %s cannot be decoded: %v", row.Ref(), err)
+	}
+	if row.Owner != nil {
+		o := *row.Owner
+		out.Owner = &o
+	}
+	if len(row.Labels) > 0 {
+		out.Labels = maps.Clone(row.Labels)
+	}
+	return out, nil
+}

@@ -1,0 +1,238 @@
+// Package memstore is an in-memory store.Store: fast, dependency-free and
+// gone when the process ends. Embedders' unit tests and the demo's
+// "-db memory" mode use it. It passes the same conformance suite
+// (store/storetest) as the SQLite store.
+//
+// Write transactions hold one exclusive lock; reads share it.
+package memstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/store"
+	"github.com/orca-nfv/orca/store/engine"
+)
+
+// Options configure the store; nil means defaults.
+type Options struct {
+	// Registry knows the kinds; nil means resource.NewBuiltinRegistry().
+	Registry *resource.Registry
+	// Now is the clock for timestamps; nil means time.Now.
+	Now func() time.Time
+}
+
+// New returns an empty in-memory store.
+func New(opts *Options) store.Store {
+	var eo engine.Options
+	if opts != nil {
+		eo = engine.Options{Registry: opts.Registry, Now: opts.Now}
+	}
+	return engine.New(newBackend(), &eo)
+}
+
+// memRow is a stored row with its spec's top-level values decoded for
+// filtering and sorting.
+type memRow struct {
+	*engine.Row
+	fields map[string]any
+}
+
+type backend struct {
+	mu     sync.RWMutex
+	closed bool
+	rev    int64
+	rows   map[string]*memRow
+	byKind map[resource.Kind]map[string]*memRow
+	// refsOut[from] lists what from refers to; refsIn[to] is the set of
+	// IDs referring to to.
+	refsOut map[string][]resource.Ref
+	refsIn  map[string]map[string]struct{}
+}
+
+func newBackend() *backend {
+	return &backend{
+		rows:    map[string]*memRow{},
+		byKind:  map[resource.Kind]map[string]*memRow{},
+		refsOut: map[string][]resource.Ref{},
+		refsIn:  map[string]map[string]struct{}{},
+	}
+}
+
+func (b *backend) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.closed = true
+	b.rows, b.byKind, b.refsOut, b.refsIn = nil, nil, nil, nil
+	return nil
+}
+
+func (b *backend) Txn(ctx context.Context, write bool, fn func(engine.RowTx) error) (err error) {
+	if write {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+	} else {
+		b.mu.RLock()
+		defer b.mu.RUnlock()
+	}
+	if b.closed {
+		return store.ErrClosed
+	}
+	t := &rowTx{b: b, startRev: b.rev}
+	committed := false
+	defer func() {
+		// Runs on error and on panic alike; a panic continues after.
+		if !committed {
+			t.rollback()
+		}
+	}()
+	if err = fn(t); err == nil {
+		committed = true
+	}
+	return err
+}
+
+// rowTx records an undo entry for every change, newest last.
+type rowTx struct {
+	b        *backend
+	startRev int64
+	undo     []func()
+}
+
+func (t *rowTx) rollback() {
+	for i := len(t.undo) - 1; i >= 0; i-- {
+		t.undo[i]()
+	}
+	t.b.rev = t.startRev
+}
+
+func (t *rowTx) Get(ctx context.Context, id string) (*engine.Row, error) {
+	if r, ok := t.b.rows[id]; ok {
+		return r.Row, nil
+	}
+	return nil, nil
+}
+
+func (t *rowTx) NextRevision(ctx context.Context) (int64, error) {
+	t.b.rev++
+	return t.b.rev, nil
+}
+
+func (t *rowTx) Put(ctx context.Context, row *engine.Row) error {
+	fields, err := topLevel(row.Spec)
+	if err != nil {
+		return resource.Errorf(resource.Unknown, "memstore: spec of %s: %v", row.Ref(), err)
+	}
+	prev, had := t.b.rows[row.ID]
+	t.undo = append(t.undo, func() {
+		if had {
+			t.b.setRow(prev)
+		} else {
+			t.b.removeRow(row.ID)
+		}
+	})
+	t.b.setRow(&memRow{Row: row, fields: fields})
+	return nil
+}
+
+func (t *rowTx) SetRefs(ctx context.Context, from string, to []resource.Ref) error {
+	prev := t.b.refsOut[from]
+	t.undo = append(t.undo, func() { t.b.setRefs(from, prev) })
+	t.b.setRefs(from, slices.Clone(to))
+	return nil
+}
+
+func (t *rowTx) Delete(ctx context.Context, id string) error {
+	prev, had := t.b.rows[id]
+	if !had {
+		return nil
+	}
+	prevRefs := t.b.refsOut[id]
+	t.undo = append(t.undo, func() {
+		t.b.setRow(prev)
+		t.b.setRefs(id, prevRefs)
+	})
+	t.b.setRefs(id, nil)
+	t.b.removeRow(id)
+	return nil
+}
+
+func (t *rowTx) Referrers(ctx context.Context, id string, limit int) ([]resource.Ref, error) {
+	var out []resource.Ref
+	for from := range t.b.refsIn[id] {
+		if r, ok := t.b.rows[from]; ok {
+			out = append(out, r.Ref())
+		}
+	}
+	slices.SortFunc(out, compareRefs)
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func compareRefs(a, b resource.Ref) int {
+	if c := compareStrings(string(a.Kind), string(b.Kind)); c != 0 {
+		return c
+	}
+	return compareStrings(a.ID, b.ID)
+}
+
+func (b *backend) setRow(r *memRow) {
+	if old, ok := b.rows[r.ID]; ok && old.Kind != r.Kind {
+		delete(b.byKind[old.Kind], r.ID)
+	}
+	b.rows[r.ID] = r
+	m := b.byKind[r.Kind]
+	if m == nil {
+		m = map[string]*memRow{}
+		b.byKind[r.Kind] = m
+	}
+	m[r.ID] = r
+}
+
+func (b *backend) removeRow(id string) {
+	if old, ok := b.rows[id]; ok {
+		delete(b.byKind[old.Kind], id)
+		delete(b.rows, id)
+	}
+}
+
+func (b *backend) setRefs(from string, to []resource.Ref) {
+	for _, r := range b.refsOut[from] {
+		delete(b.refsIn[r.ID], from)
+		if len(b.refsIn[r.ID]) == 0 {
+			delete(b.refsIn, r.ID)
+		}
+	}
+	if len(to) == 0 {
+		delete(b.refsOut, from)
+		return
+	}
+	b.refsOut[from] = to
+	for _, r := range to {
+		in := b.refsIn[r.ID]
+		if in == nil {
+			in = map[string]struct{}{}
+			b.refsIn[r.ID] = in
+		}
+		in[from] = struct{}{}
+	}
+}
+
+// topLevel decodes a spec's top-level values, numbers as json.Number so
+// integers compare exactly.
+func topLevel(spec []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(spec))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}

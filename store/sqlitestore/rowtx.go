@@ -1,0 +1,252 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/store/engine"
+)
+
+type rowTx struct {
+	tx *sql.Tx
+}
+
+const rowColumns = `kind, id, tenant, name, location, owner_kind, owner_id, labels,
+	revision, generation, deleting, phase, spec, status, created_at, updated_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanRow(s scanner) (*engine.Row, error) {
+	var (
+		r                  engine.Row
+		ownerKind, ownerID string
+		labels             sql.NullString
+		deleting           int64
+		created, updated   int64
+		spec, status       string
+	)
+	if err := s.Scan(&r.Kind, &r.ID, &r.Tenant, &r.Name, &r.Location, &ownerKind, &ownerID, &labels,
+		&r.Revision, &r.Generation, &deleting, &r.Phase, &spec, &status, &created, &updated); err != nil {
+		return nil, err
+	}
+	if ownerID != "" {
+		r.Owner = &resource.Ref{Kind: resource.Kind(ownerKind), ID: ownerID}
+	}
+	if labels.Valid {
+		if err := json.Unmarshal([]byte(labels.String), &r.Labels); err != nil {
+			return nil, resource.Errorf(resource.Unknown, "sqlitestore: labels of %s: %v", r.Ref(), err)
+		}
+	}
+	r.Deleting = deleting != 0
+	r.Spec, r.Status = []byte(spec), []byte(status)
+	r.CreatedAt, r.UpdatedAt = time.Unix(0, created).UTC(), time.Unix(0, updated).UTC()
+	return &r, nil
+}
+
+func (t *rowTx) Get(ctx context.Context, id string) (*engine.Row, error) {
+	r, err := scanRow(t.tx.QueryRowContext(ctx, `SELECT `+rowColumns+` FROM resources WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, classify(ctx, err)
+	}
+	return r, nil
+}
+
+func (t *rowTx) NextRevision(ctx context.Context) (int64, error) {
+	var rev int64
+	err := t.tx.QueryRowContext(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'revision' RETURNING value`).Scan(&rev)
+	return rev, classify(ctx, err)
+}
+
+func (t *rowTx) Put(ctx context.Context, r *engine.Row) error {
+	var ownerKind, ownerID string
+	if r.Owner != nil {
+		ownerKind, ownerID = string(r.Owner.Kind), r.Owner.ID
+	}
+	var labels sql.NullString
+	if len(r.Labels) > 0 {
+		b, err := json.Marshal(r.Labels)
+		if err != nil {
+			return resource.Errorf(resource.Invalid, "labels: %v", err)
+		}
+		labels = sql.NullString{String: string(b), Valid: true}
+	}
+	deleting := 0
+	if r.Deleting {
+		deleting = 1
+	}
+	// An upsert, not REPLACE: REPLACE deletes the old row first, which the
+	// refs foreign keys would refuse (or cascade).
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO resources (`+rowColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET
+			kind = excluded.kind, tenant = excluded.tenant, name = excluded.name,
+			location = excluded.location, owner_kind = excluded.owner_kind, owner_id = excluded.owner_id,
+			labels = excluded.labels, revision = excluded.revision, generation = excluded.generation,
+			deleting = excluded.deleting, phase = excluded.phase, spec = excluded.spec,
+			status = excluded.status, created_at = excluded.created_at, updated_at = excluded.updated_at`,
+		string(r.Kind), r.ID, r.Tenant, r.Name, r.Location, ownerKind, ownerID, labels,
+		r.Revision, r.Generation, deleting, string(r.Phase), string(r.Spec), string(r.Status),
+		r.CreatedAt.UnixNano(), r.UpdatedAt.UnixNano())
+	return classify(ctx, err)
+}
+
+func (t *rowTx) SetRefs(ctx context.Context, from string, to []resource.Ref) error {
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM refs WHERE from_id = ?`, from); err != nil {
+		return classify(ctx, err)
+	}
+	for _, r := range to {
+		if _, err := t.tx.ExecContext(ctx, `INSERT OR IGNORE INTO refs (to_id, from_id) VALUES (?, ?)`, r.ID, from); err != nil {
+			return classify(ctx, err)
+		}
+	}
+	return nil
+}
+
+func (t *rowTx) Delete(ctx context.Context, id string) error {
+	_, err := t.tx.ExecContext(ctx, `DELETE FROM resources WHERE id = ?`, id)
+	return classify(ctx, err)
+}
+
+func (t *rowTx) Referrers(ctx context.Context, id string, limit int) ([]resource.Ref, error) {
+	q := `SELECT r.kind, r.id FROM refs f JOIN resources r ON r.id = f.from_id
+		WHERE f.to_id = ? ORDER BY r.kind, r.id`
+	args := []any{id}
+	if limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	rows, err := t.tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, classify(ctx, err)
+	}
+	defer rows.Close()
+	var out []resource.Ref
+	for rows.Next() {
+		var r resource.Ref
+		if err := rows.Scan(&r.Kind, &r.ID); err != nil {
+			return nil, classify(ctx, err)
+		}
+		out = append(out, r)
+	}
+	return out, classify(ctx, rows.Err())
+}
+
+func (t *rowTx) List(ctx context.Context, q *engine.Query) ([]*engine.Row, int, error) {
+	where, args, err := whereClause(q)
+	if err != nil {
+		return nil, 0, err
+	}
+	var total int
+	if err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM resources`+where, args...).Scan(&total); err != nil {
+		return nil, 0, classify(ctx, err)
+	}
+	order, orderArgs, err := orderClause(q.Sort)
+	if err != nil {
+		return nil, 0, err
+	}
+	query := `SELECT ` + rowColumns + ` FROM resources` + where + order + ` LIMIT ? OFFSET ?`
+	limit := int64(q.Limit)
+	if limit == 0 {
+		limit = -1 // SQLite: no limit
+	}
+	args = append(append(args, orderArgs...), limit, q.Offset)
+	rows, err := t.tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, 0, classify(ctx, err)
+	}
+	defer rows.Close()
+	var out []*engine.Row
+	for rows.Next() {
+		r, err := scanRow(rows)
+		if err != nil {
+			return nil, 0, classify(ctx, err)
+		}
+		out = append(out, r)
+	}
+	return out, total, classify(ctx, rows.Err())
+}
+
+// jsonPath quotes a top-level field name as a JSON path. Field names come
+// from the registry (Go json tags); a quote or backslash in one cannot be
+// expressed and is refused.
+func jsonPath(field string) (string, error) {
+	if strings.ContainsAny(field, `"\`) {
+		return "", resource.InvalidField(field, "field names with quotes or backslashes cannot be queried")
+	}
+	return `$."` + field + `"`, nil
+}
+
+func whereClause(q *engine.Query) (string, []any, error) {
+	var conds []string
+	var args []any
+	eq := func(col, v string) {
+		if v != "" {
+			conds = append(conds, col+" = ?")
+			args = append(args, v)
+		}
+	}
+	eq("kind", string(q.Kind))
+	eq("tenant", q.Tenant)
+	eq("location", q.Location)
+	eq("name", q.Name)
+	eq("phase", string(q.Phase))
+	if q.Owner != nil {
+		conds = append(conds, "owner_kind = ? AND owner_id = ?")
+		args = append(args, string(q.Owner.Kind), q.Owner.ID)
+	}
+	for k, v := range q.Labels {
+		conds = append(conds, "EXISTS (SELECT 1 FROM json_each(resources.labels) WHERE key = ? AND value = ?)")
+		args = append(args, k, v)
+	}
+	for _, m := range q.Fields {
+		path, err := jsonPath(m.Name)
+		if err != nil {
+			return "", nil, err
+		}
+		v := m.Value
+		if b, ok := v.(bool); ok {
+			// json_extract yields 1 and 0 for true and false.
+			v = 0
+			if b {
+				v = 1
+			}
+		}
+		conds = append(conds, "json_extract(spec, ?) = ?")
+		args = append(args, path, v)
+	}
+	if len(conds) == 0 {
+		return "", nil, nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args, nil
+}
+
+var metaColumns = map[engine.MetaKey]string{
+	engine.SortID: "id", engine.SortName: "name", engine.SortTenant: "tenant",
+	engine.SortLocation: "location", engine.SortCreated: "created_at", engine.SortUpdated: "updated_at",
+}
+
+func orderClause(k engine.SortKey) (string, []any, error) {
+	dir := " ASC"
+	if k.Desc {
+		dir = " DESC"
+	}
+	if col, ok := metaColumns[k.Meta]; ok {
+		if col == "id" {
+			return " ORDER BY id" + dir, nil, nil
+		}
+		return " ORDER BY " + col + dir + ", id" + dir, nil, nil
+	}
+	path, err := jsonPath(k.Field)
+	if err != nil {
+		return "", nil, err
+	}
+	return " ORDER BY json_extract(spec, ?)" + dir + ", id" + dir, []any{path}, nil
+}

@@ -1,0 +1,90 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// migrations are applied in order, each once, each in the transaction that
+// records it. Never edit a released migration: append a new one. Statements
+// are written to be harmless when repeated (IF NOT EXISTS, OR IGNORE), so a
+// half-known state can only converge.
+var migrations = []string{
+	// 1: resources, the reference index and the revision counter.
+	`
+CREATE TABLE IF NOT EXISTS resources (
+	id         TEXT PRIMARY KEY,
+	kind       TEXT NOT NULL,
+	tenant     TEXT NOT NULL,
+	name       TEXT NOT NULL,
+	location   TEXT NOT NULL,
+	owner_kind TEXT NOT NULL,
+	owner_id   TEXT NOT NULL,
+	labels     TEXT,
+	revision   INTEGER NOT NULL,
+	generation INTEGER NOT NULL,
+	deleting   INTEGER NOT NULL,
+	phase      TEXT NOT NULL,
+	spec       TEXT NOT NULL,
+	status     TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS resources_kind_id ON resources(kind, id);
+CREATE INDEX IF NOT EXISTS resources_kind_tenant_id ON resources(kind, tenant, id);
+CREATE INDEX IF NOT EXISTS resources_kind_name ON resources(kind, name);
+CREATE INDEX IF NOT EXISTS resources_location ON resources(location, kind) WHERE location != '';
+CREATE INDEX IF NOT EXISTS resources_owner ON resources(owner_id) WHERE owner_id != '';
+
+-- refs mirrors each resource's references. The engine checks them first and
+-- explains refusals; the foreign keys are the backstop: a referenced row
+-- cannot be deleted, and a row's outgoing refs go with it.
+CREATE TABLE IF NOT EXISTS refs (
+	to_id   TEXT NOT NULL REFERENCES resources(id),
+	from_id TEXT NOT NULL REFERENCES resources(id) ON DELETE CASCADE,
+	PRIMARY KEY (to_id, from_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS refs_from ON refs(from_id);
+
+CREATE TABLE IF NOT EXISTS counters (
+	name  TEXT PRIMARY KEY,
+	value INTEGER NOT NULL
+) STRICT;
+INSERT OR IGNORE INTO counters(name, value) VALUES ('revision', 0);
+`,
+}
+
+// migrate brings the database to the latest version in one immediate transaction,
+// so concurrent openers serialize and a crash leaves the previous version.
+// A database newer than this code is refused rather than misread.
+func migrate(ctx context.Context, db *sql.DB, now func() time.Time) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		applied_at INTEGER NOT NULL
+	) STRICT`); err != nil {
+		return err
+	}
+	var cur int
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&cur); err != nil {
+		return err
+	}
+	if cur > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this program knows (%d); upgrade the program", cur, len(migrations))
+	}
+	for v := cur + 1; v <= len(migrations); v++ {
+		if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
+			return fmt.Errorf("migration %d: %w", v, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)`, v, now().UnixNano()); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}

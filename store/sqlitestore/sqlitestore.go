@@ -1,0 +1,218 @@
+// Package sqlitestore is a store.Store in one SQLite file (modernc.org/sqlite,
+// no cgo): what the demo server and single-node deployments use. It passes the
+// conformance suite (store/storetest) and survives the process being killed at
+// any point: the file reopens with every committed write.
+//
+// How it stays correct under load:
+//
+//   - WAL journal, so readers never block the writer nor it them.
+//   - All writes go through one connection (a pool of one): writers queue in
+//     Go, honouring their contexts, and never meet SQLite's "database is
+//     locked". busy_timeout covers other processes sharing the file.
+//   - Write transactions BEGIN IMMEDIATE, so a read-then-write transaction
+//     never has to upgrade its lock and fail.
+//   - Pragmas are per connection, so they are in the DSN of every pooled
+//     connection, never run once on whichever connection happens to be free.
+//   - Reads run in their own transaction on a separate query_only pool, so a
+//     List's count and its page come from one snapshot.
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/store"
+	"github.com/orca-nfv/orca/store/engine"
+)
+
+// Options configure the store; nil means defaults.
+type Options struct {
+	// Registry knows the kinds; nil means resource.NewBuiltinRegistry().
+	Registry *resource.Registry
+	// Now is the clock for timestamps; nil means time.Now.
+	Now func() time.Time
+	// FullSync makes every commit wait for the WAL to reach the disk, so
+	// committed writes also survive power loss and OS crashes. Without it
+	// (synchronous=NORMAL) they survive any crash of the process, and an OS
+	// crash can lose the last commits but never corrupts the file.
+	FullSync bool
+	// BusyTimeout bounds how long a connection waits for a lock held by
+	// another process; default 5s.
+	BusyTimeout time.Duration
+	// ReadConns is the size of the read pool; default 4.
+	ReadConns int
+}
+
+// Open opens (creating if needed) the database at path and brings its schema
+// up to date. The file is created readable by its owner only.
+func Open(path string, opts *Options) (store.Store, error) {
+	b, eo, err := openBackend(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	return engine.New(b, eo), nil
+}
+
+func openBackend(path string, opts *Options) (*backend, *engine.Options, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.BusyTimeout <= 0 {
+		o.BusyTimeout = 5 * time.Second
+	}
+	if o.ReadConns <= 0 {
+		o.ReadConns = 4
+	}
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Create the file ourselves so its mode is 0600 (SQLite would use the
+	// umask); the -wal and -shm files inherit the mode from it.
+	if f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
+		return nil, nil, fmt.Errorf("sqlitestore: %w", err)
+	} else {
+		f.Close()
+	}
+
+	syncMode := "NORMAL"
+	if o.FullSync {
+		syncMode = "FULL"
+	}
+	common := url.Values{}
+	common.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", o.BusyTimeout.Milliseconds()))
+	common.Add("_pragma", "foreign_keys(1)")
+	common.Add("_pragma", "synchronous("+syncMode+")")
+
+	w := cloneValues(common)
+	w.Add("_pragma", "journal_mode(WAL)")
+	w.Set("_txlock", "immediate")
+	writeDB, err := sql.Open("sqlite", dsn(abs, w))
+	if err != nil {
+		return nil, nil, err
+	}
+	writeDB.SetMaxOpenConns(1)
+	writeDB.SetMaxIdleConns(1)
+	writeDB.SetConnMaxLifetime(0)
+	writeDB.SetConnMaxIdleTime(0)
+
+	ctx, cancel := context.WithTimeout(context.Background(), o.BusyTimeout+10*time.Second)
+	defer cancel()
+	if err := migrate(ctx, writeDB, now); err != nil {
+		writeDB.Close()
+		return nil, nil, fmt.Errorf("sqlitestore: open %s: %w", abs, err)
+	}
+
+	r := cloneValues(common)
+	r.Add("_pragma", "query_only(1)")
+	readDB, err := sql.Open("sqlite", dsn(abs, r))
+	if err != nil {
+		writeDB.Close()
+		return nil, nil, err
+	}
+	readDB.SetMaxOpenConns(o.ReadConns)
+	readDB.SetMaxIdleConns(o.ReadConns)
+	if err := readDB.PingContext(ctx); err != nil {
+		writeDB.Close()
+		readDB.Close()
+		return nil, nil, fmt.Errorf("sqlitestore: open %s: %w", abs, err)
+	}
+	return &backend{write: writeDB, read: readDB}, &engine.Options{Registry: o.Registry, Now: o.Now}, nil
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+// dsn builds a file: URI, so any path (spaces, '?', '#') is safe.
+func dsn(abs string, q url.Values) string {
+	return "file:" + (&url.URL{Path: abs}).EscapedPath() + "?" + q.Encode()
+}
+
+type backend struct {
+	write, read *sql.DB
+	closed      atomic.Bool
+}
+
+func (b *backend) Close() error {
+	if b.closed.Swap(true) {
+		return nil
+	}
+	return errors.Join(b.read.Close(), b.write.Close())
+}
+
+func (b *backend) Txn(ctx context.Context, write bool, fn func(engine.RowTx) error) (err error) {
+	if b.closed.Load() {
+		return store.ErrClosed
+	}
+	db := b.read
+	if write {
+		db = b.write
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return classify(ctx, err)
+	}
+	committed := false
+	defer func() {
+		// Also runs when fn panics; the panic continues after.
+		if !committed {
+			tx.Rollback()
+		}
+	}()
+	if err := fn(&rowTx{tx: tx}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return classify(ctx, err)
+	}
+	committed = true
+	return nil
+}
+
+// classify maps an error from database/sql or SQLite to a resource code.
+// Context errors keep their identity (errors.Is(err, context.Canceled)),
+// even when SQLite reports them as an interrupt.
+func classify(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return fmt.Errorf("sqlitestore: %w", ctxErr)
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("sqlitestore: %w", err)
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return resource.Errorf(resource.Unavailable, "sqlitestore: database busy: %w", err)
+		case sqlite3.SQLITE_CONSTRAINT:
+			return resource.Errorf(resource.Conflict, "sqlitestore: %w", err)
+		case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_INTERRUPT:
+			return resource.Errorf(resource.Unavailable, "sqlitestore: %w", err)
+		}
+	}
+	return resource.Errorf(resource.Unknown, "sqlitestore: %w", err)
+}

@@ -1,0 +1,141 @@
+// Package store defines the Store contract: durable, transactional storage of
+// resources with referential integrity. The reconciler, the HTTP layers and
+// embedders program against it; store/memstore and store/sqlitestore
+// implement it (both on store/engine, which holds the shared semantics), and
+// store/storetest is the conformance suite every implementation must pass.
+//
+// What every Store promises, whatever the backend:
+//
+//   - Nothing invalid is stored: every write goes through
+//     resource.Registry.Encode (defaults applied, every field validated).
+//   - IDs are unique across kinds.
+//   - Updates and deletes are compare-and-swap on Revision; of concurrent
+//     writers holding the same revision exactly one wins.
+//   - Referential integrity: a resource can name (in its spec, as owner or as
+//     location) only resources that exist, belong to its tenant or are
+//     shared, and are not being deleted; a resource that others name cannot
+//     be deleted or marked Deleting. Both checks run in the write's own
+//     transaction, so no race slips between check and write.
+//   - Returned values are the caller's: mutating them never changes the
+//     store, and mutating an argument after a call never does either.
+//   - Txn runs several reads and writes atomically.
+package store
+
+import (
+	"context"
+
+	"github.com/orca-nfv/orca/resource"
+)
+
+// ErrClosed is returned by every method of a closed Store. errors.Is works on
+// it, and its code is Unavailable.
+var ErrClosed = resource.Errorf(resource.Unavailable, "store is closed")
+
+// Reader reads resources.
+type Reader interface {
+	// Get returns the resource. The error is NotFound if no resource of
+	// that kind has that ID.
+	Get(ctx context.Context, ref resource.Ref) (*resource.Resource, error)
+
+	// List returns the resources that match f, sorted and paginated as f
+	// says, with the number of matches before pagination. A malformed
+	// filter (unknown field or sort key, negative limit) is Invalid.
+	List(ctx context.Context, f Filter) (*Page, error)
+
+	// Referrers returns the resources that name ref in their spec, as owner
+	// or as location, sorted by kind then ID. The error is NotFound if ref
+	// does not exist.
+	Referrers(ctx context.Context, ref resource.Ref) ([]resource.Ref, error)
+}
+
+// Writer changes resources. Writes are validated first and change nothing
+// when they fail.
+type Writer interface {
+	// Create stores a new resource and returns it as stored: ID generated
+	// when empty, defaults applied, Revision and Generation set, Phase
+	// Pending unless given, CreatedAt = UpdatedAt = now.
+	//
+	// Errors: Invalid if the resource is invalid, marked Deleting, or names
+	// a resource that does not exist or that it may not use (another
+	// tenant's); Conflict if the ID is taken (by any kind) or a named
+	// resource is being deleted.
+	Create(ctx context.Context, r *resource.Resource) (*resource.Resource, error)
+
+	// Update replaces a resource's labels, name, spec, status and Deleting
+	// flag if r.Revision is the stored revision, and returns it as stored.
+	// Generation is incremented when the spec changes. Tenant, Location and
+	// Owner cannot change; CreatedAt is kept.
+	//
+	// Errors: NotFound if absent; Conflict if r.Revision is stale, if
+	// Deleting is being set while others still name the resource, or
+	// unset; Invalid as for Create, or when immutable metadata changes.
+	// Spec immutability is the caller's policy (resource.Registry.CheckUpdate),
+	// not the store's: the reconciler writes local specs freely.
+	Update(ctx context.Context, r *resource.Resource) (*resource.Resource, error)
+
+	// Delete removes a resource. revision 0 deletes whatever is stored;
+	// otherwise it must equal the stored revision.
+	//
+	// Errors: NotFound if absent; Conflict if revision is stale or other
+	// resources still name this one (the message names them).
+	Delete(ctx context.Context, ref resource.Ref, revision int64) error
+}
+
+// Tx is the view of the store inside Txn: reads see the transaction's own
+// writes.
+type Tx interface {
+	Reader
+	Writer
+}
+
+// Store is a resource store. It is safe for concurrent use.
+type Store interface {
+	Reader
+	Writer
+
+	// Txn runs fn atomically: either every write fn makes through tx is
+	// committed, or (when fn returns an error or panics) none is. Txn
+	// returns fn's error unchanged. Transactions are serialized; fn must
+	// use only tx (calling the Store itself from fn may deadlock), must not
+	// keep tx after returning, and should not do slow I/O.
+	Txn(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+
+	// Close releases the store. Later calls return ErrClosed; closing twice
+	// is harmless.
+	Close() error
+}
+
+// Filter selects resources for List. Zero fields do not filter.
+type Filter struct {
+	Kind     resource.Kind
+	Tenant   string
+	Location string
+	Owner    *resource.Ref
+	Name     string
+	Phase    resource.Phase
+	// Labels match when the resource has every given label with the given
+	// value.
+	Labels map[string]string
+	// Fields match top-level scalar spec fields of Kind (which must be set)
+	// by equality. Values are text and are parsed by the field's type:
+	// "512" matches the integer 512, "true" the boolean true.
+	Fields map[string]string
+
+	// Sort is a metadata key (id, name, tenant_id, location_id, created_at,
+	// updated_at) or a scalar spec field of Kind; "" sorts by id. Ties are
+	// broken by id in the same direction, so the order is total.
+	Sort string
+	Desc bool
+
+	// Limit caps the items returned (0: no cap); Offset skips the first
+	// matches.
+	Limit  int
+	Offset int
+}
+
+// Page is one page of a List.
+type Page struct {
+	Items []*resource.Resource
+	// Total is the number of matches before Limit and Offset.
+	Total int
+}

@@ -1,0 +1,538 @@
+// Package fake is an in-memory VIM that behaves like a real one, for
+// embedders' unit tests, orca's own reconciler tests and the demo server's
+// fake locations. It implements vim.Driver and every optional capability, and
+// passes the same conformance suite (vim/vimtest) as the real drivers.
+//
+// What it models: objects tagged with their orca ID (Create adopts instead of
+// duplicating); asynchronous progress (Building → Ready after
+// Options.BuildTime, or on Step in Manual mode; the same for deletion);
+// per-call latency that honours the context; quotas (Forbidden); immutable
+// fields (Invalid on Update); dependencies that must exist at Create and that
+// block Delete while used (Conflict); compute hosts that can be disabled (a
+// server created with no enabled host goes to Error, as Nova's "No valid
+// host" does); server power, reboot, snapshots and console URLs.
+//
+// Faults, for tests: fail the next N calls of an operation with a code, fail
+// with a probability, lose Create responses after committing, hang until the
+// context ends, and change (Drift), break or remove (Vanish) objects out of
+// band. Inspection: Objects, Calls.
+//
+// What it does not model: any data plane (addresses are invented, nothing is
+// reachable); IP address management; Heat template processing (stacks do not
+// create resources or outputs); Contrail fq_names and ref semantics; token
+// expiry (inject Unauthorized instead); rate limiting (inject Unavailable);
+// lists that lag behind writes; partial creates other than a lost response.
+//
+// Time comes from the time package, so tests that run it inside a
+// testing/synctest bubble control BuildTime and Latency exactly.
+package fake
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/vim"
+)
+
+// Options configure a VIM; nil means defaults.
+type Options struct {
+	// Name distinguishes VIMs in external IDs and URLs; default "fake".
+	Name string
+	// Kinds served; nil means DefaultKinds().
+	Kinds []resource.Kind
+	// Registry supplies field mutability; nil means the built-in kinds.
+	Registry *resource.Registry
+	// BuildTime is how long objects stay Building after Create, and
+	// DeleteTime how long they stay Deleting after Delete. Zero means at
+	// once. Ignored in Manual mode.
+	BuildTime, DeleteTime time.Duration
+	// Manual keeps objects Building (and Deleting) until Step is called.
+	Manual bool
+	// Latency is added to every call (or until the context ends).
+	Latency time.Duration
+	// Quota caps the number of objects per kind (Forbidden beyond).
+	Quota map[resource.Kind]int
+	// Hosts names the compute hosts; default host-1 and host-2.
+	Hosts []string
+	// Seed seeds the randomness of FailRate.
+	Seed uint64
+}
+
+// DefaultKinds are the built-in global kinds that are realized per location.
+func DefaultKinds() []resource.Kind {
+	return []resource.Kind{
+		resource.KindFlavor, resource.KindHeatInstance, resource.KindImage, resource.KindNetwork,
+		resource.KindNetworkPolicy, resource.KindSecurityGroup, resource.KindServer,
+		resource.KindServiceInstance, resource.KindServiceTemplate,
+	}
+}
+
+// VIM is an in-memory VIM. Its methods are safe for concurrent use.
+type VIM struct {
+	opts  Options
+	kinds []resource.Kind
+	reg   *resource.Registry
+
+	mu      sync.Mutex
+	objects map[string]*object // by orca ID
+	seq     int
+	hosts   []*vim.Host
+	next    int // round-robin host cursor
+	calls   map[Op]int
+	faults  faults
+	rnd     *rand.Rand
+	closed  bool
+}
+
+var (
+	_ vim.Driver          = (*VIM)(nil)
+	_ vim.Lister          = (*VIM)(nil)
+	_ vim.Pinger          = (*VIM)(nil)
+	_ vim.PowerController = (*VIM)(nil)
+	_ vim.Snapshotter     = (*VIM)(nil)
+	_ vim.ConsoleProvider = (*VIM)(nil)
+	_ vim.HostLister      = (*VIM)(nil)
+	_ vim.HostController  = (*VIM)(nil)
+)
+
+// object is one VIM object. applied holds the spec fields as last written,
+// as canonical JSON per field.
+type object struct {
+	kind       resource.Kind
+	orcaID     string
+	externalID string
+	name       string
+	tenant     string
+	applied    map[string]json.RawMessage
+	parts      []byte
+	uses       []string // external IDs this object depends on
+	state      vim.State
+	message    string
+	power      vim.PowerState
+	host       string
+	until      time.Time // end of Building or Deleting (zero in Manual mode)
+}
+
+// New returns an empty VIM.
+func New(opts *Options) *VIM {
+	v := &VIM{objects: map[string]*object{}, calls: map[Op]int{}}
+	if opts != nil {
+		v.opts = *opts
+	}
+	if v.opts.Name == "" {
+		v.opts.Name = "fake"
+	}
+	v.kinds = slices.Clone(v.opts.Kinds)
+	if v.kinds == nil {
+		v.kinds = DefaultKinds()
+	}
+	v.reg = v.opts.Registry
+	if v.reg == nil {
+		v.reg = resource.NewBuiltinRegistry()
+	}
+	hosts := v.opts.Hosts
+	if hosts == nil {
+		hosts = []string{"host-1", "host-2"}
+	}
+	for _, h := range hosts {
+		v.hosts = append(v.hosts, &vim.Host{Name: h, Enabled: true, State: "up"})
+	}
+	v.rnd = rand.New(rand.NewPCG(v.opts.Seed, v.opts.Seed^0x9e3779b97f4a7c15))
+	return v
+}
+
+func (v *VIM) Kinds() []resource.Kind { return slices.Clone(v.kinds) }
+
+func (v *VIM) Close() error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.closed = true
+	return nil
+}
+
+func (v *VIM) serves(k resource.Kind) bool { return slices.Contains(v.kinds, k) }
+
+// begin is the start of every call: latency, then injected faults. It
+// returns with v.mu held when err is nil.
+func (v *VIM) begin(ctx context.Context, op Op) error {
+	if err := sleep(ctx, v.opts.Latency); err != nil {
+		return err
+	}
+	v.mu.Lock()
+	v.calls[op]++
+	if v.closed {
+		v.mu.Unlock()
+		return resource.Errorf(resource.Unavailable, "fake %s: closed", v.opts.Name)
+	}
+	hang, err := v.faults.take(op, v.rnd)
+	if hang {
+		v.mu.Unlock()
+		<-ctx.Done()
+		return resource.Errorf(resource.Unavailable, "fake %s: %s hung: %w", v.opts.Name, op, ctx.Err())
+	}
+	if err != nil {
+		v.mu.Unlock()
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		v.mu.Unlock()
+		return resource.Errorf(resource.Unavailable, "fake %s: %w", v.opts.Name, err)
+	}
+	v.advance(time.Now())
+	return nil
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		if err := ctx.Err(); err != nil {
+			return resource.Errorf(resource.Unavailable, "fake: %w", err)
+		}
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return resource.Errorf(resource.Unavailable, "fake: %w", ctx.Err())
+	}
+}
+
+// advance completes the builds and deletions whose time has come.
+func (v *VIM) advance(now time.Time) {
+	for id, o := range v.objects {
+		if o.until.IsZero() || now.Before(o.until) {
+			continue
+		}
+		v.finish(id, o)
+	}
+}
+
+// finish moves an object out of Building or Deleting.
+func (v *VIM) finish(id string, o *object) {
+	switch o.state {
+	case vim.StateBuilding:
+		o.state, o.until = vim.StateReady, time.Time{}
+		if o.kind == resource.KindServer {
+			o.power = vim.PowerOn
+		}
+	case vim.StateDeleting:
+		delete(v.objects, id)
+	}
+}
+
+// Step completes every pending build and deletion at once (Manual mode).
+func (v *VIM) Step() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for id, o := range v.objects {
+		if o.state == vim.StateBuilding || o.state == vim.StateDeleting {
+			v.finish(id, o)
+		}
+	}
+}
+
+func (v *VIM) Observe(ctx context.Context, o *vim.Object) (vim.Observation, error) {
+	if err := v.begin(ctx, OpObserve); err != nil {
+		return vim.Observation{}, err
+	}
+	defer v.mu.Unlock()
+	if !v.serves(o.Kind) {
+		return vim.Observation{}, vim.Unsupported(o.Kind)
+	}
+	return v.observe(o)
+}
+
+func (v *VIM) ObserveAll(ctx context.Context, kind resource.Kind, objs []*vim.Object) ([]vim.Observation, error) {
+	if err := v.begin(ctx, OpObserveAll); err != nil {
+		return nil, err
+	}
+	defer v.mu.Unlock()
+	if !v.serves(kind) {
+		return nil, vim.Unsupported(kind)
+	}
+	out := make([]vim.Observation, len(objs))
+	for i, o := range objs {
+		if o.Kind != kind {
+			return nil, resource.Errorf(resource.Invalid, "fake: ObserveAll(%s) given a %s", kind, o.Kind)
+		}
+		obs, err := v.observe(o)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = obs
+	}
+	return out, nil
+}
+
+func (v *VIM) observe(want *vim.Object) (vim.Observation, error) {
+	o, ok := v.objects[want.Ref.ID]
+	if !ok || o.kind != want.Kind {
+		return vim.Observation{}, nil
+	}
+	obs := vim.Observation{
+		Exists: true, ExternalID: o.externalID, State: o.state, Message: o.message,
+		TaskStatus: taskStatus(o), Power: o.power,
+		Output: map[string]any{"vim": v.opts.Name, "external_id": o.externalID},
+	}
+	if o.host != "" {
+		obs.Output["host"] = o.host
+	}
+	desired, parts, err := encode(want)
+	if err != nil {
+		return vim.Observation{}, err
+	}
+	for _, f := range fieldNames(desired, o.applied) {
+		if !bytes.Equal(desired[f], o.applied[f]) {
+			obs.Drift = append(obs.Drift, f)
+		}
+	}
+	if !bytes.Equal(parts, o.parts) {
+		obs.Drift = append(obs.Drift, vim.PartsField)
+	}
+	return obs, nil
+}
+
+func taskStatus(o *object) string {
+	if o.kind == resource.KindHeatInstance {
+		return map[vim.State]string{vim.StateBuilding: "CREATE_IN_PROGRESS", vim.StateReady: "CREATE_COMPLETE",
+			vim.StateError: "CREATE_FAILED", vim.StateDeleting: "DELETE_IN_PROGRESS"}[o.state]
+	}
+	if o.state == vim.StateReady && o.power == vim.PowerOff {
+		return "SHUTOFF"
+	}
+	return map[vim.State]string{vim.StateBuilding: "BUILD", vim.StateReady: "ACTIVE",
+		vim.StateError: "ERROR", vim.StateDeleting: "DELETING"}[o.state]
+}
+
+// encode returns an object's spec fields and parts as canonical JSON.
+func encode(o *vim.Object) (map[string]json.RawMessage, []byte, error) {
+	if o.Spec == nil {
+		return nil, nil, resource.InvalidField("spec", "required")
+	}
+	raw, err := json.Marshal(o.Spec)
+	if err != nil {
+		return nil, nil, resource.Errorf(resource.Invalid, "fake: spec: %v", err)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return nil, nil, resource.Errorf(resource.Invalid, "fake: spec is not an object: %v", err)
+	}
+	parts := slices.Clone(o.Parts)
+	slices.SortFunc(parts, func(a, b vim.Part) int {
+		switch {
+		case a.Ref.ID < b.Ref.ID:
+			return -1
+		case a.Ref.ID > b.Ref.ID:
+			return 1
+		}
+		return 0
+	})
+	partsJSON, err := json.Marshal(parts)
+	if err != nil {
+		return nil, nil, resource.Errorf(resource.Invalid, "fake: parts: %v", err)
+	}
+	return fields, partsJSON, nil
+}
+
+// fieldNames is the sorted union of two field sets.
+func fieldNames(a, b map[string]json.RawMessage) []string {
+	var names []string
+	for k := range a {
+		names = append(names, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+func (v *VIM) Create(ctx context.Context, o *vim.Object) (string, error) {
+	if err := v.begin(ctx, OpCreate); err != nil {
+		return "", err
+	}
+	defer v.mu.Unlock()
+	if !v.serves(o.Kind) {
+		return "", vim.Unsupported(o.Kind)
+	}
+	if existing, ok := v.objects[o.Ref.ID]; ok {
+		if existing.kind != o.Kind {
+			return "", resource.Errorf(resource.Conflict, "fake: tag %s is on a %s, not a %s", o.Ref.ID, existing.kind, o.Kind)
+		}
+		return existing.externalID, nil // adopt: never a second object for one tag
+	}
+	if err := o.Spec.Validate(); err != nil {
+		return "", err
+	}
+	uses, err := v.checkDeps(o)
+	if err != nil {
+		return "", err
+	}
+	if q, ok := v.opts.Quota[o.Kind]; ok && v.count(o.Kind) >= q {
+		return "", resource.Errorf(resource.Forbidden, "fake %s: quota exceeded: at most %d %s objects", v.opts.Name, q, o.Kind)
+	}
+	fields, parts, err := encode(o)
+	if err != nil {
+		return "", err
+	}
+	v.seq++
+	obj := &object{
+		kind: o.Kind, orcaID: o.Ref.ID, name: o.Name, tenant: o.Tenant,
+		externalID: fmt.Sprintf("%s-%s-%06d", v.opts.Name, o.Kind, v.seq),
+		applied:    fields, parts: parts, uses: uses, state: vim.StateBuilding,
+	}
+	if o.Kind == resource.KindServer {
+		if obj.host = v.schedule(); obj.host == "" {
+			obj.state, obj.message = vim.StateError, "No valid host was found: every host is disabled"
+		}
+	}
+	v.objects[o.Ref.ID] = obj
+	if obj.state == vim.StateBuilding {
+		v.startTimer(o.Ref.ID, obj, v.opts.BuildTime)
+	}
+	if v.faults.loseCreates > 0 {
+		v.faults.loseCreates--
+		return "", resource.Errorf(resource.Unavailable, "fake %s: connection reset after the create was accepted", v.opts.Name)
+	}
+	return obj.externalID, nil
+}
+
+// startTimer schedules the end of Building or Deleting, or finishes it now.
+func (v *VIM) startTimer(id string, o *object, d time.Duration) {
+	switch {
+	case v.opts.Manual:
+	case d <= 0:
+		v.finish(id, o)
+	default:
+		o.until = time.Now().Add(d)
+	}
+}
+
+// schedule picks the next enabled host, round robin, or "".
+func (v *VIM) schedule() string {
+	for range v.hosts {
+		h := v.hosts[v.next%len(v.hosts)]
+		v.next++
+		if h.Enabled {
+			return h.Name
+		}
+	}
+	return ""
+}
+
+func (v *VIM) count(k resource.Kind) int {
+	n := 0
+	for _, o := range v.objects {
+		if o.kind == k {
+			n++
+		}
+	}
+	return n
+}
+
+// checkDeps verifies that every dependency realized in this VIM exists here,
+// and that kinds without a VIM copy (heat templates) come with their spec.
+// It returns the external IDs used.
+func (v *VIM) checkDeps(o *vim.Object) ([]string, error) {
+	var uses []string
+	for _, ref := range o.Spec.Dependencies() {
+		dep, ok := o.Deps[ref]
+		if !v.serves(ref.Kind) {
+			if !ok || dep.Spec == nil {
+				return nil, resource.Errorf(resource.Invalid, "fake: %s needs the spec of %s", o.Kind, ref)
+			}
+			continue
+		}
+		if !ok || dep.ExternalID == "" || v.byExternal(ref.Kind, dep.ExternalID) == nil {
+			return nil, resource.Errorf(resource.NotFound, "fake %s: %s %s not found (external ID %q)", v.opts.Name, ref.Kind, ref.ID, dep.ExternalID)
+		}
+		uses = append(uses, dep.ExternalID)
+	}
+	return uses, nil
+}
+
+func (v *VIM) byExternal(k resource.Kind, ext string) *object {
+	for _, o := range v.objects {
+		if o.kind == k && o.externalID == ext {
+			return o
+		}
+	}
+	return nil
+}
+
+func (v *VIM) Update(ctx context.Context, o *vim.Object) error {
+	if err := v.begin(ctx, OpUpdate); err != nil {
+		return err
+	}
+	defer v.mu.Unlock()
+	if !v.serves(o.Kind) {
+		return vim.Unsupported(o.Kind)
+	}
+	obj, ok := v.objects[o.Ref.ID]
+	if !ok || obj.kind != o.Kind || obj.state == vim.StateDeleting {
+		return resource.Errorf(resource.NotFound, "fake %s: %s not found", v.opts.Name, o)
+	}
+	if err := o.Spec.Validate(); err != nil {
+		return err
+	}
+	fields, parts, err := encode(o)
+	if err != nil {
+		return err
+	}
+	for _, name := range fieldNames(fields, obj.applied) {
+		if bytes.Equal(fields[name], obj.applied[name]) {
+			continue
+		}
+		if f, ok := v.reg.Field(o.Kind, name); !ok || f.Mutability != resource.Mutable {
+			return resource.InvalidField(name, "fake %s: cannot be changed in place on %s", v.opts.Name, o)
+		}
+	}
+	uses, err := v.checkDeps(o)
+	if err != nil {
+		return err
+	}
+	obj.applied, obj.parts, obj.uses, obj.name = fields, parts, uses, o.Name
+	return nil
+}
+
+func (v *VIM) Delete(ctx context.Context, o *vim.Object) error {
+	if err := v.begin(ctx, OpDelete); err != nil {
+		return err
+	}
+	defer v.mu.Unlock()
+	if !v.serves(o.Kind) {
+		return vim.Unsupported(o.Kind)
+	}
+	obj, ok := v.objects[o.Ref.ID]
+	if !ok || obj.kind != o.Kind || obj.state == vim.StateDeleting {
+		return nil
+	}
+	for _, other := range v.objects {
+		if other.state != vim.StateDeleting && slices.Contains(other.uses, obj.externalID) {
+			return resource.Errorf(resource.Conflict, "fake %s: %s is in use by %s %s", v.opts.Name, o, other.kind, other.orcaID)
+		}
+	}
+	obj.state, obj.until = vim.StateDeleting, time.Time{}
+	v.startTimer(o.Ref.ID, obj, v.opts.DeleteTime)
+	return nil
+}
+
+func (v *VIM) Ping(ctx context.Context) error {
+	if err := v.begin(ctx, OpPing); err != nil {
+		return err
+	}
+	v.mu.Unlock()
+	return nil
+}

@@ -1,0 +1,113 @@
+package fake
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/vim"
+)
+
+// server returns the ready server for o, or the error a VIM would give.
+func (v *VIM) server(o *vim.Object) (*object, error) {
+	if o.Kind != resource.KindServer {
+		return nil, resource.Errorf(resource.Invalid, "fake: %s is not a server", o)
+	}
+	obj, ok := v.objects[o.Ref.ID]
+	if !ok || obj.kind != resource.KindServer || obj.state == vim.StateDeleting {
+		return nil, resource.Errorf(resource.NotFound, "fake %s: %s not found", v.opts.Name, o)
+	}
+	if obj.state != vim.StateReady {
+		return nil, resource.Errorf(resource.Conflict, "fake %s: %s is %s", v.opts.Name, o, obj.state)
+	}
+	return obj, nil
+}
+
+// Power changes a ready server's power. Rebooting a server that is off is a
+// Conflict, as in Nova.
+func (v *VIM) Power(ctx context.Context, o *vim.Object, action vim.PowerAction) error {
+	if err := v.begin(ctx, OpPower); err != nil {
+		return err
+	}
+	defer v.mu.Unlock()
+	if !action.Valid() {
+		return resource.Errorf(resource.Invalid, "fake: unknown power action %q", action)
+	}
+	obj, err := v.server(o)
+	if err != nil {
+		return err
+	}
+	switch action {
+	case vim.ActionPowerOn:
+		obj.power = vim.PowerOn
+	case vim.ActionPowerOff, vim.ActionSoftOff:
+		obj.power = vim.PowerOff
+	case vim.ActionReboot, vim.ActionHardReboot:
+		if obj.power != vim.PowerOn {
+			return resource.Errorf(resource.Conflict, "fake %s: cannot reboot %s while it is off", v.opts.Name, o)
+		}
+	}
+	return nil
+}
+
+// Snapshot makes a ready image from a ready server. The image is tagged
+// "snapshot:<its external ID>": it is the VIM's, not an orca resource.
+func (v *VIM) Snapshot(ctx context.Context, o *vim.Object, imageName string) (string, error) {
+	if err := v.begin(ctx, OpSnapshot); err != nil {
+		return "", err
+	}
+	defer v.mu.Unlock()
+	if _, err := v.server(o); err != nil {
+		return "", err
+	}
+	v.seq++
+	img := &object{
+		kind: resource.KindImage, name: imageName, tenant: o.Tenant, state: vim.StateReady,
+		externalID: v.opts.Name + "-snapshot-" + strconv.Itoa(v.seq),
+	}
+	img.orcaID = "snapshot:" + img.externalID
+	v.objects[img.orcaID] = img
+	return img.externalID, nil
+}
+
+// ConsoleURL returns a console address for a ready server (under .invalid,
+// so it can never resolve).
+func (v *VIM) ConsoleURL(ctx context.Context, o *vim.Object) (string, error) {
+	if err := v.begin(ctx, OpConsole); err != nil {
+		return "", err
+	}
+	defer v.mu.Unlock()
+	obj, err := v.server(o)
+	if err != nil {
+		return "", err
+	}
+	return "https://console." + v.opts.Name + ".invalid/vnc?token=" + obj.externalID, nil
+}
+
+func (v *VIM) Hosts(ctx context.Context) ([]vim.Host, error) {
+	if err := v.begin(ctx, OpHosts); err != nil {
+		return nil, err
+	}
+	defer v.mu.Unlock()
+	out := make([]vim.Host, len(v.hosts))
+	for i, h := range v.hosts {
+		out[i] = *h
+	}
+	return out, nil
+}
+
+// SetHostEnabled enables or disables scheduling on a host: servers created
+// while every host is disabled go to the Error state.
+func (v *VIM) SetHostEnabled(ctx context.Context, host string, enabled bool) error {
+	if err := v.begin(ctx, OpSetHost); err != nil {
+		return err
+	}
+	defer v.mu.Unlock()
+	for _, h := range v.hosts {
+		if h.Name == host {
+			h.Enabled = enabled
+			return nil
+		}
+	}
+	return resource.Errorf(resource.NotFound, "fake %s: no host %q", v.opts.Name, host)
+}

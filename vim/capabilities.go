@@ -1,0 +1,80 @@
+package vim
+
+import (
+	"context"
+
+	"github.com/orca-nfv/orca/resource"
+)
+
+// Optional capabilities. A driver offers one by implementing its interface;
+// callers find out with a type assertion. Each follows the Driver rules: one
+// attempt, classified errors, no waiting for completion.
+
+// Lister observes many objects of one kind in one VIM call (a list request),
+// so a quiet resync costs one call per kind instead of one per object.
+type Lister interface {
+	// ObserveAll returns one Observation per object, in the order given,
+	// as Observe would. All objects have the given kind.
+	ObserveAll(ctx context.Context, kind resource.Kind, objs []*Object) ([]Observation, error)
+}
+
+// Pinger checks that the VIM endpoint answers and accepts the credentials.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// PowerAction is a change of a server's power.
+type PowerAction string
+
+const (
+	ActionPowerOn    PowerAction = "on"
+	ActionPowerOff   PowerAction = "off"         // hard: cut the power
+	ActionSoftOff    PowerAction = "soft_off"    // ask the guest to shut down
+	ActionReboot     PowerAction = "reboot"      // soft reboot
+	ActionHardReboot PowerAction = "hard_reboot" // reset
+)
+
+// Valid reports whether a is a defined action.
+func (a PowerAction) Valid() bool {
+	switch a {
+	case ActionPowerOn, ActionPowerOff, ActionSoftOff, ActionReboot, ActionHardReboot:
+		return true
+	}
+	return false
+}
+
+// PowerController changes a server's power (bare-metal instances, ESC VM
+// operations). It starts the change; Observe reports the result.
+type PowerController interface {
+	Power(ctx context.Context, o *Object, action PowerAction) error
+}
+
+// Snapshotter captures a server's disk as a new image and returns the
+// image's VIM ID. The image may still be building when it returns.
+type Snapshotter interface {
+	Snapshot(ctx context.Context, o *Object, imageName string) (imageID string, err error)
+}
+
+// ConsoleProvider returns a URL for a server's console (local_servers'
+// console_url).
+type ConsoleProvider interface {
+	ConsoleURL(ctx context.Context, o *Object) (string, error)
+}
+
+// Host is a compute host of the VIM.
+type Host struct {
+	Name    string
+	Enabled bool
+	// State is the VIM's word for the host ("up", "down").
+	State string
+}
+
+// HostLister lists the VIM's compute hosts.
+type HostLister interface {
+	Hosts(ctx context.Context) ([]Host, error)
+}
+
+// HostController enables or disables scheduling on a compute host.
+type HostController interface {
+	SetHostEnabled(ctx context.Context, host string, enabled bool) error
+}

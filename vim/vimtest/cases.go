@@ -1,0 +1,155 @@
+package vimtest
+
+import (
+	"fmt"
+
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/vim"
+)
+
+// kindCase is how the suite builds and changes objects of one kind.
+type kindCase struct {
+	kind resource.Kind
+	// needs lists the kinds of the dependencies, made first.
+	needs []resource.Kind
+	// spec builds a valid spec naming the dependencies' IDs.
+	spec  func(ids map[resource.Kind][]string) resource.Spec
+	parts func(owner string) []vim.Part
+	// immutable changes a field that cannot change in place and returns
+	// its name; nil when the kind has none the suite can change.
+	immutable func(resource.Spec) string
+}
+
+func i64(v int64) *int64 { return &v }
+
+// cases, in dependency order.
+var cases = []kindCase{
+	{
+		kind: resource.KindHeatTemplate,
+		spec: func(map[resource.Kind][]string) resource.Spec {
+			return &resource.HeatTemplate{Template: "heat_template_version: 2018-08-31\nresources: {}\n"}
+		},
+	},
+	{
+		kind: resource.KindImage,
+		spec: func(map[resource.Kind][]string) resource.Spec {
+			return &resource.Image{Description: "vimtest image", DiskFormat: "qcow2", ContainerFormat: "bare", Visibility: "private", MinDisk: 1}
+		},
+		immutable: func(s resource.Spec) string { s.(*resource.Image).DiskFormat = "raw"; return "disk_format" },
+	},
+	{
+		kind: resource.KindFlavor,
+		spec: func(map[resource.Kind][]string) resource.Spec {
+			return &resource.Flavor{Description: "vimtest flavor", RAM: 64, VCPUs: 1, Disk: 1}
+		},
+		immutable: func(s resource.Spec) string { s.(*resource.Flavor).RAM = 128; return "ram" },
+	},
+	{
+		kind: resource.KindNetwork,
+		spec: func(map[resource.Kind][]string) resource.Spec {
+			return &resource.Network{Description: "vimtest network", CIDR: "10.77.0.0/24"}
+		},
+		immutable: func(s resource.Spec) string { s.(*resource.Network).CIDR = "10.78.0.0/24"; return "cidr" },
+	},
+	{
+		kind: resource.KindSecurityGroup,
+		spec: func(map[resource.Kind][]string) resource.Spec {
+			return &resource.SecurityGroup{Description: "vimtest group"}
+		},
+		parts: func(owner string) []vim.Part {
+			return []vim.Part{
+				{Ref: resource.Ref{Kind: resource.KindSecurityGroupRule, ID: owner + "-ssh"}, Spec: &resource.SecurityGroupRule{
+					Direction: "ingress", EtherType: "IPv4", Protocol: "tcp", PortRangeMin: i64(22), PortRangeMax: i64(22), RemoteIPPrefix: "10.0.0.0/8"}},
+				{Ref: resource.Ref{Kind: resource.KindSecurityGroupRule, ID: owner + "-out"}, Spec: &resource.SecurityGroupRule{
+					Direction: "egress", EtherType: "IPv4", Protocol: "any"}},
+			}
+		},
+	},
+	{
+		kind:  resource.KindNetworkPolicy,
+		needs: []resource.Kind{resource.KindNetwork, resource.KindNetwork},
+		spec: func(ids map[resource.Kind][]string) resource.Spec {
+			return &resource.NetworkPolicy{
+				Description: "vimtest policy", SourceNetworkID: ids[resource.KindNetwork][0], DestNetworkID: ids[resource.KindNetwork][1],
+				Entries: []resource.PolicyEntry{{Action: "pass", Direction: "<>", Protocol: "any"}},
+			}
+		},
+	},
+	{
+		kind:  resource.KindServer,
+		needs: []resource.Kind{resource.KindImage, resource.KindFlavor, resource.KindNetwork, resource.KindSecurityGroup},
+		spec: func(ids map[resource.Kind][]string) resource.Spec {
+			return &resource.Server{
+				Description: "vimtest server", ImageID: ids[resource.KindImage][0], FlavorID: ids[resource.KindFlavor][0],
+				NetworkID: ids[resource.KindNetwork][0], SecurityGroupID: ids[resource.KindSecurityGroup][0],
+			}
+		},
+		immutable: func(s resource.Spec) string { s.(*resource.Server).ImageID = "another-image"; return "image_id" },
+	},
+	{
+		kind:  resource.KindHeatInstance,
+		needs: []resource.Kind{resource.KindHeatTemplate},
+		spec: func(ids map[resource.Kind][]string) resource.Spec {
+			return &resource.HeatInstance{Description: "vimtest stack", HeatTemplateID: ids[resource.KindHeatTemplate][0], Parameters: map[string]any{"k": "v"}}
+		},
+	},
+	{
+		kind:  resource.KindServiceTemplate,
+		needs: []resource.Kind{resource.KindImage, resource.KindFlavor},
+		spec: func(ids map[resource.Kind][]string) resource.Spec {
+			return &resource.ServiceTemplate{Description: "vimtest template", ImageID: ids[resource.KindImage][0], FlavorID: ids[resource.KindFlavor][0], ServiceMode: "in-network"}
+		},
+		immutable: func(s resource.Spec) string {
+			s.(*resource.ServiceTemplate).ServiceMode = "transparent"
+			return "service_mode"
+		},
+	},
+	{
+		kind:  resource.KindServiceInstance,
+		needs: []resource.Kind{resource.KindServiceTemplate},
+		spec: func(ids map[resource.Kind][]string) resource.Spec {
+			return &resource.ServiceInstance{Description: "vimtest instance", ServiceTemplateID: ids[resource.KindServiceTemplate][0],
+				ServiceInstanceProperties: map[string]any{"ha_mode": "active-standby"}}
+		},
+		immutable: func(s resource.Spec) string {
+			s.(*resource.ServiceInstance).ServiceTemplateID = "another-template"
+			return "service_template_id"
+		},
+	},
+}
+
+func caseOf(k resource.Kind) kindCase {
+	for _, c := range cases {
+		if c.kind == k {
+			return c
+		}
+	}
+	panic("vimtest: no case for kind " + string(k))
+}
+
+// setDescription changes the description, a mutable field of every kind in
+// the table.
+func setDescription(s resource.Spec, d string) {
+	switch s := s.(type) {
+	case *resource.Image:
+		s.Description = d
+	case *resource.Flavor:
+		s.Description = d
+	case *resource.Network:
+		s.Description = d
+	case *resource.SecurityGroup:
+		s.Description = d
+	case *resource.NetworkPolicy:
+		s.Description = d
+	case *resource.Server:
+		s.Description = d
+	case *resource.HeatInstance:
+		s.Description = d
+	case *resource.ServiceTemplate:
+		s.Description = d
+	case *resource.ServiceInstance:
+		s.Description = d
+	default:
+		panic(fmt.Sprintf("vimtest: no description on %T", s))
+	}
+}

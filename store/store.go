@@ -12,9 +12,11 @@
 //   - Updates and deletes are compare-and-swap on Revision; of concurrent
 //     writers holding the same revision exactly one wins.
 //   - Referential integrity: a resource can name (in its spec, as owner or as
-//     location) only resources that exist, belong to its tenant or are
-//     shared, and are not being deleted; a resource that others name cannot
-//     be deleted or marked Deleting. Both checks run in the write's own
+//     location) only resources that exist and belong to its tenant or are
+//     shared. A resource named in another's spec cannot be marked Deleting;
+//     one being deleted gains no new spec referrers, children or locals
+//     (those it has may still change while they are removed); and no row
+//     is removed while anything names it. The checks run in the write's own
 //     transaction, so no race slips between check and write.
 //   - Returned values are the caller's: mutating them never changes the
 //     store, and mutating an argument after a call never does either.
@@ -58,7 +60,7 @@ type Writer interface {
 	// Errors: Invalid if the resource is invalid, marked Deleting, or names
 	// a resource that does not exist or that it may not use (another
 	// tenant's); Conflict if the ID is taken (by any kind) or a named
-	// resource is being deleted.
+	// resource (owner and location included) is being deleted.
 	Create(ctx context.Context, r *resource.Resource) (*resource.Resource, error)
 
 	// Update replaces a resource's labels, name, spec, status and Deleting
@@ -67,8 +69,10 @@ type Writer interface {
 	// Owner cannot change; CreatedAt is kept.
 	//
 	// Errors: NotFound if absent; Conflict if r.Revision is stale, if
-	// Deleting is being set while others still name the resource, or
-	// unset; Invalid as for Create, or when immutable metadata changes.
+	// Deleting is being set while other specs still name the resource
+	// (its own children and locals do not count), if Deleting is being
+	// unset, or if a changed spec newly names a resource being deleted;
+	// Invalid as for Create, or when immutable metadata changes.
 	// Spec immutability is the caller's policy (resource.Registry.CheckUpdate),
 	// not the store's: the reconciler writes local specs freely.
 	Update(ctx context.Context, r *resource.Resource) (*resource.Resource, error)

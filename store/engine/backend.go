@@ -42,6 +42,26 @@ type Row struct {
 // Ref returns the row's reference.
 func (r *Row) Ref() resource.Ref { return resource.Ref{Kind: r.Kind, ID: r.ID} }
 
+// Via says how a resource holds a reference.
+type Via string
+
+const (
+	// ViaSpec: the spec names the target (a server's network_id). Such a
+	// target cannot be deleted or marked Deleting.
+	ViaSpec Via = "spec"
+	// ViaOwner: the target is the resource's owner (a local_network's
+	// network). An owner may be marked Deleting; its children go first.
+	ViaOwner Via = "owner"
+	// ViaLocation: the target is the resource's location. Like an owner.
+	ViaLocation Via = "location"
+)
+
+// Link is one reference a row holds.
+type Link struct {
+	To  resource.Ref
+	Via Via
+}
+
 // Backend keeps rows and runs transactions over them.
 type Backend interface {
 	// Txn runs fn in a transaction: serializable with every other write
@@ -62,16 +82,17 @@ type RowTx interface {
 	// number of matches before pagination.
 	List(ctx context.Context, q *Query) ([]*Row, int, error)
 	// Referrers returns the resources holding a reference to id, sorted by
-	// kind then ID; at most limit of them when limit > 0.
-	Referrers(ctx context.Context, id string, limit int) ([]resource.Ref, error)
+	// kind then ID; at most limit of them when limit > 0; only those
+	// holding it in one of the given ways when via is not empty.
+	Referrers(ctx context.Context, id string, limit int, via ...Via) ([]resource.Ref, error)
 
 	// NextRevision returns a revision greater than every one returned
 	// before, by any transaction that committed.
 	NextRevision(ctx context.Context) (int64, error)
 	// Put inserts the row, or replaces the row with its ID.
 	Put(ctx context.Context, row *Row) error
-	// SetRefs replaces the set of IDs the row with ID from refers to.
-	SetRefs(ctx context.Context, from string, to []resource.Ref) error
+	// SetRefs replaces the references the row with ID from holds.
+	SetRefs(ctx context.Context, from string, to []Link) error
 	// Delete removes the row and its outgoing references.
 	Delete(ctx context.Context, id string) error
 }

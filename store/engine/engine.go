@@ -209,11 +209,12 @@ func (t *tx) Delete(ctx context.Context, ref resource.Ref, revision int64) error
 	return t.s.delete(ctx, t.rtx, ref, revision)
 }
 
-// prepared is a validated write: the caller's resource copied (ID filled in)
-// and encoded.
+// prepared is a validated write: the caller's resource copied (ID filled in),
+// encoded, and its references with how it holds them.
 type prepared struct {
-	res resource.Resource
-	enc *resource.Encoded
+	res   resource.Resource
+	enc   *resource.Encoded
+	links []Link
 }
 
 func (s *Store) prepare(r *resource.Resource, create bool) (*prepared, error) {
@@ -234,6 +235,16 @@ func (s *Store) prepare(r *resource.Resource, create bool) (*prepared, error) {
 		return nil, err
 	}
 	p.enc = enc
+	for _, ref := range enc.Refs {
+		via := ViaSpec
+		switch {
+		case p.res.Owner != nil && ref == *p.res.Owner:
+			via = ViaOwner
+		case ref == (resource.Ref{Kind: resource.KindLocation, ID: p.res.Location}):
+			via = ViaLocation
+		}
+		p.links = append(p.links, Link{To: ref, Via: via})
+	}
 	return p, nil
 }
 
@@ -288,7 +299,7 @@ func (s *Store) create(ctx context.Context, rtx RowTx, p *prepared) (*resource.R
 	if existing != nil {
 		return nil, &resource.Error{Code: resource.Conflict, Field: "id", Err: fmt.Errorf("id %q is already in use", p.res.ID)}
 	}
-	if err := s.checkRefs(ctx, rtx, &p.res, p.enc.Refs); err != nil {
+	if err := s.checkRefs(ctx, rtx, &p.res, p.links, true); err != nil {
 		return nil, err
 	}
 	now := s.clock()
@@ -299,7 +310,7 @@ func (s *Store) create(ctx context.Context, rtx RowTx, p *prepared) (*resource.R
 	if err := rtx.Put(ctx, row); err != nil {
 		return nil, err
 	}
-	if err := rtx.SetRefs(ctx, row.ID, p.enc.Refs); err != nil {
+	if err := rtx.SetRefs(ctx, row.ID, p.links); err != nil {
 		return nil, err
 	}
 	return s.decode(row)
@@ -325,7 +336,9 @@ func (s *Store) update(ctx context.Context, rtx RowTx, p *prepared) (*resource.R
 	case cur.Deleting && !r.Deleting:
 		return nil, resource.Errorf(resource.Conflict, "%s %q is being deleted; that cannot be undone", r.Kind, r.ID)
 	case !cur.Deleting && r.Deleting:
-		if err := s.unreferenced(ctx, rtx, r.Ref); err != nil {
+		// Children and locals may stay: they are removed as part of the
+		// deletion. What names it in a spec must go first.
+		if err := s.unreferenced(ctx, rtx, r.Ref, ViaSpec); err != nil {
 			return nil, err
 		}
 	}
@@ -333,7 +346,7 @@ func (s *Store) update(ctx context.Context, rtx RowTx, p *prepared) (*resource.R
 	if specChanged {
 		// Owner and location cannot change, so the refs change only
 		// with the spec; status writes skip these checks.
-		if err := s.checkRefs(ctx, rtx, r, p.enc.Refs); err != nil {
+		if err := s.checkRefs(ctx, rtx, r, p.links, false); err != nil {
 			return nil, err
 		}
 	}
@@ -349,7 +362,7 @@ func (s *Store) update(ctx context.Context, rtx RowTx, p *prepared) (*resource.R
 		return nil, err
 	}
 	if specChanged {
-		if err := rtx.SetRefs(ctx, row.ID, p.enc.Refs); err != nil {
+		if err := rtx.SetRefs(ctx, row.ID, p.links); err != nil {
 			return nil, err
 		}
 	}
@@ -373,9 +386,10 @@ func (s *Store) delete(ctx context.Context, rtx RowTx, ref resource.Ref, revisio
 // maxNamedReferrers bounds how many referrers an error message lists.
 const maxNamedReferrers = 5
 
-// unreferenced returns Conflict naming the referrers if anything refers to ref.
-func (s *Store) unreferenced(ctx context.Context, rtx RowTx, ref resource.Ref) error {
-	refs, err := rtx.Referrers(ctx, ref.ID, maxNamedReferrers+1)
+// unreferenced returns Conflict naming the referrers if anything refers to
+// ref (in one of the given ways, when via is not empty).
+func (s *Store) unreferenced(ctx context.Context, rtx RowTx, ref resource.Ref, via ...Via) error {
+	refs, err := rtx.Referrers(ctx, ref.ID, maxNamedReferrers+1, via...)
 	if err != nil || len(refs) == 0 {
 		return err
 	}
@@ -390,11 +404,14 @@ func (s *Store) unreferenced(ctx context.Context, rtx RowTx, ref resource.Ref) e
 	return resource.Errorf(resource.Conflict, "%s %q is still referenced by %s", ref.Kind, ref.ID, strings.Join(names, ", "))
 }
 
-// checkRefs verifies that every resource r names exists, may be used by r's
-// tenant and is not being deleted. A resource of another tenant is reported
-// as missing, so its existence does not leak.
-func (s *Store) checkRefs(ctx context.Context, rtx RowTx, r *resource.Resource, refs []resource.Ref) error {
-	for _, ref := range refs {
+// checkRefs verifies that every resource r names exists and may be used by
+// r's tenant. A resource of another tenant is reported as missing, so its
+// existence does not leak. A target being deleted may not gain referrers: no
+// new spec reference to it, and no new child or local under it (creating);
+// the children it already has may still change while they are removed.
+func (s *Store) checkRefs(ctx context.Context, rtx RowTx, r *resource.Resource, links []Link, creating bool) error {
+	for _, l := range links {
+		ref := l.To
 		target, err := rtx.Get(ctx, ref.ID)
 		if err != nil {
 			return err
@@ -403,7 +420,7 @@ func (s *Store) checkRefs(ctx context.Context, rtx RowTx, r *resource.Resource, 
 		if target == nil || target.Kind != ref.Kind || !s.usableBy(r, target) {
 			return refError(resource.Invalid, field, "%s %q does not exist", ref.Kind, ref.ID)
 		}
-		if target.Deleting {
+		if target.Deleting && (creating || l.Via == ViaSpec) {
 			return refError(resource.Conflict, field, "%s %q is being deleted", ref.Kind, ref.ID)
 		}
 	}

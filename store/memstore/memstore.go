@@ -49,18 +49,18 @@ type backend struct {
 	rev    int64
 	rows   map[string]*memRow
 	byKind map[resource.Kind]map[string]*memRow
-	// refsOut[from] lists what from refers to; refsIn[to] is the set of
-	// IDs referring to to.
-	refsOut map[string][]resource.Ref
-	refsIn  map[string]map[string]struct{}
+	// refsOut[from] lists what from refers to; refsIn[to] maps the IDs
+	// referring to to, to how they do.
+	refsOut map[string][]engine.Link
+	refsIn  map[string]map[string]engine.Via
 }
 
 func newBackend() *backend {
 	return &backend{
 		rows:    map[string]*memRow{},
 		byKind:  map[resource.Kind]map[string]*memRow{},
-		refsOut: map[string][]resource.Ref{},
-		refsIn:  map[string]map[string]struct{}{},
+		refsOut: map[string][]engine.Link{},
+		refsIn:  map[string]map[string]engine.Via{},
 	}
 }
 
@@ -140,7 +140,7 @@ func (t *rowTx) Put(ctx context.Context, row *engine.Row) error {
 	return nil
 }
 
-func (t *rowTx) SetRefs(ctx context.Context, from string, to []resource.Ref) error {
+func (t *rowTx) SetRefs(ctx context.Context, from string, to []engine.Link) error {
 	prev := t.b.refsOut[from]
 	t.undo = append(t.undo, func() { t.b.setRefs(from, prev) })
 	t.b.setRefs(from, slices.Clone(to))
@@ -162,9 +162,12 @@ func (t *rowTx) Delete(ctx context.Context, id string) error {
 	return nil
 }
 
-func (t *rowTx) Referrers(ctx context.Context, id string, limit int) ([]resource.Ref, error) {
+func (t *rowTx) Referrers(ctx context.Context, id string, limit int, via ...engine.Via) ([]resource.Ref, error) {
 	var out []resource.Ref
-	for from := range t.b.refsIn[id] {
+	for from, how := range t.b.refsIn[id] {
+		if len(via) > 0 && !slices.Contains(via, how) {
+			continue
+		}
 		if r, ok := t.b.rows[from]; ok {
 			out = append(out, r.Ref())
 		}
@@ -203,11 +206,11 @@ func (b *backend) removeRow(id string) {
 	}
 }
 
-func (b *backend) setRefs(from string, to []resource.Ref) {
-	for _, r := range b.refsOut[from] {
-		delete(b.refsIn[r.ID], from)
-		if len(b.refsIn[r.ID]) == 0 {
-			delete(b.refsIn, r.ID)
+func (b *backend) setRefs(from string, to []engine.Link) {
+	for _, l := range b.refsOut[from] {
+		delete(b.refsIn[l.To.ID], from)
+		if len(b.refsIn[l.To.ID]) == 0 {
+			delete(b.refsIn, l.To.ID)
 		}
 	}
 	if len(to) == 0 {
@@ -215,13 +218,13 @@ func (b *backend) setRefs(from string, to []resource.Ref) {
 		return
 	}
 	b.refsOut[from] = to
-	for _, r := range to {
-		in := b.refsIn[r.ID]
+	for _, l := range to {
+		in := b.refsIn[l.To.ID]
 		if in == nil {
-			in = map[string]struct{}{}
-			b.refsIn[r.ID] = in
+			in = map[string]engine.Via{}
+			b.refsIn[l.To.ID] = in
 		}
-		in[from] = struct{}{}
+		in[from] = l.Via
 	}
 }
 

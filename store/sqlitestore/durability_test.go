@@ -305,3 +305,72 @@ func TestQueuedWriterHonoursContext(t *testing.T) {
 		t.Errorf("Create after the holder finished: %v", err)
 	}
 }
+
+// TestMigrationTwoBackfillsVia upgrades a version-1 database holding owner,
+// location and spec references and checks how each is recorded afterwards.
+func TestMigrationTwoBackfillsVia(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v1.db")
+	b, eo, err := openBackend(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := engine.New(b, eo)
+	for _, r := range []*resource.Resource{
+		{Ref: resource.Ref{Kind: resource.KindLocation, ID: "loc"}, Spec: &resource.Location{KeystoneEndpoint: "fake://loc"}},
+		{Ref: resource.Ref{Kind: resource.KindImage, ID: "img"}, Tenant: "t", Spec: &resource.Image{DiskFormat: "raw", ContainerFormat: "bare"}},
+		{Ref: resource.Ref{Kind: resource.KindFlavor, ID: "fl"}, Tenant: "t", Spec: &resource.Flavor{RAM: 1, VCPUs: 1}},
+		network("net"),
+		{Ref: resource.Ref{Kind: resource.KindServer, ID: "srv"}, Tenant: "t", Spec: &resource.Server{ImageID: "img", FlavorID: "fl", NetworkID: "net"}},
+		{Ref: resource.Ref{Kind: resource.KindLocalNetwork, ID: "ln"}, Tenant: "t", Location: "loc",
+			Owner: &resource.Ref{Kind: resource.KindNetwork, ID: "net"}, Spec: &resource.LocalNetwork{}},
+	} {
+		if _, err := s.Create(t.Context(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Turn the file back into a version-1 database: no via column.
+	for _, q := range []string{
+		`CREATE TABLE refs_v1 (to_id TEXT NOT NULL REFERENCES resources(id), from_id TEXT NOT NULL REFERENCES resources(id) ON DELETE CASCADE, PRIMARY KEY (to_id, from_id)) STRICT, WITHOUT ROWID`,
+		`INSERT INTO refs_v1 SELECT to_id, from_id FROM refs`,
+		`DROP TABLE refs`,
+		`ALTER TABLE refs_v1 RENAME TO refs`,
+		`CREATE INDEX refs_from ON refs(from_id)`,
+		`DELETE FROM schema_migrations WHERE version > 1`,
+	} {
+		if _, err := b.write.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	s.Close()
+
+	b, eo, err = openBackend(path, nil)
+	if err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	s = engine.New(b, eo)
+	defer s.Close()
+	rows, err := b.read.Query(`SELECT from_id, to_id, via FROM refs ORDER BY from_id, to_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	got := map[string]string{}
+	for rows.Next() {
+		var from, to, via string
+		if err := rows.Scan(&from, &to, &via); err != nil {
+			t.Fatal(err)
+		}
+		got[from+"->"+to] = via
+	}
+	want := map[string]string{"ln->loc": "location", "ln->net": "owner", "srv->fl": "spec", "srv->img": "spec", "srv->net": "spec"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("refs after the upgrade = %v, want %v", got, want)
+	}
+	// The upgraded file behaves: the server blocks marking the network
+	// deleting, its own local does not.
+	n, _ := s.Get(t.Context(), resource.Ref{Kind: resource.KindNetwork, ID: "net"})
+	n.Deleting = true
+	if _, err := s.Update(t.Context(), n); resource.CodeOf(err) != resource.Conflict || !strings.Contains(err.Error(), "srv") {
+		t.Errorf("marking the network deleting = %v, want Conflict naming only the server", err)
+	}
+}

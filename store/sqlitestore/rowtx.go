@@ -98,12 +98,12 @@ func (t *rowTx) Put(ctx context.Context, r *engine.Row) error {
 	return classify(ctx, err)
 }
 
-func (t *rowTx) SetRefs(ctx context.Context, from string, to []resource.Ref) error {
+func (t *rowTx) SetRefs(ctx context.Context, from string, to []engine.Link) error {
 	if _, err := t.tx.ExecContext(ctx, `DELETE FROM refs WHERE from_id = ?`, from); err != nil {
 		return classify(ctx, err)
 	}
-	for _, r := range to {
-		if _, err := t.tx.ExecContext(ctx, `INSERT OR IGNORE INTO refs (to_id, from_id) VALUES (?, ?)`, r.ID, from); err != nil {
+	for _, l := range to {
+		if _, err := t.tx.ExecContext(ctx, `INSERT OR IGNORE INTO refs (to_id, from_id, via) VALUES (?, ?, ?)`, l.To.ID, from, string(l.Via)); err != nil {
 			return classify(ctx, err)
 		}
 	}
@@ -115,10 +115,16 @@ func (t *rowTx) Delete(ctx context.Context, id string) error {
 	return classify(ctx, err)
 }
 
-func (t *rowTx) Referrers(ctx context.Context, id string, limit int) ([]resource.Ref, error) {
-	q := `SELECT r.kind, r.id FROM refs f JOIN resources r ON r.id = f.from_id
-		WHERE f.to_id = ? ORDER BY r.kind, r.id`
+func (t *rowTx) Referrers(ctx context.Context, id string, limit int, via ...engine.Via) ([]resource.Ref, error) {
+	q := `SELECT r.kind, r.id FROM refs f JOIN resources r ON r.id = f.from_id WHERE f.to_id = ?`
 	args := []any{id}
+	if len(via) > 0 {
+		q += ` AND f.via IN (?` + strings.Repeat(`, ?`, len(via)-1) + `)`
+		for _, v := range via {
+			args = append(args, string(v))
+		}
+	}
+	q += ` ORDER BY r.kind, r.id`
 	if limit > 0 {
 		q += ` LIMIT ?`
 		args = append(args, limit)

@@ -7,10 +7,9 @@ import (
 	"time"
 )
 
-// migrations are applied in order, each once, each in the transaction that
-// records it. Never edit a released migration: append a new one. Statements
-// are written to be harmless when repeated (IF NOT EXISTS, OR IGNORE), so a
-// half-known state can only converge.
+// migrations are applied in order, each exactly once, each in the
+// transaction that records it, so a crash leaves either the old or the new
+// version. Never edit a released migration: append a new one.
 var migrations = []string{
 	// 1: resources, the reference index and the revision counter.
 	`
@@ -54,12 +53,27 @@ CREATE TABLE IF NOT EXISTS counters (
 ) STRICT;
 INSERT OR IGNORE INTO counters(name, value) VALUES ('revision', 0);
 `,
+	// 2: how each reference is held, so a parent can be marked Deleting
+	// while its own children still point at it.
+	`
+ALTER TABLE refs ADD COLUMN via TEXT NOT NULL DEFAULT 'spec';
+UPDATE refs SET via = 'location' WHERE EXISTS (
+	SELECT 1 FROM resources r WHERE r.id = refs.from_id AND r.location = refs.to_id);
+UPDATE refs SET via = 'owner' WHERE EXISTS (
+	SELECT 1 FROM resources r WHERE r.id = refs.from_id AND r.owner_id = refs.to_id);
+`,
 }
 
-// migrate brings the database to the latest version in one immediate transaction,
-// so concurrent openers serialize and a crash leaves the previous version.
-// A database newer than this code is refused rather than misread.
+// migrate brings the database to the latest version in one immediate
+// transaction, so concurrent openers serialize and a crash leaves the
+// previous version. A database newer than this code is refused rather than
+// misread.
 func migrate(ctx context.Context, db *sql.DB, now func() time.Time) error {
+	return migrateTo(ctx, db, now, len(migrations))
+}
+
+// migrateTo applies the migrations up to version target.
+func migrateTo(ctx context.Context, db *sql.DB, now func() time.Time, target int) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -78,7 +92,7 @@ func migrate(ctx context.Context, db *sql.DB, now func() time.Time) error {
 	if cur > len(migrations) {
 		return fmt.Errorf("database schema version %d is newer than this program knows (%d); upgrade the program", cur, len(migrations))
 	}
-	for v := cur + 1; v <= len(migrations); v++ {
+	for v := cur + 1; v <= target; v++ {
 		if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
 			return fmt.Errorf("migration %d: %w", v, err)
 		}

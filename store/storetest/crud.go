@@ -424,6 +424,45 @@ func testDeletingFlag(t *testing.T, f *fixture) {
 	}
 }
 
+// testDeletingCascades: a parent or a location may be marked Deleting while
+// its own children and locals still point at it (they are removed as part of
+// the deletion and may still be updated meanwhile), but nothing new may be
+// created under it, and its row goes only after them.
+func testDeletingCascades(t *testing.T, f *fixture) {
+	f.create(t, location("loc-1"))
+	f.create(t, location("loc-2"))
+	net := f.create(t, network("net", tenantA, "10.0.0.0/16"))
+	ln := f.create(t, localNetwork("ln-1", tenantA, "loc-1", "net"))
+
+	net.Deleting = true
+	if _, err := f.s.Update(t.Context(), net); err != nil {
+		t.Fatalf("marking a network with a local deleting: %v", err)
+	}
+	ln.Spec = &resource.LocalNetwork{CIDR: "10.0.1.0/24"}
+	ln.Status.Phase = resource.PhaseDeleting
+	if ln, _ = f.s.Update(t.Context(), ln); ln == nil || ln.Generation != 2 {
+		t.Fatalf("updating the local of a deleting network failed or kept its generation: %+v", ln)
+	}
+	_, err := f.s.Create(t.Context(), localNetwork("ln-2", tenantA, "loc-2", "net"))
+	wantCode(t, "Create of a new local under a deleting network", err, resource.Conflict)
+	wantCode(t, "Delete of the network row before its local", f.s.Delete(t.Context(), net.Ref, 0), resource.Conflict)
+
+	loc := f.get(t, resource.Ref{Kind: resource.KindLocation, ID: "loc-1"})
+	loc.Deleting = true
+	if _, err := f.s.Update(t.Context(), loc); err != nil {
+		t.Fatalf("marking a location with locals deleting: %v", err)
+	}
+	f.create(t, network("net2", tenantA, "10.1.0.0/16"))
+	_, err = f.s.Create(t.Context(), localNetwork("ln-3", tenantA, "loc-1", "net2"))
+	wantCode(t, "Create of a local at a deleting location", err, resource.Conflict)
+
+	for _, ref := range []resource.Ref{ln.Ref, net.Ref, loc.Ref} {
+		if err := f.s.Delete(t.Context(), ref, 0); err != nil {
+			t.Fatalf("Delete(%s) in order: %v", ref, err)
+		}
+	}
+}
+
 func testReferrers(t *testing.T, f *fixture) {
 	f.create(t, location("loc-1"))
 	f.create(t, location("loc-2"))

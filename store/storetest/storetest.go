@@ -39,6 +39,7 @@ func Run(t *testing.T, open Open) {
 		"Delete":                  testDelete,
 		"DeleteReferenced":        testDeleteReferenced,
 		"DeletingFlag":            testDeletingFlag,
+		"DeletingCascades":        testDeletingCascades,
 		"Referrers":               testReferrers,
 		"Filters":                 testFilters,
 		"Sort":                    testSort,

@@ -403,6 +403,27 @@ func (r *Registry) Encode(res *Resource) (*Encoded, error) {
 		}
 		p.text("labels."+k, v, MaxIDLen)
 	}
+	if pl := res.Placement; pl != nil {
+		switch {
+		case info.Local == "":
+			p.add("placement", "%s resources are not placed at locations", res.Kind)
+		case len(pl.Locations) == 0 && len(pl.Selector) == 0:
+			p.add("placement", "give locations, a selector or both (omit placement for every location)")
+		case len(pl.Locations) > MaxLabels || len(pl.Selector) > MaxLabels:
+			p.add("placement", "more than %d locations or selector labels", MaxLabels)
+		}
+		for _, id := range pl.Locations {
+			if err := CheckID(id); err != nil {
+				p.add("placement.locations", "%v", err)
+			}
+		}
+		for k, v := range pl.Selector {
+			if !labelKey.MatchString(k) {
+				p.add("placement.selector", "key %q is not a valid label key", k)
+			}
+			p.text("placement.selector."+k, v, MaxIDLen)
+		}
+	}
 	if res.Status.Phase != "" && !res.Status.Phase.Valid() {
 		p.add("status.phase", "%q is not a phase", res.Status.Phase)
 	}

@@ -299,10 +299,19 @@ func TestEncodeMetadata(t *testing.T) {
 				r.Labels[fmt.Sprintf("k%d", i)] = "v"
 			}
 		}, wantField: "labels"},
-		"bad phase":      {res: net(), edit: func(r *resource.Resource) { r.Status.Phase = "Done" }, wantField: "status.phase"},
-		"nil spec":       {res: net(), edit: func(r *resource.Resource) { r.Spec = nil }, wantField: "spec"},
-		"typed nil spec": {res: net(), edit: func(r *resource.Resource) { r.Spec = (*resource.Network)(nil) }, wantField: "spec"},
-		"wrong type":     {res: net(), edit: func(r *resource.Resource) { r.Spec = &resource.Image{} }, wantField: "spec"},
+		"bad phase": {res: net(), edit: func(r *resource.Resource) { r.Status.Phase = "Done" }, wantField: "status.phase"},
+		"placement ok": {res: net(), edit: func(r *resource.Resource) {
+			r.Placement = &resource.Placement{Locations: []string{"l1"}, Selector: map[string]string{"tier": "edge"}}
+		}},
+		"placement on a local": {res: lnet(), edit: func(r *resource.Resource) {
+			r.Placement = &resource.Placement{Locations: []string{"l1"}}
+		}, wantField: "placement"},
+		"empty placement":        {res: net(), edit: func(r *resource.Resource) { r.Placement = &resource.Placement{} }, wantField: "placement"},
+		"bad placement location": {res: net(), edit: func(r *resource.Resource) { r.Placement = &resource.Placement{Locations: []string{"a b"}} }, wantField: "placement.locations"},
+		"bad placement selector": {res: net(), edit: func(r *resource.Resource) { r.Placement = &resource.Placement{Selector: map[string]string{"-": "x"}} }, wantField: "placement.selector"},
+		"nil spec":               {res: net(), edit: func(r *resource.Resource) { r.Spec = nil }, wantField: "spec"},
+		"typed nil spec":         {res: net(), edit: func(r *resource.Resource) { r.Spec = (*resource.Network)(nil) }, wantField: "spec"},
+		"wrong type":             {res: net(), edit: func(r *resource.Resource) { r.Spec = &resource.Image{} }, wantField: "spec"},
 		"spec NaN": {res: net(), edit: func(r *resource.Resource) {
 			r.Kind, r.Spec = resource.KindHeatInstance, &resource.HeatInstance{HeatTemplateID: "t", Parameters: map[string]any{"x": math.NaN()}}
 		}, wantField: "spec"},
@@ -507,6 +516,30 @@ func TestRefField(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			if got := reg.RefField(tc.res, tc.ref); got != tc.want {
 				t.Errorf("RefField() = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPlacementMatches(t *testing.T) {
+	loc := &resource.Resource{Ref: resource.Ref{Kind: resource.KindLocation, ID: "l1"}, Labels: map[string]string{"tier": "edge", "zone": "west"}}
+	tests := map[string]struct {
+		p    *resource.Placement
+		want bool
+	}{
+		"nil is everywhere":     {nil, true},
+		"listed":                {&resource.Placement{Locations: []string{"l0", "l1"}}, true},
+		"not listed":            {&resource.Placement{Locations: []string{"l2"}}, false},
+		"selector matches":      {&resource.Placement{Selector: map[string]string{"tier": "edge"}}, true},
+		"selector needs all":    {&resource.Placement{Selector: map[string]string{"tier": "edge", "zone": "east"}}, false},
+		"selector missing key":  {&resource.Placement{Selector: map[string]string{"rack": "1"}}, false},
+		"listed or selected":    {&resource.Placement{Locations: []string{"l9"}, Selector: map[string]string{"zone": "west"}}, true},
+		"empty selects nothing": {&resource.Placement{}, false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := tc.p.Matches(loc); got != tc.want {
+				t.Errorf("Matches() = %v, want %v", got, tc.want)
 			}
 		})
 	}

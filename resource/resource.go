@@ -35,6 +35,35 @@ type Defaulter interface {
 	Default()
 }
 
+// Placement selects locations: those listed in Locations, and those whose
+// labels include every pair in Selector. An empty Placement selects nothing
+// explicitly, so it is refused; a nil one means all locations.
+type Placement struct {
+	Locations []string          `json:"locations,omitempty"`
+	Selector  map[string]string `json:"selector,omitempty"`
+}
+
+// Matches reports whether the placement selects the location.
+func (p *Placement) Matches(loc *Resource) bool {
+	if p == nil {
+		return true
+	}
+	for _, id := range p.Locations {
+		if id == loc.ID {
+			return true
+		}
+	}
+	if len(p.Selector) == 0 {
+		return false
+	}
+	for k, v := range p.Selector {
+		if got, ok := loc.Labels[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
 // Sharer is implemented by specs that other tenants may refer to: a public
 // image, a flavor. Stores refuse a reference from one tenant's resource to
 // another tenant's unless the target is shared.
@@ -96,6 +125,9 @@ type Resource struct {
 	// security group); immutable. A resource with children cannot be deleted.
 	Owner  *Ref              `json:"owner,omitempty"`
 	Labels map[string]string `json:"labels,omitempty"`
+	// Placement restricts a global resource to some locations; nil means
+	// every location. Only kinds with a per-location counterpart take one.
+	Placement *Placement `json:"placement,omitempty"`
 
 	// Revision changes on every write; stores use it for compare-and-swap.
 	Revision int64 `json:"revision"`

@@ -69,6 +69,7 @@ func Samples(prefix, tenant string) []*resource.Resource {
 		Visibility: "private", DiskFormat: "qcow2", ContainerFormat: "bare",
 		MinDisk: 1, MinRAM: 64, Protected: true,
 	})
+	image.Placement = &resource.Placement{Locations: []string{loc}, Selector: map[string]string{"tier": "edge"}}
 	flavor := mk(resource.KindFlavor, "flavor", &resource.Flavor{
 		Description: "a flavor", RAM: 512, VCPUs: 1, Disk: 10, Swap: 1, Ephemeral: 2,
 	})

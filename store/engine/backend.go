@@ -25,6 +25,8 @@ type Row struct {
 	Location string
 	Owner    *resource.Ref
 	Labels   map[string]string
+	// Placement is nil for every location.
+	Placement *resource.Placement
 
 	Revision   int64
 	Generation int64

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"reflect"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -343,6 +345,7 @@ func (s *Store) update(ctx context.Context, rtx RowTx, p *prepared) (*resource.R
 		}
 	}
 	specChanged := !bytes.Equal(p.enc.Spec, cur.Spec)
+	placementChanged := !reflect.DeepEqual(r.Placement, cur.Placement)
 	if specChanged {
 		// Owner and location cannot change, so the refs change only
 		// with the spec; status writes skip these checks.
@@ -351,8 +354,8 @@ func (s *Store) update(ctx context.Context, rtx RowTx, p *prepared) (*resource.R
 		}
 	}
 	gen := cur.Generation
-	if specChanged {
-		gen++
+	if specChanged || placementChanged {
+		gen++ // both are desired state
 	}
 	row, err := s.row(ctx, rtx, p, gen, cur.CreatedAt, s.clock())
 	if err != nil {
@@ -483,7 +486,22 @@ func (s *Store) row(ctx context.Context, rtx RowTx, p *prepared, generation int6
 	if len(r.Labels) > 0 {
 		row.Labels = maps.Clone(r.Labels)
 	}
+	row.Placement = clonePlacement(r.Placement)
 	return row, nil
+}
+
+func clonePlacement(p *resource.Placement) *resource.Placement {
+	if p == nil {
+		return nil
+	}
+	c := &resource.Placement{Locations: slices.Clone(p.Locations)}
+	if len(p.Selector) > 0 {
+		c.Selector = maps.Clone(p.Selector)
+	}
+	if len(c.Locations) == 0 {
+		c.Locations = nil
+	}
+	return c
 }
 
 // clock returns now in UTC at the nanosecond precision every backend keeps.
@@ -510,5 +528,6 @@ func (s *Store) decode(row *Row) (*resource.Resource, error) {
 	if len(row.Labels) > 0 {
 		out.Labels = maps.Clone(row.Labels)
 	}
+	out.Placement = clonePlacement(row.Placement)
 	return out, nil
 }

@@ -43,7 +43,7 @@ func BenchmarkBare(b *testing.B) {
 	insert := func(bk *backend, id string, rev int64) error {
 		now := time.Now().UnixNano()
 		_, err := bk.write.ExecContext(b.Context(), `INSERT INTO resources (`+rowColumns+`)
-			VALUES (?, ?, ?, ?, ?, '', '', ?, ?, 1, 0, 'Pending', ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, '', '', ?, ?, 1, 0, 'Pending', ?, ?, ?, ?, NULL)`,
 			"network", id, r.Tenant, r.Name, "", string(labels), rev, string(spec), string(status), now, now)
 		return err
 	}

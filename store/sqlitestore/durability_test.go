@@ -335,6 +335,7 @@ func TestMigrationTwoBackfillsVia(t *testing.T) {
 		`DROP TABLE refs`,
 		`ALTER TABLE refs_v1 RENAME TO refs`,
 		`CREATE INDEX refs_from ON refs(from_id)`,
+		`ALTER TABLE resources DROP COLUMN placement`,
 		`DELETE FROM schema_migrations WHERE version > 1`,
 	} {
 		if _, err := b.write.Exec(q); err != nil {

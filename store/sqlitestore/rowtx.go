@@ -17,7 +17,7 @@ type rowTx struct {
 }
 
 const rowColumns = `kind, id, tenant, name, location, owner_kind, owner_id, labels,
-	revision, generation, deleting, phase, spec, status, created_at, updated_at`
+	revision, generation, deleting, phase, spec, status, created_at, updated_at, placement`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -25,13 +25,13 @@ func scanRow(s scanner) (*engine.Row, error) {
 	var (
 		r                  engine.Row
 		ownerKind, ownerID string
-		labels             sql.NullString
+		labels, placement  sql.NullString
 		deleting           int64
 		created, updated   int64
 		spec, status       string
 	)
 	if err := s.Scan(&r.Kind, &r.ID, &r.Tenant, &r.Name, &r.Location, &ownerKind, &ownerID, &labels,
-		&r.Revision, &r.Generation, &deleting, &r.Phase, &spec, &status, &created, &updated); err != nil {
+		&r.Revision, &r.Generation, &deleting, &r.Phase, &spec, &status, &created, &updated, &placement); err != nil {
 		return nil, err
 	}
 	if ownerID != "" {
@@ -40,6 +40,11 @@ func scanRow(s scanner) (*engine.Row, error) {
 	if labels.Valid {
 		if err := json.Unmarshal([]byte(labels.String), &r.Labels); err != nil {
 			return nil, resource.Errorf(resource.Unknown, "sqlitestore: labels of %s: %v", r.Ref(), err)
+		}
+	}
+	if placement.Valid {
+		if err := json.Unmarshal([]byte(placement.String), &r.Placement); err != nil {
+			return nil, resource.Errorf(resource.Unknown, "sqlitestore: placement of %s: %v", r.Ref(), err)
 		}
 	}
 	r.Deleting = deleting != 0
@@ -78,6 +83,14 @@ func (t *rowTx) Put(ctx context.Context, r *engine.Row) error {
 		}
 		labels = sql.NullString{String: string(b), Valid: true}
 	}
+	var placement sql.NullString
+	if r.Placement != nil {
+		b, err := json.Marshal(r.Placement)
+		if err != nil {
+			return resource.Errorf(resource.Invalid, "placement: %v", err)
+		}
+		placement = sql.NullString{String: string(b), Valid: true}
+	}
 	deleting := 0
 	if r.Deleting {
 		deleting = 1
@@ -85,16 +98,17 @@ func (t *rowTx) Put(ctx context.Context, r *engine.Row) error {
 	// An upsert, not REPLACE: REPLACE deletes the old row first, which the
 	// refs foreign keys would refuse (or cascade).
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO resources (`+rowColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET
 			kind = excluded.kind, tenant = excluded.tenant, name = excluded.name,
 			location = excluded.location, owner_kind = excluded.owner_kind, owner_id = excluded.owner_id,
 			labels = excluded.labels, revision = excluded.revision, generation = excluded.generation,
 			deleting = excluded.deleting, phase = excluded.phase, spec = excluded.spec,
-			status = excluded.status, created_at = excluded.created_at, updated_at = excluded.updated_at`,
+			status = excluded.status, created_at = excluded.created_at, updated_at = excluded.updated_at,
+			placement = excluded.placement`,
 		string(r.Kind), r.ID, r.Tenant, r.Name, r.Location, ownerKind, ownerID, labels,
 		r.Revision, r.Generation, deleting, string(r.Phase), string(r.Spec), string(r.Status),
-		r.CreatedAt.UnixNano(), r.UpdatedAt.UnixNano())
+		r.CreatedAt.UnixNano(), r.UpdatedAt.UnixNano(), placement)
 	return classify(ctx, err)
 }
 

@@ -62,6 +62,8 @@ UPDATE refs SET via = 'location' WHERE EXISTS (
 UPDATE refs SET via = 'owner' WHERE EXISTS (
 	SELECT 1 FROM resources r WHERE r.id = refs.from_id AND r.owner_id = refs.to_id);
 `,
+	// 3: placement of global resources (JSON, NULL for every location).
+	`ALTER TABLE resources ADD COLUMN placement TEXT;`,
 }
 
 // migrate brings the database to the latest version in one immediate

@@ -214,6 +214,18 @@ func testUpdateRevisionAndGeneration(t *testing.T, f *fixture) {
 		t.Errorf("update not stored: %+v", got)
 	}
 
+	// Placement is desired state too: changing it is a new generation.
+	pl := *got
+	pl.Placement = &resource.Placement{Locations: []string{"loc-9"}}
+	upl, err := f.s.Update(t.Context(), &pl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if upl.Generation != got.Generation+1 || upl.Placement == nil || upl.Placement.Locations[0] != "loc-9" {
+		t.Errorf("placement update: generation %d→%d, placement %+v", got.Generation, upl.Generation, upl.Placement)
+	}
+	got = upl
+
 	// An update that changes nothing still gets a new revision, not a new
 	// generation.
 	same := *got

@@ -16,6 +16,19 @@ import (
 func testNoAliasing(t *testing.T, f *fixture) {
 	f.create(t, location("loc-1"))
 	f.create(t, network("net", tenantA, "10.0.0.0/16"))
+	placed := network("placed", tenantA, "10.1.0.0/16")
+	placed.Placement = &resource.Placement{Locations: []string{"loc-1"}, Selector: map[string]string{"k": "v"}}
+	f.create(t, placed)
+	wantPlaced := f.get(t, placed.Ref)
+	placed.Placement.Locations[0] = "changed"
+	placed.Placement.Selector["k"] = "changed"
+	gotPlaced := f.get(t, placed.Ref)
+	gotPlaced.Placement.Locations[0] = "mutated"
+	gotPlaced.Placement.Selector["k"] = "mutated"
+	if diff := cmp.Diff(wantPlaced, f.get(t, placed.Ref)); diff != "" {
+		t.Errorf("placement changed through an alias (-want +got):\n%s", diff)
+	}
+
 	in := localNetwork("ln", tenantA, "loc-1", "net")
 	in.Labels = map[string]string{"a": "1"}
 	in.Status.Output = map[string]any{"nested": map[string]any{"k": "v"}, "list": []any{"x"}}

@@ -4,6 +4,7 @@ go 1.25.0
 
 require (
 	github.com/google/go-cmp v0.7.0
+	golang.org/x/sync v0.22.0
 	modernc.org/sqlite v1.59.0
 )
 

@@ -22,6 +22,8 @@ type ObjectInfo struct {
 	Host       string
 	// Spec holds the applied spec fields, decoded.
 	Spec map[string]any
+	// Parts lists the IDs of the applied parts (a group's rules).
+	Parts []string
 }
 
 // Objects returns copies of the objects of kind ("" for every kind), sorted
@@ -42,6 +44,11 @@ func (v *VIM) Objects(kind resource.Kind) []ObjectInfo {
 			var val any
 			json.Unmarshal(raw, &val) // applied values are valid JSON
 			info.Spec[k] = val
+		}
+		var parts []struct{ Ref resource.Ref }
+		json.Unmarshal(o.parts, &parts) // fails only after Drift, leaving none
+		for _, p := range parts {
+			info.Parts = append(info.Parts, p.Ref.ID)
 		}
 		out = append(out, info)
 	}

@@ -27,6 +27,7 @@ const (
 	KindLocalServer            Kind = "local_server"
 	KindIDPool                 Kind = "id_pool"
 	KindRouteTargetAssociation Kind = "route_target_association"
+	KindEvent                  Kind = "event"
 )
 
 // global describes a tenant-scoped global kind served under /v1.0/tenant.
@@ -82,6 +83,13 @@ func BuiltinKinds() []KindInfo {
 			Kind: KindHeatTemplate, Singular: "heat_template", Plural: "heat_templates",
 			Path: "/v1.0/tenant/heat_templates", Scope: ScopeTenant,
 			New: func() Spec { return new(HeatTemplate) },
+		},
+		{
+			// Events are written by the orchestrator; their tenant is
+			// their subject's, so tenants can read their own.
+			Kind: KindEvent, Singular: "event", Plural: "events",
+			Path: "/v1.0/events", Scope: ScopeAdmin,
+			New: func() Spec { return new(Event) },
 		},
 		global(KindHeatInstance, KindLocalHeatInstance, "heat_instances", func() Spec { return new(HeatInstance) }),
 		local(KindLocalHeatInstance, KindHeatInstance, "heat_instance_id", "local_heat_instances", newLocalSpec),

@@ -30,6 +30,7 @@ func TestBuiltinSpellings(t *testing.T) {
 		"tenant":                   {"tenant", "tenants", "/v1.0/admin/tenants", nil, resource.ScopeAdmin, "", "", ""},
 		"id_pool":                  {"id_pool", "id_pools", "/v1.0/admin/id_pools", nil, resource.ScopeAdmin, "", "", ""},
 		"route_target_association": {"route_target_association", "route_target_associations", "/v1.0/admin/route_target_associations", nil, resource.ScopeAdmin, "", "", ""},
+		"event":                    {"event", "events", "/v1.0/events", nil, resource.ScopeAdmin, "", "", ""},
 		"heat_template":            {"heat_template", "heat_templates", "/v1.0/tenant/heat_templates", nil, tenant, "", "", ""},
 		"heat_instance":            {"heat_instance", "heat_instances", "/v1.0/tenant/heat_instances", nil, tenant, "", "", "local_heat_instance"},
 		"local_heat_instance":      {"local_heat_instance", "local_heat_instances", "/v1.0/tenant/local_heat_instances", nil, tenant, "heat_instance", "heat_instance_id", ""},

@@ -127,6 +127,9 @@ func TestValidate(t *testing.T) {
 		"service_instance/missing":  {spec: &resource.ServiceInstance{}, wantField: "service_template_id"},
 
 		"local/ok":                   {spec: &resource.LocalSpec{Description: "d"}},
+		"event/ok":                   {spec: &resource.Event{SubjectKind: "network", SubjectID: "n1", To: resource.PhaseReady}},
+		"event/bad to":               {spec: &resource.Event{SubjectKind: "network", SubjectID: "n1", To: "Done"}, wantField: "to"},
+		"event/no subject":           {spec: &resource.Event{SubjectKind: "network", To: resource.PhaseReady}, wantField: "subject_id"},
 		"local_network/ok":           {spec: &resource.LocalNetwork{CIDR: "10.1.0.0/24"}},
 		"local_network/empty cidr":   {spec: &resource.LocalNetwork{}},
 		"local_network/bad cidr":     {spec: &resource.LocalNetwork{CIDR: "10.1.0.0/33"}, wantField: "cidr"},

@@ -25,6 +25,7 @@ package store
 
 import (
 	"context"
+	"errors"
 
 	"github.com/orca-nfv/orca/resource"
 )
@@ -32,6 +33,18 @@ import (
 // ErrClosed is returned by every method of a closed Store. errors.Is works on
 // it, and its code is Unavailable.
 var ErrClosed = resource.Errorf(resource.Unavailable, "store is closed")
+
+// ErrStale is wrapped by every Conflict about a stale revision:
+// errors.Is(err, ErrStale) tells "re-read and retry" from other conflicts
+// (referenced, being deleted, duplicate ID).
+var ErrStale = &resource.Error{Code: resource.Conflict, Err: errors.New("stale revision")}
+
+// Stale returns the Conflict for a write made against revision given while
+// current is stored.
+func Stale(ref resource.Ref, given, current int64) error {
+	return resource.Errorf(resource.Conflict, "%s %q was changed: revision %d is stale, the current one is %d: %w",
+		ref.Kind, ref.ID, given, current, ErrStale)
+}
 
 // Reader reads resources.
 type Reader interface {
@@ -126,7 +139,7 @@ type Filter struct {
 	Fields map[string]string
 
 	// Sort is a metadata key (id, name, tenant_id, location_id, created_at,
-	// updated_at) or a scalar spec field of Kind; "" sorts by id. Ties are
+	// updated_at, revision) or a scalar spec field of Kind; "" sorts by id. Ties are
 	// broken by id in the same direction, so the order is total.
 	Sort string
 	Desc bool

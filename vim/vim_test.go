@@ -1,6 +1,9 @@
 package vim_test
 
 import (
+	"fmt"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/orca-nfv/orca/fake"
@@ -37,5 +40,20 @@ func TestObjectString(t *testing.T) {
 	o.ExternalID = "neutron-1"
 	if got := o.String(); got != "network ln1 (neutron-1)" {
 		t.Errorf("String() = %q", got)
+	}
+}
+
+func TestCredentialsNeverPrint(t *testing.T) {
+	c := &vim.Credentials{Username: "admin", Password: "s3cret-pw", ApplicationCredentialSecret: "s3cret-app", Token: "s3cret-tok"}
+	var logged strings.Builder
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("opening", "creds", c, "value", *c)
+	outputs := []string{
+		fmt.Sprint(c), fmt.Sprintf("%v %+v %#v %s %q", c, c, c, c, c),
+		fmt.Sprintf("%v %+v %#v", *c, *c, *c), c.String(), logged.String(),
+	}
+	for _, out := range outputs {
+		if strings.Contains(out, "s3cret") || strings.Contains(out, "admin") {
+			t.Errorf("credentials leaked: %s", out)
+		}
 	}
 }

@@ -104,6 +104,11 @@ func Samples(prefix, tenant string) []*resource.Resource {
 	server := mk(resource.KindServer, "server", &resource.Server{
 		Description: "a server", ImageID: image.ID, NetworkID: left.ID, SecurityGroupID: sg.ID, FlavorID: flavor.ID,
 	})
+	event := mk(resource.KindEvent, "event", &resource.Event{
+		SubjectKind: resource.KindLocalNetwork, SubjectID: id("lnet"), Location: loc,
+		From: resource.PhaseProvisioning, To: resource.PhaseReady, Message: "ready",
+	})
+	event.Name = ""
 	rt := mk(resource.KindRouteTargetAssociation, "rt", &resource.RouteTargetAssociation{NetworkID: left.ID, RouteTarget: 8000100})
 	rt.Tenant = ""
 
@@ -129,6 +134,6 @@ func Samples(prefix, tenant string) []*resource.Resource {
 		localOf(resource.KindLocalServer, "lserver", server, &resource.LocalServer{
 			Description: "server at loc", InstanceID: "3f1c-nova", ConsoleURL: "https://nova.example.net/vnc?token=x",
 		}),
-		rt,
+		rt, event,
 	}
 }

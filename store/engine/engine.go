@@ -325,7 +325,7 @@ func (s *Store) update(ctx context.Context, rtx RowTx, p *prepared) (*resource.R
 		return nil, err
 	}
 	if r.Revision != cur.Revision {
-		return nil, resource.Errorf(resource.Conflict, "%s %q was changed: revision %d is stale, the current one is %d", r.Kind, r.ID, r.Revision, cur.Revision)
+		return nil, store.Stale(r.Ref, r.Revision, cur.Revision)
 	}
 	switch {
 	case r.Tenant != cur.Tenant:
@@ -378,7 +378,7 @@ func (s *Store) delete(ctx context.Context, rtx RowTx, ref resource.Ref, revisio
 		return err
 	}
 	if revision != 0 && revision != cur.Revision {
-		return resource.Errorf(resource.Conflict, "%s %q was changed: revision %d is stale, the current one is %d", ref.Kind, ref.ID, revision, cur.Revision)
+		return store.Stale(ref, revision, cur.Revision)
 	}
 	if err := s.unreferenced(ctx, rtx, ref); err != nil {
 		return err

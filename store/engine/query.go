@@ -20,9 +20,12 @@ const (
 	SortLocation MetaKey = "location_id"
 	SortCreated  MetaKey = "created_at"
 	SortUpdated  MetaKey = "updated_at"
+	// SortRevision orders by last write: for rows never updated (events),
+	// creation order without ties.
+	SortRevision MetaKey = "revision"
 )
 
-var metaKeys = []MetaKey{SortID, SortName, SortTenant, SortLocation, SortCreated, SortUpdated}
+var metaKeys = []MetaKey{SortID, SortName, SortTenant, SortLocation, SortCreated, SortUpdated, SortRevision}
 
 // FieldMatch is an equality test on a top-level spec field. Value is a
 // string, int64, float64 or bool, as Type says.

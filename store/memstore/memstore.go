@@ -87,7 +87,9 @@ func (b *backend) Txn(ctx context.Context, write bool, fn func(engine.RowTx) err
 	committed := false
 	defer func() {
 		// Runs on error and on panic alike; a panic continues after.
-		if !committed {
+		// Read transactions changed nothing and share the lock: they
+		// must not touch the counter.
+		if write && !committed {
 			t.rollback()
 		}
 	}()

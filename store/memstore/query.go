@@ -110,6 +110,8 @@ func compareBy(k engine.SortKey, a, b *memRow) int {
 		return a.CreatedAt.Compare(b.CreatedAt)
 	case engine.SortUpdated:
 		return a.UpdatedAt.Compare(b.UpdatedAt)
+	case engine.SortRevision:
+		return cmp.Compare(a.Revision, b.Revision)
 	}
 	return compareValues(a.fields[k.Field], b.fields[k.Field])
 }

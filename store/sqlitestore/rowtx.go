@@ -251,6 +251,7 @@ func whereClause(q *engine.Query) (string, []any, error) {
 var metaColumns = map[engine.MetaKey]string{
 	engine.SortID: "id", engine.SortName: "name", engine.SortTenant: "tenant",
 	engine.SortLocation: "location", engine.SortCreated: "created_at", engine.SortUpdated: "updated_at",
+	engine.SortRevision: "revision",
 }
 
 func orderClause(k engine.SortKey) (string, []any, error) {

@@ -276,6 +276,9 @@ func testUpdateErrors(t *testing.T, f *fixture) {
 		t.Run(name, func(t *testing.T) {
 			_, err := f.s.Update(t.Context(), tc.edit())
 			wantCode(t, "Update", err, tc.code)
+			if stale := strings.HasSuffix(name, "revision"); errors.Is(err, store.ErrStale) != stale {
+				t.Errorf("errors.Is(%v, ErrStale) = %v, want %v", err, !stale, stale)
+			}
 			if got := f.get(t, net.Ref); got.Revision != net.Revision {
 				t.Errorf("failed Update changed the network: revision %d→%d", net.Revision, got.Revision)
 			}
@@ -323,7 +326,11 @@ func testConcurrentCAS(t *testing.T, f *fixture) {
 func testDelete(t *testing.T, f *fixture) {
 	n := f.create(t, network("n1", tenantA, "10.0.0.0/16"))
 	ref := n.Ref
-	wantCode(t, "Delete with a stale revision", f.s.Delete(t.Context(), ref, n.Revision+100), resource.Conflict)
+	err := f.s.Delete(t.Context(), ref, n.Revision+100)
+	wantCode(t, "Delete with a stale revision", err, resource.Conflict)
+	if !errors.Is(err, store.ErrStale) {
+		t.Errorf("stale Delete error %v does not wrap ErrStale", err)
+	}
 	wantCode(t, "Delete of the wrong kind", f.s.Delete(t.Context(), resource.Ref{Kind: resource.KindImage, ID: "n1"}, 0), resource.NotFound)
 	f.get(t, ref)
 	if err := f.s.Delete(t.Context(), ref, n.Revision); err != nil {
@@ -397,6 +404,9 @@ func testDeletingFlag(t *testing.T, f *fixture) {
 	mark.Deleting = true
 	_, err := f.s.Update(t.Context(), &mark)
 	wantCode(t, "marking a referenced network deleting", err, resource.Conflict)
+	if errors.Is(err, store.ErrStale) {
+		t.Errorf("a referenced-resource conflict claims to be stale: %v", err)
+	}
 	if !strings.Contains(err.Error(), `server "srv"`) {
 		t.Errorf("error %q does not name the server", err)
 	}

@@ -145,6 +145,8 @@ func testSort(t *testing.T, f *fixture) {
 		"created_at":                 {store.Filter{Kind: net, Sort: "created_at"}, []string{"n-b1", "n-a2", "n-a1"}},
 		"created_at desc":            {store.Filter{Kind: net, Sort: "created_at", Desc: true}, []string{"n-a1", "n-a2", "n-b1"}},
 		"updated_at":                 {store.Filter{Kind: net, Sort: "updated_at"}, []string{"n-a2", "n-a1", "n-b1"}},
+		"revision":                   {store.Filter{Kind: net, Sort: "revision"}, []string{"n-a2", "n-a1", "n-b1"}},
+		"revision desc":              {store.Filter{Kind: net, Sort: "revision", Desc: true}, []string{"n-b1", "n-a1", "n-a2"}},
 		"int spec field":             {store.Filter{Kind: net, Sort: "contrail_id"}, []string{"n-a2", "n-a1", "n-b1"}},
 		"string spec field desc":     {store.Filter{Kind: net, Sort: "cidr", Desc: true}, []string{"n-b1", "n-a2", "n-a1"}},
 		"bool spec field":            {store.Filter{Kind: resource.KindImage, Sort: "protected"}, []string{"i-2", "i-3", "i-1"}},

@@ -213,3 +213,39 @@ func testEmbedderKind(t *testing.T, f *fixture) {
 	}
 	wantCode(t, "Delete of a network widgets name", f.s.Delete(t.Context(), resource.Ref{Kind: resource.KindNetwork, ID: "net"}, 0), resource.Conflict)
 }
+
+// testFailingReadsDuringWrites runs reads that fail (NotFound, Invalid) next
+// to writes. Under the race detector it catches a backend whose failed reads
+// touch shared state.
+func testFailingReadsDuringWrites(t *testing.T, f *fixture) {
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for i := range 5 {
+				if _, err := f.s.Create(t.Context(), network(fmt.Sprintf("w%d-%d", w, i), tenantA, "10.0.0.0/24")); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for range 5 {
+				if _, err := f.s.Get(t.Context(), resource.Ref{Kind: resource.KindNetwork, ID: "missing"}); !isCode(err, resource.NotFound) {
+					t.Errorf("Get(missing) = %v", err)
+				}
+				if _, err := f.s.List(t.Context(), store.Filter{Limit: -1}); !isCode(err, resource.Invalid) {
+					t.Errorf("List(bad) = %v", err)
+				}
+				if _, err := f.s.Referrers(t.Context(), resource.Ref{Kind: resource.KindNetwork, ID: "missing"}); !isCode(err, resource.NotFound) {
+					t.Errorf("Referrers(missing) = %v", err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := f.count(t); n != 20 {
+		t.Errorf("%d resources, want 20", n)
+	}
+}

@@ -1,0 +1,173 @@
+package orca
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/store"
+)
+
+// Get returns a resource. The error is NotFound if it does not exist.
+func (o *Orchestrator) Get(ctx context.Context, ref resource.Ref) (*resource.Resource, error) {
+	return o.store.Get(ctx, ref)
+}
+
+// List returns the resources matching f (see store.Filter).
+func (o *Orchestrator) List(ctx context.Context, f store.Filter) (*store.Page, error) {
+	return o.store.List(ctx, f)
+}
+
+// managed reports whether the orchestrator alone writes resources of the
+// kind: per-location copies and events.
+func managed(info resource.KindInfo) bool {
+	return info.Located || info.Kind == resource.KindEvent
+}
+
+// maxApplyAttempts bounds the re-reads of an unconditional Apply that keeps
+// losing races.
+const maxApplyAttempts = 5
+
+// Apply creates r, or updates the stored resource to r's desired state
+// (name, labels, placement, spec) keeping its status, and schedules
+// reconciliation. With r.Revision set, the update happens only if it is the
+// stored revision (Conflict otherwise); with 0 the latest is updated.
+//
+// Errors: Invalid for a bad resource or a change of an immutable field
+// (resource.Registry.CheckUpdate); Forbidden for kinds the orchestrator
+// manages itself (local_* copies, events); Conflict for a stale revision, a
+// resource being deleted, or a reference to one; as the store says
+// otherwise.
+func (o *Orchestrator) Apply(ctx context.Context, r *resource.Resource) (*resource.Resource, error) {
+	info, ok := o.reg.Info(r.Kind)
+	if !ok {
+		return nil, resource.InvalidField("kind", "unknown kind %q", r.Kind)
+	}
+	if managed(info) {
+		return nil, resource.Errorf(resource.Forbidden, "%s resources are managed by orca and cannot be written", r.Kind)
+	}
+	var out *resource.Resource
+	var err error
+	for range maxApplyAttempts {
+		// Without a revision, Apply means "make it so": a race lost to
+		// a concurrent status write is retried on a fresh read.
+		if out, err = o.applyOnce(ctx, r); r.Revision != 0 || !errors.Is(err, store.ErrStale) {
+			break
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	o.afterWrite(ctx, out)
+	return out, nil
+}
+
+func (o *Orchestrator) applyOnce(ctx context.Context, r *resource.Resource) (*resource.Resource, error) {
+	cur, err := o.store.Get(ctx, r.Ref)
+	if r.ID == "" || resource.CodeOf(err) == resource.NotFound {
+		if r.Revision != 0 {
+			return nil, resource.Errorf(resource.NotFound, "%s %q not found", r.Kind, r.ID)
+		}
+		create := *r
+		create.Status = resource.Status{}
+		create.Deleting = false
+		return o.store.Create(ctx, &create)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if r.Revision != 0 && r.Revision != cur.Revision {
+		return nil, store.Stale(r.Ref, r.Revision, cur.Revision)
+	}
+	if cur.Deleting {
+		return nil, resource.Errorf(resource.Conflict, "%s %q is being deleted", r.Kind, r.ID)
+	}
+	if _, err := o.reg.CheckUpdate(r.Kind, cur.Spec, r.Spec); err != nil {
+		return nil, err
+	}
+	next := *cur
+	next.Name, next.Labels, next.Placement, next.Spec = r.Name, r.Labels, r.Placement, r.Spec
+	next.Tenant, next.Owner, next.Location = r.Tenant, r.Owner, r.Location // the store refuses changes
+	return o.store.Update(ctx, &next)
+}
+
+// afterWrite schedules what a change of r affects: r itself, and the copies
+// of what realizes r's content because r has no VIM object of its own: the
+// owner of a part (a rule's security group) and the resources naming it (the
+// heat instances of a template). Their own generation did not change, so
+// nothing else would push their copies.
+func (o *Orchestrator) afterWrite(ctx context.Context, r *resource.Resource) {
+	o.enqueue(r.Ref)
+	info, _ := o.reg.Info(r.Kind)
+	if info.Local != "" || info.Located || r.Kind == resource.KindLocation {
+		return
+	}
+	var consumers []resource.Ref
+	if r.Owner != nil {
+		consumers = append(consumers, *r.Owner)
+	}
+	if refs, err := o.store.Referrers(ctx, r.Ref); err == nil {
+		consumers = append(consumers, refs...)
+	}
+	for _, c := range consumers {
+		ci, _ := o.reg.Info(c.Kind)
+		if ci.Local == "" {
+			continue
+		}
+		o.enqueue(c)
+		page, err := o.store.List(ctx, store.Filter{Kind: ci.Local, Owner: &c})
+		if err != nil {
+			o.log.Warn("scheduling copies", "ref", c.String(), "err", err)
+			continue
+		}
+		for _, l := range page.Items {
+			o.enqueue(l.Ref)
+		}
+	}
+}
+
+// Delete asks for a resource's deletion. Placed resources and locations are
+// marked Deleting and removed by reconciliation (their copies at every
+// location first, then the VIM objects, then the rows); other kinds are
+// removed at once. With revision set, only that revision is deleted.
+//
+// Errors: NotFound; Conflict for a stale revision, a resource others still
+// name (the message names them) or a protected image; Forbidden for kinds
+// the orchestrator manages.
+func (o *Orchestrator) Delete(ctx context.Context, ref resource.Ref, revision int64) error {
+	info, ok := o.reg.Info(ref.Kind)
+	if !ok {
+		return resource.Errorf(resource.NotFound, "%s %q not found", ref.Kind, ref.ID)
+	}
+	if managed(info) {
+		return resource.Errorf(resource.Forbidden, "%s resources are managed by orca and cannot be deleted directly", ref.Kind)
+	}
+	cur, err := o.store.Get(ctx, ref)
+	if err != nil {
+		return err
+	}
+	if revision != 0 && revision != cur.Revision {
+		return store.Stale(ref, revision, cur.Revision)
+	}
+	if img, ok := cur.Spec.(*resource.Image); ok && img.Protected {
+		return &resource.Error{Code: resource.Conflict, Field: "protected",
+			Err: fmt.Errorf("image %q is protected: set protected to false before deleting it", ref.ID)}
+	}
+	if info.Local == "" && ref.Kind != resource.KindLocation {
+		if err := o.store.Delete(ctx, ref, cur.Revision); err != nil {
+			return err
+		}
+		o.afterWrite(ctx, cur)
+		return nil
+	}
+	if cur.Deleting {
+		return nil
+	}
+	cur.Deleting = true
+	if _, err := o.store.Update(ctx, cur); err != nil {
+		return err
+	}
+	o.enqueue(ref)
+	return nil
+}

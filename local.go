@@ -1,0 +1,331 @@
+package orca
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/store"
+	"github.com/orca-nfv/orca/vim"
+)
+
+// reconcileLocal realizes one per-location copy in its location's VIM:
+// observe; create (after persisting the create-pending marker) when absent;
+// update or replace when drifted; record what the VIM reports; and when the
+// copy is being deleted, delete the VIM object before the row.
+func (o *Orchestrator) reconcileLocal(ctx context.Context, ref resource.Ref, info resource.KindInfo) (Result, error) {
+	l, err := o.store.Get(ctx, ref)
+	if resource.CodeOf(err) == resource.NotFound {
+		return Result{}, nil
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	parent, err := o.store.Get(ctx, *l.Owner)
+	if err != nil {
+		return Result{}, err // the parent outlives its copies; NotFound is retried
+	}
+	if parent.Deleting && !l.Deleting {
+		// Do not realize what is going away; the parent's pass would
+		// mark it anyway.
+		if err := o.markDeleting(ctx, l); err != nil {
+			return Result{}, err
+		}
+		return Result{}, nil
+	}
+	s, err := o.siteFor(ctx, l.Location)
+	if err != nil {
+		return Result{}, err
+	}
+	if s == nil || s.err != nil {
+		msg := "location " + l.Location + " is gone"
+		if s != nil {
+			msg = "location " + l.Location + " is unavailable: " + s.err.Error()
+		}
+		if _, err := o.writeStatus(ctx, l, withMessage(l.Status, msg)); err != nil {
+			return Result{}, err
+		}
+		return Result{}, resource.Errorf(resource.Unavailable, "%s", msg)
+	}
+	d := s.driver(parent.Kind)
+	if d == nil {
+		err := resource.Errorf(resource.Unimplemented, "location %s has no driver for %s", l.Location, parent.Kind)
+		return Result{}, o.fail(ctx, l, parent, err)
+	}
+	obj, waiting, err := o.object(ctx, l, parent)
+	if err != nil {
+		return Result{}, err
+	}
+	if l.Deleting {
+		return o.deleteLocal(ctx, s, d, l, obj)
+	}
+	if waiting != "" {
+		st := l.Status
+		st.Phase, st.Message = resource.PhasePending, waiting
+		return o.writeAndWatch(ctx, l, parent, st)
+	}
+
+	var obs vim.Observation
+	if err := o.call(ctx, s, func(ctx context.Context) (err error) {
+		obs, err = d.Observe(ctx, obj)
+		return err
+	}); err != nil {
+		return Result{}, o.vimError(ctx, l, parent, "observe", err)
+	}
+	if !obs.Exists {
+		return o.createLocal(ctx, s, d, l, parent, obj)
+	}
+
+	st := l.Status
+	st.ExternalID, st.TaskStatus, st.Output = obs.ExternalID, obs.TaskStatus, obs.Output
+	st.CreatePendingSince = time.Time{} // observed: adopted or created
+	switch obs.State {
+	case vim.StateBuilding:
+		st.Phase, st.Message = resource.PhaseProvisioning, "building"
+		return o.writeAndWatch(ctx, l, parent, st)
+	case vim.StateDeleting:
+		st.Phase, st.Message = resource.PhaseProvisioning, "being deleted in the VIM; it will be recreated"
+		return o.writeAndWatch(ctx, l, parent, st)
+	case vim.StateError:
+		st.Phase, st.Message = resource.PhaseFailed, "the VIM reports an error: "+obs.Message
+		st.ObservedGeneration = parent.Generation
+		_, err := o.writeLocalStatus(ctx, l, parent, st)
+		return Result{}, err
+	}
+
+	if len(obs.Drift) > 0 {
+		return o.repairDrift(ctx, s, d, l, parent, obj, obs, st)
+	}
+	st.Phase, st.Message, st.ObservedGeneration = resource.PhaseReady, "", parent.Generation
+	l, err = o.recordServer(ctx, s, d, l, obj, obs)
+	if err != nil {
+		return Result{}, err
+	}
+	_, err = o.writeLocalStatus(ctx, l, parent, st)
+	return Result{}, err
+}
+
+// writeAndWatch records a transitional status and looks again soon.
+func (o *Orchestrator) writeAndWatch(ctx context.Context, l, parent *resource.Resource, st resource.Status) (Result, error) {
+	if _, err := o.writeLocalStatus(ctx, l, parent, st); err != nil {
+		return Result{}, err
+	}
+	return Result{RequeueAfter: o.opts.PollInterval}, nil
+}
+
+func withMessage(st resource.Status, msg string) resource.Status {
+	st.Message = msg
+	return st
+}
+
+// createLocal creates the VIM object for a copy that has none. The marker
+// (CreatePendingSince) is stored before the call: whatever happens next — a
+// crash, a lost response — the next pass observes first, and the driver's
+// Create adopts the object tagged with the copy's ID, so nothing is created
+// twice.
+func (o *Orchestrator) createLocal(ctx context.Context, s *site, d vim.Driver, l, parent *resource.Resource, obj *vim.Object) (Result, error) {
+	st := l.Status
+	if st.ExternalID != "" && st.CreatePendingSince.IsZero() {
+		o.log.Warn("object vanished from the VIM; recreating", "ref", l.Ref.String(), "location", l.Location, "external_id", st.ExternalID)
+		o.recordEvent(ctx, l, st.Phase, resource.PhaseProvisioning, "object "+st.ExternalID+" vanished from the VIM; recreating")
+		st.Phase = resource.PhaseProvisioning // the event is recorded; do not record it twice
+	}
+	st.ExternalID, st.Output, st.TaskStatus = "", nil, ""
+	if st.CreatePendingSince.IsZero() {
+		st.CreatePendingSince = time.Now().UTC()
+	}
+	st.Phase, st.Message = resource.PhaseProvisioning, "creating"
+	l, err := o.writeLocalStatus(ctx, l, parent, st)
+	if err != nil {
+		return Result{}, err
+	}
+	obj.ExternalID = ""
+	var ext string
+	if err := o.call(ctx, s, func(ctx context.Context) (err error) {
+		ext, err = d.Create(ctx, obj)
+		return err
+	}); err != nil {
+		return Result{}, o.vimError(ctx, l, parent, "create", err)
+	}
+	st.ExternalID, st.Message = ext, "created; waiting for the VIM"
+	return o.writeAndWatch(ctx, l, parent, st)
+}
+
+// repairDrift brings a drifted object back to its spec: an in-place update
+// when every drifted field can change in place, a replacement otherwise.
+func (o *Orchestrator) repairDrift(ctx context.Context, s *site, d vim.Driver, l, parent *resource.Resource, obj *vim.Object, obs vim.Observation, st resource.Status) (Result, error) {
+	var replace []string
+	for _, f := range obs.Drift {
+		if f == vim.PartsField {
+			continue
+		}
+		if fld, ok := o.reg.Field(parent.Kind, f); !ok || fld.Mutability != resource.Mutable {
+			replace = append(replace, f)
+		}
+	}
+	if len(replace) > 0 {
+		if err := o.call(ctx, s, func(ctx context.Context) error { return d.Delete(ctx, obj) }); err != nil {
+			return Result{}, o.vimError(ctx, l, parent, "delete for replacement", err)
+		}
+		st.ExternalID, st.Output = "", nil // gone on purpose: not "vanished"
+		st.Phase, st.Message = resource.PhaseProvisioning, fmt.Sprintf("replacing: %v cannot change in place", replace)
+		return o.writeAndWatch(ctx, l, parent, st)
+	}
+	if err := o.call(ctx, s, func(ctx context.Context) error { return d.Update(ctx, obj) }); err != nil {
+		return Result{}, o.vimError(ctx, l, parent, "update", err)
+	}
+	st.Phase, st.Message = resource.PhaseUpdating, fmt.Sprintf("updated %v", obs.Drift)
+	return o.writeAndWatch(ctx, l, parent, st)
+}
+
+// recordServer keeps a server copy's instance ID and console URL current.
+func (o *Orchestrator) recordServer(ctx context.Context, s *site, d vim.Driver, l *resource.Resource, obj *vim.Object, obs vim.Observation) (*resource.Resource, error) {
+	spec, ok := l.Spec.(*resource.LocalServer)
+	if !ok {
+		return l, nil
+	}
+	next := *spec
+	next.InstanceID = obs.ExternalID
+	if cp, ok := d.(vim.ConsoleProvider); ok && next.ConsoleURL == "" {
+		obj.ExternalID = obs.ExternalID
+		if err := o.call(ctx, s, func(ctx context.Context) (err error) {
+			next.ConsoleURL, err = cp.ConsoleURL(ctx, obj)
+			return err
+		}); err != nil {
+			o.log.Warn("no console URL", "ref", l.Ref.String(), "location", l.Location, "err", err)
+			next.ConsoleURL = ""
+		}
+	}
+	if next == *spec {
+		return l, nil
+	}
+	upd := *l
+	upd.Spec = &next
+	return o.store.Update(ctx, &upd)
+}
+
+// deleteLocal deletes a copy's VIM object, waits for it to go, then removes
+// the row. A copy whose object was never requested (no marker, no ID) has
+// nothing to delete.
+func (o *Orchestrator) deleteLocal(ctx context.Context, s *site, d vim.Driver, l *resource.Resource, obj *vim.Object) (Result, error) {
+	parentRef := *l.Owner
+	if l.Status.ExternalID != "" || !l.Status.CreatePendingSince.IsZero() {
+		var obs vim.Observation
+		if err := o.call(ctx, s, func(ctx context.Context) (err error) {
+			obs, err = d.Observe(ctx, obj)
+			return err
+		}); err != nil {
+			return Result{}, o.deleteError(ctx, l, err)
+		}
+		if obs.Exists {
+			if obs.State != vim.StateDeleting {
+				if err := o.call(ctx, s, func(ctx context.Context) error { return d.Delete(ctx, obj) }); err != nil {
+					return Result{}, o.deleteError(ctx, l, err)
+				}
+			}
+			st := l.Status
+			st.Phase, st.Message = resource.PhaseDeleting, "deleting in the VIM"
+			if _, err := o.writeStatus(ctx, l, st); err != nil {
+				return Result{}, err
+			}
+			return Result{RequeueAfter: o.opts.PollInterval}, nil
+		}
+	}
+	if err := o.store.Delete(ctx, l.Ref, 0); err != nil {
+		return Result{}, err
+	}
+	o.recordEvent(ctx, l, l.Status.Phase, resource.PhaseDeleting, "deleted")
+	o.enqueue(parentRef, resource.Ref{Kind: resource.KindLocation, ID: l.Location})
+	return Result{}, nil
+}
+
+// deleteError records why a deletion is not progressing. A VIM Conflict
+// (the object is still in use) is waited out like any retryable error.
+func (o *Orchestrator) deleteError(ctx context.Context, l *resource.Resource, err error) error {
+	st := l.Status
+	st.Phase, st.Message = resource.PhaseDeleting, "cannot delete yet: "+err.Error()
+	if _, werr := o.writeStatus(ctx, l, st); werr != nil {
+		return werr
+	}
+	if resource.CodeOf(err) == resource.Conflict {
+		return resource.Wrap(resource.Unavailable, err) // back off, not a hot loop
+	}
+	return err
+}
+
+// vimError records a failed VIM call in the copy's status. Retryable codes
+// keep the phase and return the error for backoff; terminal ones mark the
+// copy Failed.
+func (o *Orchestrator) vimError(ctx context.Context, l, parent *resource.Resource, op string, err error) error {
+	err = fmt.Errorf("%s at %s: %w", op, l.Location, err)
+	switch resource.CodeOf(err) {
+	case resource.Unavailable, resource.Unknown, resource.Conflict, resource.NotFound:
+		if _, werr := o.writeStatus(ctx, l, withMessage(l.Status, "retrying: "+err.Error())); werr != nil {
+			return werr
+		}
+		if resource.CodeOf(err) == resource.Conflict {
+			return resource.Wrap(resource.Unavailable, err) // a VIM conflict is not our write race
+		}
+		return err
+	}
+	return o.fail(ctx, l, parent, err)
+}
+
+// fail marks a copy Failed with err and returns err (terminal).
+func (o *Orchestrator) fail(ctx context.Context, l, parent *resource.Resource, err error) error {
+	st := l.Status
+	st.Phase, st.Message, st.ObservedGeneration = resource.PhaseFailed, err.Error(), parent.Generation
+	if _, werr := o.writeLocalStatus(ctx, l, parent, st); werr != nil {
+		return werr
+	}
+	return err
+}
+
+// object builds the VIM object for a copy: the parent's spec with the
+// location's values in place, its dependencies resolved at the location and
+// its parts. waiting says which dependency is not ready yet.
+func (o *Orchestrator) object(ctx context.Context, l, parent *resource.Resource) (obj *vim.Object, waiting string, err error) {
+	obj = &vim.Object{
+		Ref: l.Ref, Kind: parent.Kind, Tenant: parent.Tenant, Name: parent.Name,
+		ExternalID: l.Status.ExternalID, Spec: parent.Spec, Deps: map[resource.Ref]vim.Dep{},
+	}
+	if ln, ok := l.Spec.(*resource.LocalNetwork); ok && ln.CIDR != "" {
+		n := *parent.Spec.(*resource.Network)
+		n.CIDR = ln.CIDR
+		obj.Spec = &n
+	}
+	for _, ref := range parent.Spec.Dependencies() {
+		dep, err := o.store.Get(ctx, ref)
+		if err != nil {
+			return nil, "", err
+		}
+		info, _ := o.reg.Info(ref.Kind)
+		if info.Local == "" {
+			obj.Deps[ref] = vim.Dep{Name: dep.Name, Spec: dep.Spec}
+			continue
+		}
+		page, err := o.store.List(ctx, store.Filter{Kind: info.Local, Owner: &ref, Location: l.Location})
+		if err != nil {
+			return nil, "", err
+		}
+		if len(page.Items) == 0 {
+			return obj, fmt.Sprintf("waiting for %s %s to be placed at %s", ref.Kind, ref.ID, l.Location), nil
+		}
+		dl := page.Items[0]
+		if dl.Status.Phase != resource.PhaseReady || dl.Status.ExternalID == "" {
+			return obj, fmt.Sprintf("waiting for %s %s to be ready at %s", ref.Kind, ref.ID, l.Location), nil
+		}
+		obj.Deps[ref] = vim.Dep{ExternalID: dl.Status.ExternalID, Name: dep.Name, Spec: dep.Spec}
+	}
+	if parent.Kind == resource.KindSecurityGroup {
+		rules, err := o.store.List(ctx, store.Filter{Kind: resource.KindSecurityGroupRule, Owner: &parent.Ref})
+		if err != nil {
+			return nil, "", err
+		}
+		for _, r := range rules.Items {
+			obj.Parts = append(obj.Parts, vim.Part{Ref: r.Ref, Spec: r.Spec})
+		}
+	}
+	return obj, "", nil
+}

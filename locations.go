@@ -1,0 +1,256 @@
+package orca
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+
+	"golang.org/x/sync/semaphore"
+
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/store"
+	"github.com/orca-nfv/orca/vim"
+)
+
+// site is an open location: its drivers, and the semaphore that bounds
+// concurrent calls to them.
+type site struct {
+	id         string
+	generation int64 // of the Location its drivers were built from
+	labels     map[string]string
+	drivers    []vim.Driver
+	sem        *semaphore.Weighted
+	err        error // why the drivers could not be built
+}
+
+// driver returns the driver for a global kind: the first that serves it.
+func (s *site) driver(k resource.Kind) vim.Driver {
+	for _, d := range s.drivers {
+		if vim.Serves(d, k) {
+			return d
+		}
+	}
+	return nil
+}
+
+func (s *site) close() error {
+	var errs []error
+	for _, d := range s.drivers {
+		errs = append(errs, d.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (o *Orchestrator) site(id string) *site {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.sites[id]
+}
+
+// siteFor returns the open site of a location, opening it first if no pass
+// of the location has yet; nil if the location does not exist. It holds the
+// location's key while opening, so the drivers are built once.
+func (o *Orchestrator) siteFor(ctx context.Context, id string) (*site, error) {
+	if s := o.site(id); s != nil {
+		return s, nil
+	}
+	ref := resource.Ref{Kind: resource.KindLocation, ID: id}
+	unlock := o.keys.lock(ref)
+	defer unlock()
+	if s := o.site(id); s != nil {
+		return s, nil
+	}
+	loc, err := o.store.Get(ctx, ref)
+	if resource.CodeOf(err) == resource.NotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	o.enqueue(ref) // its own pass records its status
+	return o.openSite(ctx, loc), nil
+}
+
+// call runs one VIM call at a site: within the location's concurrency limit
+// and the per-call timeout.
+func (o *Orchestrator) call(ctx context.Context, s *site, fn func(ctx context.Context) error) error {
+	if err := s.sem.Acquire(ctx, 1); err != nil {
+		return resource.Wrap(resource.Unavailable, err)
+	}
+	defer s.sem.Release(1)
+	ctx, cancel := context.WithTimeout(ctx, o.opts.CallTimeout)
+	defer cancel()
+	o.stats.VIMCalls.Add(1)
+	err := fn(ctx)
+	if err != nil {
+		o.stats.VIMErrors.Add(1)
+	}
+	return err
+}
+
+// reconcileLocation keeps a location's drivers in step with its resource,
+// and takes a deleted location apart: every resource placed there first.
+func (o *Orchestrator) reconcileLocation(ctx context.Context, ref resource.Ref) (Result, error) {
+	loc, err := o.store.Get(ctx, ref)
+	if resource.CodeOf(err) == resource.NotFound {
+		o.closeSite(ref.ID)
+		return Result{}, nil
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	if loc.Deleting {
+		return o.removeLocation(ctx, loc)
+	}
+
+	s := o.site(loc.ID)
+	changed := s == nil || s.generation != loc.Generation || !maps.Equal(s.labels, loc.Labels)
+	if s == nil || s.generation != loc.Generation || s.err != nil {
+		s = o.openSite(ctx, loc)
+	} else if changed {
+		o.mu.Lock()
+		s.labels = maps.Clone(loc.Labels)
+		o.mu.Unlock()
+	}
+	st := loc.Status
+	st.ObservedGeneration = loc.Generation
+	if s.err != nil {
+		st.Phase, st.Message = resource.PhaseFailed, "cannot open the location's drivers: "+s.err.Error()
+	} else {
+		st.Phase, st.Message = resource.PhaseReady, fmt.Sprintf("%d driver(s)", len(s.drivers))
+		if p, ok := firstPinger(s); ok {
+			if err := o.call(ctx, s, p.Ping); err != nil {
+				st.Phase, st.Message = resource.PhaseFailed, "unreachable: "+err.Error()
+			}
+		}
+	}
+	if _, err := o.writeStatus(ctx, loc, st); err != nil {
+		return Result{}, err
+	}
+	if changed {
+		// New drivers or labels: placement may now include this site.
+		if err := o.enqueueKinds(ctx, func(info resource.KindInfo) bool { return info.Local != "" }); err != nil {
+			return Result{}, err
+		}
+	}
+	if s.err != nil {
+		return Result{}, resource.Wrap(resource.Unavailable, s.err)
+	}
+	return Result{}, nil
+}
+
+func firstPinger(s *site) (vim.Pinger, bool) {
+	for _, d := range s.drivers {
+		if p, ok := d.(vim.Pinger); ok {
+			return p, true
+		}
+	}
+	return nil, false
+}
+
+// openSite (re)builds a location's drivers, closing those they replace.
+func (o *Orchestrator) openSite(ctx context.Context, loc *resource.Resource) *site {
+	s := &site{id: loc.ID, generation: loc.Generation, labels: maps.Clone(loc.Labels),
+		sem: semaphore.NewWeighted(int64(o.opts.LocationConcurrency))}
+	if o.opts.Drivers == nil {
+		s.err = errors.New("no driver factory is configured")
+	} else {
+		s.drivers, s.err = o.opts.Drivers.Open(ctx, loc, nil)
+	}
+	o.mu.Lock()
+	old := o.sites[loc.ID]
+	o.sites[loc.ID] = s
+	o.mu.Unlock()
+	if old != nil {
+		if err := old.close(); err != nil {
+			o.log.Warn("closing replaced drivers", "location", loc.ID, "err", err)
+		}
+	}
+	o.log.Info("location opened", "location", loc.ID, "drivers", len(s.drivers), "err", s.err)
+	return s
+}
+
+func (o *Orchestrator) closeSite(id string) {
+	o.mu.Lock()
+	s := o.sites[id]
+	delete(o.sites, id)
+	o.mu.Unlock()
+	if s != nil {
+		if err := s.close(); err != nil {
+			o.log.Warn("closing drivers", "location", id, "err", err)
+		}
+	}
+}
+
+// removeLocation marks everything placed at a deleted location for deletion
+// and removes the location once nothing is left there.
+func (o *Orchestrator) removeLocation(ctx context.Context, loc *resource.Resource) (Result, error) {
+	page, err := o.store.List(ctx, store.Filter{Location: loc.ID})
+	if err != nil {
+		return Result{}, err
+	}
+	for _, l := range page.Items {
+		if err := o.markDeleting(ctx, l); err != nil {
+			return Result{}, err
+		}
+	}
+	if len(page.Items) > 0 {
+		st := loc.Status
+		st.Phase, st.Message = resource.PhaseDeleting, fmt.Sprintf("removing %d resource(s) placed here", len(page.Items))
+		if _, err := o.writeStatus(ctx, loc, st); err != nil {
+			return Result{}, err
+		}
+		return Result{RequeueAfter: o.opts.PollInterval}, nil
+	}
+	if err := o.store.Delete(ctx, loc.Ref, 0); err != nil {
+		return Result{}, err
+	}
+	o.closeSite(loc.ID)
+	o.recordEvent(ctx, loc, loc.Status.Phase, resource.PhaseDeleting, "location removed")
+	return Result{}, nil
+}
+
+// markDeleting marks r for deletion (if it is not already) and enqueues it.
+func (o *Orchestrator) markDeleting(ctx context.Context, r *resource.Resource) error {
+	if !r.Deleting {
+		r.Deleting = true
+		if _, err := o.store.Update(ctx, r); err != nil {
+			return err
+		}
+	}
+	o.enqueue(r.Ref)
+	return nil
+}
+
+// enqueueKinds enqueues every resource of the kinds selected.
+func (o *Orchestrator) enqueueKinds(ctx context.Context, sel func(resource.KindInfo) bool) error {
+	for _, k := range o.reg.Kinds() {
+		if info, _ := o.reg.Info(k); sel(info) {
+			page, err := o.store.List(ctx, store.Filter{Kind: k})
+			if err != nil {
+				return err
+			}
+			for _, r := range page.Items {
+				o.enqueue(r.Ref)
+			}
+		}
+	}
+	return nil
+}
+
+// locations returns the locations a placement selects, excluding those
+// being deleted.
+func (o *Orchestrator) locations(ctx context.Context, p *resource.Placement) ([]*resource.Resource, error) {
+	page, err := o.store.List(ctx, store.Filter{Kind: resource.KindLocation})
+	if err != nil {
+		return nil, err
+	}
+	var out []*resource.Resource
+	for _, l := range page.Items {
+		if !l.Deleting && p.Matches(l) {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,334 @@
+package orca
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/store"
+	"github.com/orca-nfv/orca/vim"
+)
+
+// Options configure an Orchestrator. A nil *Options means all defaults.
+type Options struct {
+	// Registry must be the registry the store was opened with; nil means
+	// resource.NewBuiltinRegistry().
+	Registry *resource.Registry
+	// Drivers builds each location's drivers. Without it locations have
+	// no drivers and nothing is realized.
+	Drivers vim.Factory
+	// Logger receives structured logs; nil means slog.Default().
+	Logger *slog.Logger
+
+	// Workers bounds how many resources are reconciled at once; default 8.
+	Workers int
+	// LocationConcurrency bounds concurrent VIM calls per location;
+	// default 16.
+	LocationConcurrency int
+	// CallTimeout bounds each VIM call; default 30s.
+	CallTimeout time.Duration
+	// PollInterval is how soon an object still building or deleting in a
+	// VIM is looked at again; default 2s.
+	PollInterval time.Duration
+	// ResyncInterval is how often everything is reconciled again, which
+	// catches drift and retries what failed for good; default 10m.
+	ResyncInterval time.Duration
+	// RetryBase and RetryMax bound the exponential backoff (with jitter)
+	// after retryable errors; defaults 1s and 5m.
+	RetryBase, RetryMax time.Duration
+	// ConflictDelay is the pause before retrying after a write conflict;
+	// default 50ms.
+	ConflictDelay time.Duration
+	// EventsPerResource is how many events are kept per resource; default 20.
+	EventsPerResource int
+}
+
+func (o *Options) withDefaults() Options {
+	var out Options
+	if o != nil {
+		out = *o
+	}
+	if out.Registry == nil {
+		out.Registry = resource.NewBuiltinRegistry()
+	}
+	if out.Logger == nil {
+		out.Logger = slog.Default()
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	if out.Workers <= 0 {
+		out.Workers = 8
+	}
+	if out.LocationConcurrency <= 0 {
+		out.LocationConcurrency = 16
+	}
+	def(&out.CallTimeout, 30*time.Second)
+	def(&out.PollInterval, 2*time.Second)
+	def(&out.ResyncInterval, 10*time.Minute)
+	def(&out.RetryBase, time.Second)
+	def(&out.RetryMax, 5*time.Minute)
+	def(&out.ConflictDelay, 50*time.Millisecond)
+	if out.EventsPerResource <= 0 {
+		out.EventsPerResource = 20
+	}
+	return out
+}
+
+// Orchestrator keeps every location converged on the desired state in its
+// store. Create one with New, change resources with Apply and Delete, and
+// call Run to reconcile continuously.
+type Orchestrator struct {
+	store store.Store
+	reg   *resource.Registry
+	opts  Options
+	log   *slog.Logger
+	q     *queue
+
+	mu       sync.Mutex
+	sites    map[string]*site // by location ID
+	failures map[resource.Ref]int
+	keys     keyedMutex
+
+	running atomic.Bool
+	stats   Stats
+}
+
+// New returns an orchestrator over s. It does nothing until Run (or
+// Reconcile) is called.
+func New(s store.Store, opts *Options) *Orchestrator {
+	o := opts.withDefaults()
+	return &Orchestrator{
+		store: s, reg: o.Registry, opts: o, log: o.Logger, q: newQueue(),
+		sites: map[string]*site{}, failures: map[resource.Ref]int{},
+	}
+}
+
+// Store returns the orchestrator's store.
+func (o *Orchestrator) Store() store.Store { return o.store }
+
+// Run reconciles until ctx ends: a full resync at start and every
+// ResyncInterval, and whatever Apply, Delete and the passes themselves
+// enqueue in between. It returns nil after a clean shutdown, once every
+// worker has finished its current pass.
+func (o *Orchestrator) Run(ctx context.Context) error {
+	if !o.running.CompareAndSwap(false, true) {
+		return errors.New("orca: Run is already running")
+	}
+	defer o.running.Store(false)
+	o.q.reopen()
+	if err := o.resync(ctx); err != nil && ctx.Err() == nil {
+		o.log.Error("initial resync failed; retrying at the next one", "err", err)
+	}
+	var wg sync.WaitGroup
+	for range o.opts.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o.work(ctx)
+		}()
+	}
+	ticker := time.NewTicker(o.opts.ResyncInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ticker.C:
+			if err := o.resync(ctx); err != nil && ctx.Err() == nil {
+				o.log.Error("resync failed", "err", err)
+			}
+		case <-ctx.Done():
+			o.q.Close()
+			wg.Wait()
+			return nil
+		}
+	}
+}
+
+// Close closes every location's drivers. Call it after Run has returned.
+func (o *Orchestrator) Close() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var errs []error
+	for id, s := range o.sites {
+		errs = append(errs, s.close())
+		delete(o.sites, id)
+	}
+	return errors.Join(errs...)
+}
+
+func (o *Orchestrator) work(ctx context.Context) {
+	for {
+		ref, ok := o.q.Get(ctx)
+		if !ok {
+			return
+		}
+		res, err := o.Reconcile(ctx, ref)
+		o.q.Done(ref)
+		o.schedule(ctx, ref, res, err)
+	}
+}
+
+// schedule decides when ref runs again after a pass.
+func (o *Orchestrator) schedule(ctx context.Context, ref resource.Ref, res Result, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	if err == nil {
+		o.mu.Lock()
+		delete(o.failures, ref)
+		o.mu.Unlock()
+		if res.RequeueAfter > 0 {
+			o.q.AddAfter(ref, res.RequeueAfter)
+		}
+		return
+	}
+	switch code := resource.CodeOf(err); {
+	case code == resource.Conflict:
+		o.q.AddAfter(ref, o.opts.ConflictDelay)
+	case code == resource.Unavailable || code == resource.Unknown || code == resource.NotFound:
+		d := o.backoff(ref)
+		o.log.Warn("reconcile failed; retrying", "ref", ref.String(), "err", err, "after", d)
+		o.q.AddAfter(ref, d)
+	default:
+		// Terminal: the pass recorded it in the status. The next resync
+		// or change tries again; nothing loops meanwhile.
+		o.log.Error("reconcile failed", "ref", ref.String(), "err", err)
+	}
+}
+
+// backoff returns the delay before retry number n of ref: exponential from
+// RetryBase, capped at RetryMax, with jitter over its upper half so retries
+// of many keys spread out.
+func (o *Orchestrator) backoff(ref resource.Ref) time.Duration {
+	o.mu.Lock()
+	n := o.failures[ref]
+	o.failures[ref] = n + 1
+	o.mu.Unlock()
+	d := o.opts.RetryBase
+	for i := 0; i < n && d < o.opts.RetryMax; i++ {
+		d *= 2
+	}
+	d = min(d, o.opts.RetryMax)
+	return d/2 + rand.N(d/2+1)
+}
+
+// Result says when a resource should be looked at again.
+type Result struct {
+	RequeueAfter time.Duration
+}
+
+// Reconcile runs one pass over ref: a location builds its drivers, a global
+// resource fans out to its locations and aggregates their status, a
+// per-location resource is realized in its VIM. Passes of one ref never
+// overlap. Errors follow the resource codes: Conflict and the retryable
+// codes mean "try again"; the others are terminal and are also recorded in
+// the resource's status.
+func (o *Orchestrator) Reconcile(ctx context.Context, ref resource.Ref) (Result, error) {
+	unlock := o.keys.lock(ref)
+	defer unlock()
+	o.stats.Reconciles.Add(1)
+	info, ok := o.reg.Info(ref.Kind)
+	var res Result
+	var err error
+	switch {
+	case !ok:
+		return Result{}, resource.Errorf(resource.Invalid, "unknown kind %q", ref.Kind)
+	case ref.Kind == resource.KindLocation:
+		res, err = o.reconcileLocation(ctx, ref)
+	case info.Local != "":
+		res, err = o.reconcileGlobal(ctx, ref, info)
+	case info.Located:
+		res, err = o.reconcileLocal(ctx, ref, info)
+	}
+	if err != nil {
+		o.stats.Errors.Add(1)
+	}
+	return res, err
+}
+
+func (o *Orchestrator) enqueue(refs ...resource.Ref) {
+	for _, r := range refs {
+		o.q.Add(r)
+	}
+}
+
+// resync enqueues every location, then every placed global resource and
+// every per-location resource.
+func (o *Orchestrator) resync(ctx context.Context) error {
+	o.stats.Resyncs.Add(1)
+	kinds := append([]resource.Kind{resource.KindLocation}, o.reg.Kinds()...)
+	for i, k := range kinds {
+		info, _ := o.reg.Info(k)
+		if k == resource.KindLocation && i > 0 || k != resource.KindLocation && info.Local == "" && !info.Located {
+			continue
+		}
+		page, err := o.store.List(ctx, store.Filter{Kind: k})
+		if err != nil {
+			return fmt.Errorf("resync %s: %w", k, err)
+		}
+		for _, r := range page.Items {
+			o.q.Add(r.Ref)
+		}
+	}
+	return nil
+}
+
+// keyedMutex serializes passes per key, also between Run's workers and
+// direct Reconcile calls.
+type keyedMutex struct {
+	mu    sync.Mutex
+	locks map[resource.Ref]*keyLock
+}
+
+type keyLock struct {
+	mu   sync.Mutex
+	refs int
+}
+
+func (k *keyedMutex) lock(ref resource.Ref) (unlock func()) {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = map[resource.Ref]*keyLock{}
+	}
+	l := k.locks[ref]
+	if l == nil {
+		l = &keyLock{}
+		k.locks[ref] = l
+	}
+	l.refs++
+	k.mu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		k.mu.Lock()
+		if l.refs--; l.refs == 0 {
+			delete(k.locks, ref)
+		}
+		k.mu.Unlock()
+	}
+}
+
+// Stats are the orchestrator's counters, per instance (not expvar globals),
+// so several orchestrators can live in one process.
+type Stats struct {
+	Reconciles atomic.Int64
+	Errors     atomic.Int64
+	Resyncs    atomic.Int64
+	VIMCalls   atomic.Int64
+	VIMErrors  atomic.Int64
+	Events     atomic.Int64
+}
+
+// Stats returns the orchestrator's live counters.
+func (o *Orchestrator) Stats() *Stats { return &o.stats }
+
+// QueueDepth is the number of resources due for reconciliation now.
+func (o *Orchestrator) QueueDepth() int { return o.q.Len() }

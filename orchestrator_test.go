@@ -1,0 +1,724 @@
+package orca_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/orca-nfv/orca"
+	"github.com/orca-nfv/orca/fake"
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/store"
+	"github.com/orca-nfv/orca/store/memstore"
+	"github.com/orca-nfv/orca/vim"
+)
+
+// env is an orchestrator running on memstore and fake VIMs inside a
+// synctest bubble: time only moves when everything waits, so BuildTime,
+// backoff and resync play out exactly and instantly.
+type env struct {
+	t    *testing.T
+	o    *orca.Orchestrator
+	s    store.Store
+	f    *fake.Factory
+	stop func()
+}
+
+const (
+	pollInterval   = time.Second
+	resyncInterval = time.Hour
+	tenant         = "tenant-a"
+)
+
+type envOptions struct {
+	locations int
+	fake      fake.Options
+	orca      orca.Options
+	store     store.Store
+	factory   *fake.Factory
+	noRun     bool
+}
+
+func newEnv(t *testing.T, eo envOptions) *env {
+	t.Helper()
+	e := &env{t: t, s: eo.store, f: eo.factory}
+	if e.s == nil {
+		e.s = memstore.New(nil)
+	}
+	if e.f == nil {
+		e.f = fake.NewFactory(&eo.fake)
+	}
+	opts := eo.orca
+	opts.Drivers = e.f
+	opts.Logger = slog.New(slog.DiscardHandler)
+	if opts.PollInterval == 0 {
+		opts.PollInterval = pollInterval
+	}
+	if opts.ResyncInterval == 0 {
+		opts.ResyncInterval = resyncInterval
+	}
+	e.o = orca.New(e.s, &opts)
+	for i := 1; i <= eo.locations; i++ {
+		e.addLocation(fmt.Sprintf("loc-%d", i), nil)
+	}
+	e.stop = func() {}
+	if !eo.noRun {
+		e.run()
+	}
+	return e
+}
+
+// run starts the orchestrator; stop (also at cleanup) waits for it to end.
+func (e *env) run() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.o.Run(ctx) }()
+	var stopped bool
+	e.stop = func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			if err := <-done; err != nil {
+				e.t.Errorf("Run: %v", err)
+			}
+			e.o.Close()
+		}
+	}
+	e.t.Cleanup(e.stop)
+}
+
+func (e *env) addLocation(id string, labels map[string]string) {
+	e.t.Helper()
+	e.apply(&resource.Resource{Ref: resource.Ref{Kind: resource.KindLocation, ID: id}, Name: id, Labels: labels,
+		Spec: &resource.Location{KeystoneEndpoint: "fake://" + id}})
+}
+
+func (e *env) apply(r *resource.Resource) *resource.Resource {
+	e.t.Helper()
+	out, err := e.o.Apply(context.Background(), r)
+	if err != nil {
+		e.t.Fatalf("Apply(%s): %v", r.Ref, err)
+	}
+	return out
+}
+
+func (e *env) get(ref resource.Ref) *resource.Resource {
+	e.t.Helper()
+	r, err := e.s.Get(context.Background(), ref)
+	if err != nil {
+		e.t.Fatalf("Get(%s): %v", ref, err)
+	}
+	return r
+}
+
+// locals returns r's copies, by location.
+func (e *env) locals(r resource.Ref) map[string]*resource.Resource {
+	e.t.Helper()
+	info, _ := resource.NewBuiltinRegistry().Info(r.Kind)
+	page, err := e.s.List(context.Background(), store.Filter{Kind: info.Local, Owner: &r})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	out := map[string]*resource.Resource{}
+	for _, l := range page.Items {
+		out[l.Location] = l
+	}
+	return out
+}
+
+// settle lets the bubble run until everything waits, then advances time by d.
+func settle(d time.Duration) {
+	synctest.Wait()
+	time.Sleep(d)
+	synctest.Wait()
+}
+
+// waitFor advances fake time until cond holds, for at most limit.
+func (e *env) waitFor(what string, limit time.Duration, cond func() bool) {
+	e.t.Helper()
+	for waited := time.Duration(0); ; waited += pollInterval {
+		synctest.Wait()
+		if cond() {
+			return
+		}
+		if waited > limit {
+			e.t.Fatalf("%s: not within %v of fake time", what, limit)
+		}
+		time.Sleep(pollInterval)
+	}
+}
+
+func (e *env) waitPhase(ref resource.Ref, phase resource.Phase) *resource.Resource {
+	e.t.Helper()
+	var r *resource.Resource
+	e.waitFor(fmt.Sprintf("%s %s", ref, phase), 30*time.Minute, func() bool {
+		var err error
+		r, err = e.s.Get(context.Background(), ref)
+		return err == nil && r.Status.Phase == phase
+	})
+	return r
+}
+
+func (e *env) waitGone(ref resource.Ref) {
+	e.t.Helper()
+	e.waitFor(fmt.Sprintf("%s gone", ref), 30*time.Minute, func() bool {
+		_, err := e.s.Get(context.Background(), ref)
+		return resource.CodeOf(err) == resource.NotFound
+	})
+}
+
+func ref(k resource.Kind, id string) resource.Ref { return resource.Ref{Kind: k, ID: id} }
+
+func network(id, cidr string, prefixLen int64) *resource.Resource {
+	return &resource.Resource{Ref: ref(resource.KindNetwork, id), Tenant: tenant, Name: id,
+		Spec: &resource.Network{Description: "net " + id, CIDR: cidr, LocalPrefixLen: prefixLen}}
+}
+
+// serverStack applies what a server needs and the server.
+func (e *env) serverStack(id string) resource.Ref {
+	e.apply(&resource.Resource{Ref: ref(resource.KindImage, id+"-img"), Tenant: tenant,
+		Spec: &resource.Image{DiskFormat: "qcow2", ContainerFormat: "bare"}})
+	e.apply(&resource.Resource{Ref: ref(resource.KindFlavor, id+"-fl"), Tenant: tenant, Spec: &resource.Flavor{RAM: 64, VCPUs: 1}})
+	e.apply(network(id+"-net", "10.9.0.0/24", 0))
+	e.apply(&resource.Resource{Ref: ref(resource.KindServer, id), Tenant: tenant, Name: id,
+		Spec: &resource.Server{ImageID: id + "-img", FlavorID: id + "-fl", NetworkID: id + "-net"}})
+	return ref(resource.KindServer, id)
+}
+
+// vimObjects returns the objects of kind at a location's VIM.
+func (e *env) vimObjects(loc string, k resource.Kind) []fake.ObjectInfo {
+	return e.f.VIM(loc).Objects(k)
+}
+
+func TestConvergesAcrossLocations(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 3, fake: fake.Options{BuildTime: 5 * time.Second}})
+		n := e.apply(network("net", "10.0.0.0/16", 24))
+		got := e.waitPhase(n.Ref, resource.PhaseReady)
+		if got.Status.Message != "ready at 3 location(s)" || got.Status.ObservedGeneration != got.Generation {
+			t.Errorf("network status: %+v", got.Status)
+		}
+		locals := e.locals(n.Ref)
+		if len(locals) != 3 {
+			t.Fatalf("%d local networks, want 3", len(locals))
+		}
+		parent := netip.MustParsePrefix("10.0.0.0/16")
+		seen := map[string]bool{}
+		for loc, l := range locals {
+			cidr := l.Spec.(*resource.LocalNetwork).CIDR
+			p, err := netip.ParsePrefix(cidr)
+			if err != nil || p.Bits() != 24 || !parent.Contains(p.Addr()) || seen[cidr] {
+				t.Errorf("%s: local cidr %q is not a distinct /24 of %s", loc, cidr, parent)
+			}
+			seen[cidr] = true
+			if l.Status.Phase != resource.PhaseReady || l.Status.TaskStatus != "ACTIVE" || l.Status.ExternalID == "" {
+				t.Errorf("%s: local status %+v", loc, l.Status)
+			}
+			objs := e.vimObjects(loc, resource.KindNetwork)
+			if len(objs) != 1 || objs[0].OrcaID != l.ID || objs[0].ExternalID != l.Status.ExternalID || objs[0].Spec["cidr"] != cidr {
+				t.Errorf("%s: VIM holds %+v, want one network tagged %s with cidr %s", loc, objs, l.ID, cidr)
+			}
+		}
+		out := got.Status.Output["locations"].(map[string]any)
+		if len(out) != 3 {
+			t.Errorf("parent output per location: %v", out)
+		}
+
+		// Events tell the story of a copy.
+		evs, err := e.o.Events(context.Background(), locals["loc-2"].Ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var story []string
+		for i := len(evs) - 1; i >= 0; i-- {
+			ev := evs[i].Spec.(*resource.Event)
+			story = append(story, fmt.Sprintf("%s->%s", ev.From, ev.To))
+			if ev.Location != "loc-2" || evs[i].Tenant != tenant {
+				t.Errorf("event %+v: location %q tenant %q", ev, ev.Location, evs[i].Tenant)
+			}
+		}
+		if want := []string{"Pending->Provisioning", "Provisioning->Ready"}; !slices.Equal(story, want) {
+			t.Errorf("events of the copy at loc-2: %v, want %v", story, want)
+		}
+	})
+}
+
+func TestDependencyWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 2, fake: fake.Options{BuildTime: 30 * time.Second}})
+		srv := e.serverStack("s1")
+		settle(10 * time.Second)
+		for loc, l := range e.locals(srv) {
+			if l.Status.Phase != resource.PhasePending || !strings.Contains(l.Status.Message, "waiting for") {
+				t.Errorf("%s: server copy %s %q, want Pending waiting for its dependencies", loc, l.Status.Phase, l.Status.Message)
+			}
+			if n := len(e.vimObjects(loc, resource.KindServer)); n != 0 {
+				t.Errorf("%s: %d servers created before their network was ready", loc, n)
+			}
+		}
+		e.waitPhase(srv, resource.PhaseReady)
+		for loc, l := range e.locals(srv) {
+			spec := l.Spec.(*resource.LocalServer)
+			if spec.InstanceID != l.Status.ExternalID || !strings.HasPrefix(spec.ConsoleURL, "https://console."+loc) {
+				t.Errorf("%s: local server %+v, status %s", loc, spec, l.Status.ExternalID)
+			}
+			netLocal := e.locals(ref(resource.KindNetwork, "s1-net"))[loc]
+			objs := e.vimObjects(loc, resource.KindServer)
+			if len(objs) != 1 || netLocal == nil {
+				t.Fatalf("%s: servers %+v", loc, objs)
+			}
+		}
+	})
+}
+
+func TestAsyncBuild(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 1, fake: fake.Options{BuildTime: 20 * time.Second}})
+		n := e.apply(network("net", "10.0.0.0/24", 0))
+		settle(10 * time.Second)
+		l := e.locals(n.Ref)["loc-1"]
+		if l.Status.Phase != resource.PhaseProvisioning || l.Status.TaskStatus != "BUILD" || l.Status.ExternalID == "" {
+			t.Errorf("copy while the VIM builds: %+v", l.Status)
+		}
+		if p := e.get(n.Ref); p.Status.Phase != resource.PhaseProvisioning {
+			t.Errorf("parent while building: %s", p.Status.Phase)
+		}
+		e.waitPhase(n.Ref, resource.PhaseReady)
+		if calls := e.f.VIM("loc-1").Calls(fake.OpCreate); calls != 1 {
+			t.Errorf("%d creates for one network", calls)
+		}
+	})
+}
+
+func TestLostCreateResponseMakesNoDuplicate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 2, noRun: true})
+		e.f.VIM("loc-1").LoseCreateResponses(1)
+		e.run()
+		n := e.apply(network("net", "10.0.0.0/24", 0))
+		e.waitPhase(n.Ref, resource.PhaseReady)
+		objs := e.vimObjects("loc-1", resource.KindNetwork)
+		if len(objs) != 1 {
+			t.Fatalf("loc-1 holds %d networks after a lost create response, want 1", len(objs))
+		}
+		if got := e.locals(n.Ref)["loc-1"].Status.ExternalID; got != objs[0].ExternalID {
+			t.Errorf("copy records %q, the VIM holds %q", got, objs[0].ExternalID)
+		}
+		// The next pass observes the committed object and adopts it: no
+		// second Create at all.
+		if calls := e.f.VIM("loc-1").Calls(fake.OpCreate); calls != 1 {
+			t.Errorf("%d creates at loc-1, want 1", calls)
+		}
+	})
+}
+
+// TestCrashAfterMarker stops one orchestrator right after it stored the
+// create-pending marker (the Create hangs, as if the process died there),
+// then runs a new orchestrator on the same store. Then the same with a
+// Create the VIM committed but whose response was lost.
+func TestCrashAfterMarker(t *testing.T) {
+	for _, lost := range []bool{false, true} {
+		t.Run(fmt.Sprintf("create committed=%v", lost), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := memstore.New(nil)
+				f := fake.NewFactory(nil)
+				a := newEnv(t, envOptions{locations: 1, store: s, factory: f, noRun: true})
+				n := a.apply(network("net", "10.0.0.0/24", 0))
+				if _, err := a.o.Reconcile(context.Background(), n.Ref); err != nil {
+					t.Fatalf("global pass: %v", err)
+				}
+				l := a.locals(n.Ref)["loc-1"]
+				v := f.VIM("loc-1")
+				if lost {
+					v.LoseCreateResponses(1)
+				} else {
+					v.HangNext(fake.OpCreate, 1)
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				_, err := a.o.Reconcile(ctx, l.Ref)
+				cancel()
+				if resource.CodeOf(err) != resource.Unavailable {
+					t.Fatalf("interrupted create: %v", err)
+				}
+				marked := a.get(l.Ref)
+				if marked.Status.CreatePendingSince.IsZero() {
+					t.Fatal("no create-pending marker stored before the Create")
+				}
+				if want := map[bool]int{false: 0, true: 1}[lost]; len(v.Objects(resource.KindNetwork)) != want {
+					t.Fatalf("VIM holds %d networks, want %d", len(v.Objects(resource.KindNetwork)), want)
+				}
+				a.o.Close() // the first orchestrator is gone
+
+				b := newEnv(t, envOptions{store: s, factory: f})
+				b.waitPhase(n.Ref, resource.PhaseReady)
+				objs := v.Objects(resource.KindNetwork)
+				if len(objs) != 1 {
+					t.Fatalf("VIM holds %d networks after recovery, want 1", len(objs))
+				}
+				done := b.get(l.Ref)
+				if !done.Status.CreatePendingSince.IsZero() || done.Status.ExternalID != objs[0].ExternalID {
+					t.Errorf("recovered copy: %+v", done.Status)
+				}
+			})
+		})
+	}
+}
+
+func TestDriftRepaired(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 2})
+		n := e.apply(network("net", "10.0.0.0/24", 0))
+		e.waitPhase(n.Ref, resource.PhaseReady)
+		l := e.locals(n.Ref)["loc-2"]
+		if err := e.f.VIM("loc-2").Drift(l.ID, "description"); err != nil {
+			t.Fatal(err)
+		}
+		settle(resyncInterval) // the periodic resync notices
+		e.waitPhase(n.Ref, resource.PhaseReady)
+		objs := e.vimObjects("loc-2", resource.KindNetwork)
+		if len(objs) != 1 || objs[0].Spec["description"] != "net net" || objs[0].ExternalID != l.Status.ExternalID {
+			t.Errorf("after repair the VIM holds %+v", objs)
+		}
+		if e.f.VIM("loc-2").Calls(fake.OpUpdate) != 1 {
+			t.Errorf("%d updates, want 1", e.f.VIM("loc-2").Calls(fake.OpUpdate))
+		}
+
+		// A field that cannot change in place is repaired by replacing.
+		if err := e.f.VIM("loc-2").Drift(l.ID, "cidr"); err != nil {
+			t.Fatal(err)
+		}
+		settle(resyncInterval)
+		e.waitPhase(n.Ref, resource.PhaseReady)
+		objs = e.vimObjects("loc-2", resource.KindNetwork)
+		if len(objs) != 1 || objs[0].ExternalID == l.Status.ExternalID || objs[0].Spec["cidr"] != "10.0.0.0/24" {
+			t.Errorf("after replacement the VIM holds %+v (old ID %s)", objs, l.Status.ExternalID)
+		}
+	})
+}
+
+func TestOutOfBandDeleteRepaired(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 2})
+		n := e.apply(network("net", "10.0.0.0/24", 0))
+		e.waitPhase(n.Ref, resource.PhaseReady)
+		l := e.locals(n.Ref)["loc-1"]
+		if err := e.f.VIM("loc-1").Vanish(l.ID); err != nil {
+			t.Fatal(err)
+		}
+		settle(resyncInterval)
+		e.waitPhase(n.Ref, resource.PhaseReady)
+		objs := e.vimObjects("loc-1", resource.KindNetwork)
+		now := e.get(l.Ref)
+		if len(objs) != 1 || objs[0].ExternalID == l.Status.ExternalID || now.Status.ExternalID != objs[0].ExternalID {
+			t.Fatalf("after repair: VIM %+v, copy %s (was %s)", objs, now.Status.ExternalID, l.Status.ExternalID)
+		}
+		evs, _ := e.o.Events(context.Background(), l.Ref)
+		if !slices.ContainsFunc(evs, func(r *resource.Resource) bool {
+			return strings.Contains(r.Spec.(*resource.Event).Message, "vanished")
+		}) {
+			t.Error("no event says the object vanished")
+		}
+	})
+}
+
+func TestRetryableAndTerminalErrors(t *testing.T) {
+	tests := map[resource.ErrorCode]bool{ // code → retried before the next resync
+		resource.Unavailable: true, resource.Unknown: true, resource.Conflict: true, resource.NotFound: true,
+		resource.Invalid: false, resource.Forbidden: false, resource.Unauthorized: false, resource.Unimplemented: false,
+	}
+	for code, retried := range tests {
+		t.Run(code.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				e := newEnv(t, envOptions{locations: 2, noRun: true})
+				v := e.f.VIM("loc-1")
+				v.FailNext(fake.OpCreate, 3, code)
+				e.run()
+				n := e.apply(network("net", "10.0.0.0/24", 0))
+				if retried {
+					e.waitPhase(n.Ref, resource.PhaseReady)
+					if calls := v.Calls(fake.OpCreate); calls != 4 {
+						t.Errorf("%d creates, want 3 failures and a success", calls)
+					}
+					return
+				}
+				p := e.waitPhase(n.Ref, resource.PhaseFailed)
+				if !strings.Contains(p.Status.Message, "loc-1") || strings.Contains(p.Status.Message, "loc-2") {
+					t.Errorf("parent message %q should name loc-1 only", p.Status.Message)
+				}
+				l := e.locals(n.Ref)["loc-1"]
+				if l.Status.Phase != resource.PhaseFailed || !strings.Contains(l.Status.Message, "injected") {
+					t.Errorf("copy: %+v", l.Status)
+				}
+				settle(resyncInterval - time.Minute)
+				if calls := v.Calls(fake.OpCreate); calls != 1 {
+					t.Errorf("%d creates before the resync: a terminal error must not loop", calls)
+				}
+				// The resync tries again (the fault queue still holds two).
+				settle(time.Minute)
+				if calls := v.Calls(fake.OpCreate); calls != 2 {
+					t.Errorf("%d creates after one resync, want 2", calls)
+				}
+			})
+		})
+	}
+}
+
+func TestDeletionOrder(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 2, fake: fake.Options{DeleteTime: 20 * time.Second}})
+		srv := e.serverStack("s1")
+		e.waitPhase(srv, resource.PhaseReady)
+		netRef := ref(resource.KindNetwork, "s1-net")
+
+		err := e.o.Delete(context.Background(), netRef, 0)
+		if resource.CodeOf(err) != resource.Conflict || !strings.Contains(err.Error(), `server "s1"`) {
+			t.Fatalf("Delete of a network a server uses = %v, want Conflict naming the server", err)
+		}
+
+		if err := e.o.Delete(context.Background(), srv, 0); err != nil {
+			t.Fatal(err)
+		}
+		settle(5 * time.Second)
+		if r := e.get(srv); !r.Deleting || r.Status.Phase != resource.PhaseDeleting {
+			t.Errorf("server while its copies are deleted: deleting=%v %s", r.Deleting, r.Status.Phase)
+		}
+		for loc, l := range e.locals(srv) {
+			objs := e.vimObjects(loc, resource.KindServer)
+			if !l.Deleting || len(objs) != 1 || objs[0].State != vim.StateDeleting {
+				t.Errorf("%s: copy deleting=%v, VIM %+v", loc, l.Deleting, objs)
+			}
+		}
+		e.waitGone(srv)
+		for _, loc := range []string{"loc-1", "loc-2"} {
+			if objs := e.vimObjects(loc, resource.KindServer); len(objs) != 0 {
+				t.Errorf("%s still holds servers %+v", loc, objs)
+			}
+		}
+		if n := len(e.locals(srv)); n != 0 {
+			t.Errorf("%d server copies left", n)
+		}
+
+		if err := e.o.Delete(context.Background(), netRef, 0); err != nil {
+			t.Fatalf("Delete of the network once unused: %v", err)
+		}
+		e.waitGone(netRef)
+		for _, loc := range []string{"loc-1", "loc-2"} {
+			if objs := e.vimObjects(loc, resource.KindNetwork); len(objs) != 0 {
+				t.Errorf("%s still holds networks %+v", loc, objs)
+			}
+		}
+	})
+}
+
+func TestLocationAddedLater(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 2})
+		n := e.apply(network("net", "10.0.0.0/16", 24))
+		e.waitPhase(n.Ref, resource.PhaseReady)
+		e.addLocation("loc-3", nil)
+		e.waitFor("a copy at loc-3", time.Minute, func() bool {
+			l := e.locals(n.Ref)["loc-3"]
+			return l != nil && l.Status.Phase == resource.PhaseReady
+		})
+		p := e.waitPhase(n.Ref, resource.PhaseReady)
+		if p.Status.Message != "ready at 3 location(s)" || len(e.vimObjects("loc-3", resource.KindNetwork)) != 1 {
+			t.Errorf("after adding loc-3: %q, VIM %+v", p.Status.Message, e.vimObjects("loc-3", resource.KindNetwork))
+		}
+	})
+}
+
+func TestLocationRemoved(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 3})
+		n := e.apply(network("net", "10.0.0.0/16", 24))
+		e.waitPhase(n.Ref, resource.PhaseReady)
+		locRef := ref(resource.KindLocation, "loc-2")
+		if err := e.o.Delete(context.Background(), locRef, 0); err != nil {
+			t.Fatal(err)
+		}
+		e.waitGone(locRef)
+		if objs := e.vimObjects("loc-2", resource.KindNetwork); len(objs) != 0 {
+			t.Errorf("loc-2's VIM still holds %+v", objs)
+		}
+		locals := e.locals(n.Ref)
+		if _, ok := locals["loc-2"]; ok || len(locals) != 2 {
+			t.Errorf("copies after removing loc-2: %v", locals)
+		}
+		p := e.waitPhase(n.Ref, resource.PhaseReady)
+		if p.Status.Message != "ready at 2 location(s)" {
+			t.Errorf("parent: %q", p.Status.Message)
+		}
+	})
+}
+
+func TestPlacement(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 2})
+		e.addLocation("edge-1", map[string]string{"tier": "edge"})
+		n := network("net", "10.0.0.0/16", 24)
+		n.Placement = &resource.Placement{Locations: []string{"loc-1"}, Selector: map[string]string{"tier": "edge"}}
+		n = e.apply(n)
+		e.waitPhase(n.Ref, resource.PhaseReady)
+		if got := keys(e.locals(n.Ref)); !slices.Equal(got, []string{"edge-1", "loc-1"}) {
+			t.Fatalf("placed at %v, want edge-1 and loc-1", got)
+		}
+		n.Placement = &resource.Placement{Locations: []string{"loc-2"}}
+		n.Revision = 0
+		e.apply(n)
+		e.waitFor("moved to loc-2", time.Minute, func() bool {
+			got := e.locals(n.Ref)
+			return len(got) == 1 && got["loc-2"] != nil && got["loc-2"].Status.Phase == resource.PhaseReady
+		})
+		for _, loc := range []string{"loc-1", "edge-1"} {
+			if objs := e.vimObjects(loc, resource.KindNetwork); len(objs) != 0 {
+				t.Errorf("%s still holds %+v after the placement moved", loc, objs)
+			}
+		}
+		e.waitPhase(n.Ref, resource.PhaseReady)
+	})
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestSecurityGroupRulesAreParts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 1})
+		sg := e.apply(&resource.Resource{Ref: ref(resource.KindSecurityGroup, "sg"), Tenant: tenant, Spec: &resource.SecurityGroup{}})
+		rule := func(id string, port int64) *resource.Resource {
+			return &resource.Resource{Ref: ref(resource.KindSecurityGroupRule, id), Tenant: tenant, Owner: &sg.Ref,
+				Spec: &resource.SecurityGroupRule{Direction: "ingress", Protocol: "tcp", PortRangeMin: &port, PortRangeMax: &port}}
+		}
+		e.apply(rule("ssh", 22))
+		e.waitPhase(sg.Ref, resource.PhaseReady)
+		e.waitFor("ssh rule realized", time.Minute, func() bool {
+			objs := e.vimObjects("loc-1", resource.KindSecurityGroup)
+			return len(objs) == 1 && slices.Equal(objs[0].Parts, []string{"ssh"})
+		})
+		e.apply(rule("https", 443))
+		e.waitFor("https rule realized", time.Minute, func() bool {
+			objs := e.vimObjects("loc-1", resource.KindSecurityGroup)
+			return len(objs) == 1 && slices.Equal(objs[0].Parts, []string{"https", "ssh"})
+		})
+		if err := e.o.Delete(context.Background(), ref(resource.KindSecurityGroupRule, "ssh"), 0); err != nil {
+			t.Fatal(err)
+		}
+		e.waitFor("ssh rule removed", time.Minute, func() bool {
+			objs := e.vimObjects("loc-1", resource.KindSecurityGroup)
+			return len(objs) == 1 && slices.Equal(objs[0].Parts, []string{"https"})
+		})
+		// Deleting the group takes its remaining rules with it.
+		if err := e.o.Delete(context.Background(), sg.Ref, 0); err != nil {
+			t.Fatal(err)
+		}
+		e.waitGone(sg.Ref)
+		if _, err := e.s.Get(context.Background(), ref(resource.KindSecurityGroupRule, "https")); resource.CodeOf(err) != resource.NotFound {
+			t.Errorf("rule outlived its group: %v", err)
+		}
+	})
+}
+
+func TestEventsAreBounded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 1, orca: orca.Options{EventsPerResource: 2}})
+		n := e.apply(network("net", "10.0.0.0/24", 0))
+		e.waitPhase(n.Ref, resource.PhaseReady)
+		l := e.locals(n.Ref)["loc-1"]
+		if err := e.f.VIM("loc-1").Break(l.ID, "disk on fire"); err != nil {
+			t.Fatal(err)
+		}
+		settle(resyncInterval)
+		e.waitPhase(l.Ref, resource.PhaseFailed)
+		evs, err := e.o.Events(context.Background(), l.Ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 2 {
+			t.Fatalf("%d events kept, want 2", len(evs))
+		}
+		newest := evs[0].Spec.(*resource.Event)
+		if newest.To != resource.PhaseFailed || !strings.Contains(newest.Message, "disk on fire") {
+			t.Errorf("newest event %+v", newest)
+		}
+	})
+}
+
+func TestApplyAndDeleteRules(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 1})
+		ctx := context.Background()
+		n := e.apply(network("net", "10.0.0.0/24", 0))
+		e.waitPhase(n.Ref, resource.PhaseReady)
+		l := e.locals(n.Ref)["loc-1"]
+
+		tests := map[string]struct {
+			err  error
+			code resource.ErrorCode
+		}{
+			"apply a local":  {func() error { _, err := e.o.Apply(ctx, l); return err }(), resource.Forbidden},
+			"delete a local": {e.o.Delete(ctx, l.Ref, 0), resource.Forbidden},
+			"immutable change": {func() error {
+				c := *n
+				c.Revision = 0
+				c.Spec = &resource.Network{CIDR: "10.1.0.0/24"}
+				_, err := e.o.Apply(ctx, &c)
+				return err
+			}(), resource.Invalid},
+			"stale revision": {func() error {
+				c := *n
+				c.Revision = 1
+				c.Spec = &resource.Network{CIDR: "10.0.0.0/24", Description: "x"}
+				_, err := e.o.Apply(ctx, &c)
+				return err
+			}(), resource.Conflict},
+			"update of a missing resource at a revision": {func() error {
+				_, err := e.o.Apply(ctx, &resource.Resource{Ref: ref(resource.KindNetwork, "nope"), Revision: 3, Tenant: tenant, Spec: &resource.Network{CIDR: "10.0.0.0/24"}})
+				return err
+			}(), resource.NotFound},
+			"unknown kind": {func() error {
+				_, err := e.o.Apply(ctx, &resource.Resource{Ref: ref("gizmo", "g")})
+				return err
+			}(), resource.Invalid},
+		}
+		for name, tc := range tests {
+			if resource.CodeOf(tc.err) != tc.code {
+				t.Errorf("%s: %v, want %v", name, tc.err, tc.code)
+			}
+		}
+
+		// An unconditional Apply wins over concurrent status writes and
+		// updates the VIM.
+		upd := network("net", "10.0.0.0/24", 0)
+		upd.Spec.(*resource.Network).Description = "renamed"
+		got := e.apply(upd)
+		if got.Generation != n.Generation+1 {
+			t.Errorf("generation %d → %d", n.Generation, got.Generation)
+		}
+		e.waitFor("description in the VIM", time.Minute, func() bool {
+			objs := e.vimObjects("loc-1", resource.KindNetwork)
+			return len(objs) == 1 && objs[0].Spec["description"] == "renamed" && e.get(n.Ref).Status.Phase == resource.PhaseReady
+		})
+
+		img := e.apply(&resource.Resource{Ref: ref(resource.KindImage, "gold"), Tenant: tenant,
+			Spec: &resource.Image{DiskFormat: "raw", ContainerFormat: "bare", Protected: true}})
+		err := e.o.Delete(ctx, img.Ref, 0)
+		if resource.CodeOf(err) != resource.Conflict || resource.FieldOf(err) != "protected" {
+			t.Errorf("Delete of a protected image = %v, want Conflict on protected", err)
+		}
+		if err := e.o.Delete(ctx, n.Ref, n.Revision); resource.CodeOf(err) != resource.Conflict {
+			t.Errorf("Delete at a stale revision = %v", err)
+		}
+	})
+}

@@ -1,0 +1,113 @@
+package orca
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"unicode/utf8"
+
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/store"
+)
+
+// writeLocalStatus writes a copy's status and, when it changed, wakes the
+// parent to aggregate it.
+func (o *Orchestrator) writeLocalStatus(ctx context.Context, l, parent *resource.Resource, st resource.Status) (*resource.Resource, error) {
+	out, err := o.writeStatus(ctx, l, st)
+	if err == nil && out != l {
+		o.enqueue(parent.Ref)
+	}
+	return out, err
+}
+
+// writeStatus stores st as r's status when it differs from what r holds,
+// records an event when the phase changes, and returns r as stored.
+// Skipping identical writes keeps a quiet resync from writing at all.
+func (o *Orchestrator) writeStatus(ctx context.Context, r *resource.Resource, st resource.Status) (*resource.Resource, error) {
+	st.Message = truncate(st.Message, resource.MaxDescriptionLen)
+	if sameStatus(r.Status, st) {
+		return r, nil
+	}
+	next := *r
+	next.Status = st
+	out, err := o.store.Update(ctx, &next)
+	if err != nil {
+		return nil, err
+	}
+	if r.Status.Phase != st.Phase {
+		o.recordEvent(ctx, out, r.Status.Phase, st.Phase, st.Message)
+	}
+	return out, nil
+}
+
+// sameStatus compares statuses as they would be stored: outputs by their
+// JSON (a driver's int is the store's float64), times by instant.
+func sameStatus(a, b resource.Status) bool {
+	if a.Phase != b.Phase || a.ExternalID != b.ExternalID || a.Message != b.Message ||
+		a.TaskStatus != b.TaskStatus || a.ObservedGeneration != b.ObservedGeneration ||
+		!a.CreatePendingSince.Equal(b.CreatePendingSince) {
+		return false
+	}
+	if len(a.Output) == 0 && len(b.Output) == 0 {
+		return true
+	}
+	ja, errA := json.Marshal(a.Output)
+	jb, errB := json.Marshal(b.Output)
+	return errA == nil && errB == nil && bytes.Equal(ja, jb)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// recordEvent stores a phase change of subject and keeps only the newest
+// EventsPerResource events of it. Failures are logged, never returned: an
+// event is worth less than the reconciliation that produced it.
+func (o *Orchestrator) recordEvent(ctx context.Context, subject *resource.Resource, from, to resource.Phase, msg string) {
+	o.stats.Events.Add(1)
+	o.log.Info("phase change", "ref", subject.Ref.String(), "location", subject.Location,
+		"from", string(from), "to", string(to), "message", msg)
+	ev := &resource.Resource{
+		Ref:    resource.Ref{Kind: resource.KindEvent, ID: resource.NewID()},
+		Tenant: subject.Tenant,
+		Spec: &resource.Event{
+			SubjectKind: subject.Kind, SubjectID: subject.ID, Location: subject.Location,
+			From: from, To: to, Message: truncate(msg, resource.MaxDescriptionLen),
+		},
+	}
+	if _, err := o.store.Create(ctx, ev); err != nil {
+		o.log.Warn("recording an event", "ref", subject.Ref.String(), "err", err)
+		return
+	}
+	old, err := o.store.List(ctx, store.Filter{
+		Kind: resource.KindEvent, Fields: map[string]string{"subject_id": subject.ID},
+		Sort: "revision", Desc: true, Offset: o.opts.EventsPerResource,
+	})
+	if err != nil {
+		o.log.Warn("pruning events", "ref", subject.Ref.String(), "err", err)
+		return
+	}
+	for _, e := range old.Items {
+		if err := o.store.Delete(ctx, e.Ref, 0); err != nil && resource.CodeOf(err) != resource.NotFound {
+			o.log.Warn("pruning events", "ref", subject.Ref.String(), "err", err)
+		}
+	}
+}
+
+// Events returns the recorded events of a resource, newest first.
+func (o *Orchestrator) Events(ctx context.Context, ref resource.Ref) ([]*resource.Resource, error) {
+	page, err := o.store.List(ctx, store.Filter{
+		Kind: resource.KindEvent, Fields: map[string]string{"subject_id": ref.ID},
+		Sort: "revision", Desc: true,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return page.Items, nil
+}

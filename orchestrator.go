@@ -3,7 +3,6 @@ package orca
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -258,27 +257,6 @@ func (o *Orchestrator) enqueue(refs ...resource.Ref) {
 	for _, r := range refs {
 		o.q.Add(r)
 	}
-}
-
-// resync enqueues every location, then every placed global resource and
-// every per-location resource.
-func (o *Orchestrator) resync(ctx context.Context) error {
-	o.stats.Resyncs.Add(1)
-	kinds := append([]resource.Kind{resource.KindLocation}, o.reg.Kinds()...)
-	for i, k := range kinds {
-		info, _ := o.reg.Info(k)
-		if k == resource.KindLocation && i > 0 || k != resource.KindLocation && info.Local == "" && !info.Located {
-			continue
-		}
-		page, err := o.store.List(ctx, store.Filter{Kind: k})
-		if err != nil {
-			return fmt.Errorf("resync %s: %w", k, err)
-		}
-		for _, r := range page.Items {
-			o.q.Add(r.Ref)
-		}
-	}
-	return nil
 }
 
 // keyedMutex serializes passes per key, also between Run's workers and

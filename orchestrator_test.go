@@ -722,3 +722,78 @@ func TestApplyAndDeleteRules(t *testing.T) {
 		}
 	})
 }
+
+// TestQuietResyncIsBulk: once converged, a resync costs one bulk
+// observation per location and kind (plus the location's ping), not one
+// call per copy.
+func TestQuietResyncIsBulk(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 3})
+		for i := range 20 {
+			e.apply(network(fmt.Sprintf("net-%d", i), "10.0.0.0/16", 24))
+		}
+		img := e.apply(&resource.Resource{Ref: ref(resource.KindImage, "img"), Tenant: tenant,
+			Spec: &resource.Image{DiskFormat: "raw", ContainerFormat: "bare"}})
+		for i := range 20 {
+			e.waitPhase(ref(resource.KindNetwork, fmt.Sprintf("net-%d", i)), resource.PhaseReady)
+		}
+		e.waitPhase(img.Ref, resource.PhaseReady)
+		settle(time.Minute)
+		before := map[string]map[fake.Op]int{}
+		ops := []fake.Op{fake.OpObserve, fake.OpObserveAll, fake.OpCreate, fake.OpUpdate, fake.OpPing}
+		for _, loc := range []string{"loc-1", "loc-2", "loc-3"} {
+			before[loc] = map[fake.Op]int{}
+			for _, op := range ops {
+				before[loc][op] = e.f.VIM(loc).Calls(op)
+			}
+		}
+		if err := e.o.Resync(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		settle(time.Minute)
+		for _, loc := range []string{"loc-1", "loc-2", "loc-3"} {
+			got := map[fake.Op]int{}
+			for _, op := range ops {
+				got[op] = e.f.VIM(loc).Calls(op) - before[loc][op]
+			}
+			want := map[fake.Op]int{fake.OpObserveAll: 2, fake.OpPing: 1} // networks and images
+			for _, op := range ops {
+				if got[op] != want[op] {
+					t.Errorf("%s: quiet resync made %d %s calls, want %d (all: %v)", loc, got[op], op, want[op], got)
+				}
+			}
+		}
+	})
+}
+
+// listless hides a driver's optional capabilities.
+type listless struct{ vim.Driver }
+
+func TestResyncWithoutBulkObservation(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		inner := fake.NewFactory(nil)
+		factory := vim.FactoryFunc(func(ctx context.Context, loc *resource.Resource, c *vim.Credentials) ([]vim.Driver, error) {
+			ds, err := inner.Open(ctx, loc, c)
+			return []vim.Driver{listless{ds[0]}}, err
+		})
+		e := newEnv(t, envOptions{noRun: true})
+		e.o = orca.New(e.s, &orca.Options{Drivers: factory, Logger: slog.New(slog.DiscardHandler),
+			PollInterval: pollInterval, ResyncInterval: resyncInterval})
+		e.f = inner
+		e.addLocation("loc-1", nil)
+		e.run()
+		n := e.apply(network("net", "10.0.0.0/24", 0))
+		e.waitPhase(n.Ref, resource.PhaseReady)
+		l := e.locals(n.Ref)["loc-1"]
+		if err := inner.VIM("loc-1").Drift(l.ID, "description"); err != nil {
+			t.Fatal(err)
+		}
+		settle(resyncInterval)
+		e.waitPhase(n.Ref, resource.PhaseReady)
+		v := inner.VIM("loc-1")
+		if v.Calls(fake.OpObserveAll) != 0 || v.Calls(fake.OpUpdate) != 1 {
+			t.Errorf("observe_all %d, update %d: want the drift found one by one and repaired",
+				v.Calls(fake.OpObserveAll), v.Calls(fake.OpUpdate))
+		}
+	})
+}

@@ -72,6 +72,9 @@ type Field struct {
 	// Ref is the kind whose ID the field holds, or "".
 	Ref        Kind
 	Mutability Mutability
+	// Indexed fields are looked up by equality often enough that stores
+	// keep an index on them (tag orca:"index"); scalar fields only.
+	Indexed bool
 
 	index []int // reflect path to the struct field
 }
@@ -149,6 +152,11 @@ func parseOrcaTag(f *Field, tag string) error {
 			f.Mutability = Mutable
 		case tok == "replace":
 			f.Mutability = Replace
+		case tok == "index":
+			if !f.Type.Scalar() {
+				return fmt.Errorf("index needs a string, number or boolean field")
+			}
+			f.Indexed = true
 		case strings.HasPrefix(tok, "ref="):
 			k := Kind(strings.TrimPrefix(tok, "ref="))
 			if err := checkKindName(k); err != nil {

@@ -244,6 +244,22 @@ func (r *Registry) KindForPath(path string) (Kind, bool) {
 	return k, ok
 }
 
+// IndexedFields returns every indexed field of every registered kind, for
+// stores to build their indexes.
+func (r *Registry) IndexedFields() map[Kind][]Field {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := map[Kind][]Field{}
+	for k, e := range r.kinds {
+		for _, f := range e.info.Fields {
+			if f.Indexed {
+				out[k] = append(out[k], f)
+			}
+		}
+	}
+	return out
+}
+
 // Field returns the description of one spec field of a kind.
 func (r *Registry) Field(k Kind, name string) (Field, bool) {
 	e, ok := r.entry(k)

@@ -107,6 +107,10 @@ func TestFieldsFromTags(t *testing.T) {
 	if f, _ := reg.Field(resource.KindImage, "protected"); f.Type != resource.FieldBool {
 		t.Errorf("protected: %v", f.Type)
 	}
+	idx := reg.IndexedFields()
+	if f := idx[resource.KindEvent]; len(f) != 1 || f[0].Name != "subject_id" || len(idx) != 1 {
+		t.Errorf("indexed fields: %+v", idx)
+	}
 	if _, ok := reg.Field(resource.KindServer, "name"); ok {
 		t.Error("name is metadata, not a spec field")
 	}
@@ -164,6 +168,13 @@ type refOnInt struct {
 
 func (*refOnInt) Validate() error              { return nil }
 func (*refOnInt) Dependencies() []resource.Ref { return nil }
+
+type indexObject struct {
+	X map[string]any `json:"x" orca:"index"`
+}
+
+func (*indexObject) Validate() error              { return nil }
+func (*indexObject) Dependencies() []resource.Ref { return nil }
 
 type shadow struct {
 	Name string `json:"name"`
@@ -228,6 +239,7 @@ func TestRegisterErrors(t *testing.T) {
 		"path trailing slash":   {func(k *resource.KindInfo) { k.Path = "/v1.0/widgets/" }, "must start and not end with /"},
 		"unknown tag option":    {func(k *resource.KindInfo) { k.New = func() resource.Spec { return new(badTag) } }, `unknown orca tag option "frozen"`},
 		"ref on int":            {func(k *resource.KindInfo) { k.New = func() resource.Spec { return new(refOnInt) } }, "needs a string field"},
+		"index on an object":    {func(k *resource.KindInfo) { k.New = func() resource.Spec { return new(indexObject) } }, "index needs a string"},
 		"shadows metadata":      {func(k *resource.KindInfo) { k.New = func() resource.Spec { return new(shadow) } }, `"name" shadows a metadata field`},
 		"shadows parent field": {func(k *resource.KindInfo) {
 			k.Parent, k.ParentField = "network", "gadget_id"

@@ -5,7 +5,7 @@ package resource
 // keeps a bounded number per subject; the event's CreatedAt is its time.
 type Event struct {
 	SubjectKind Kind   `json:"subject_kind"`
-	SubjectID   string `json:"subject_id"`
+	SubjectID   string `json:"subject_id" orca:"index"`
 	// Location is set for per-location subjects.
 	Location string `json:"location"`
 	From     Phase  `json:"from"`

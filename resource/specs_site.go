@@ -5,6 +5,7 @@ package resource
 //	orca:"mutable"     the field may change after creation
 //	orca:"replace"     the field may change, but the VIM object is replaced
 //	orca:"ref=KIND"    the field holds the ID of a resource of KIND
+//	orca:"index"       stores index the field for equality filters
 //
 // Untagged fields are immutable: changing them is Invalid.
 

@@ -37,10 +37,11 @@ func New(opts *Options) store.Store {
 }
 
 // memRow is a stored row with its spec's top-level values decoded for
-// filtering and sorting.
+// filtering and sorting, and their canonical JSON for the field index.
 type memRow struct {
 	*engine.Row
 	fields map[string]any
+	raw    map[string]json.RawMessage
 }
 
 type backend struct {
@@ -49,6 +50,11 @@ type backend struct {
 	rev    int64
 	rows   map[string]*memRow
 	byKind map[resource.Kind]map[string]*memRow
+	// Secondary indexes, so List by owner, location or a field value
+	// does not scan a whole kind.
+	byOwner    map[string]map[string]*memRow
+	byLocation map[string]map[string]*memRow
+	byField    map[string]map[string]*memRow // fieldKey → rows
 	// refsOut[from] lists what from refers to; refsIn[to] maps the IDs
 	// referring to to, to how they do.
 	refsOut map[string][]engine.Link
@@ -57,10 +63,13 @@ type backend struct {
 
 func newBackend() *backend {
 	return &backend{
-		rows:    map[string]*memRow{},
-		byKind:  map[resource.Kind]map[string]*memRow{},
-		refsOut: map[string][]engine.Link{},
-		refsIn:  map[string]map[string]engine.Via{},
+		rows:       map[string]*memRow{},
+		byKind:     map[resource.Kind]map[string]*memRow{},
+		byOwner:    map[string]map[string]*memRow{},
+		byLocation: map[string]map[string]*memRow{},
+		byField:    map[string]map[string]*memRow{},
+		refsOut:    map[string][]engine.Link{},
+		refsIn:     map[string]map[string]engine.Via{},
 	}
 }
 
@@ -126,7 +135,7 @@ func (t *rowTx) NextRevision(ctx context.Context) (int64, error) {
 }
 
 func (t *rowTx) Put(ctx context.Context, row *engine.Row) error {
-	fields, err := topLevel(row.Spec)
+	fields, raw, err := topLevel(row.Spec)
 	if err != nil {
 		return resource.Errorf(resource.Unknown, "memstore: spec of %s: %v", row.Ref(), err)
 	}
@@ -138,7 +147,7 @@ func (t *rowTx) Put(ctx context.Context, row *engine.Row) error {
 			t.b.removeRow(row.ID)
 		}
 	})
-	t.b.setRow(&memRow{Row: row, fields: fields})
+	t.b.setRow(&memRow{Row: row, fields: fields, raw: raw})
 	return nil
 }
 
@@ -189,23 +198,60 @@ func compareRefs(a, b resource.Ref) int {
 }
 
 func (b *backend) setRow(r *memRow) {
-	if old, ok := b.rows[r.ID]; ok && old.Kind != r.Kind {
-		delete(b.byKind[old.Kind], r.ID)
-	}
+	b.removeRow(r.ID)
 	b.rows[r.ID] = r
-	m := b.byKind[r.Kind]
-	if m == nil {
-		m = map[string]*memRow{}
-		b.byKind[r.Kind] = m
+	index(b.byKind, r.Kind, r)
+	if r.Owner != nil {
+		index(b.byOwner, r.Owner.ID, r)
 	}
-	m[r.ID] = r
+	if r.Location != "" {
+		index(b.byLocation, r.Location, r)
+	}
+	for f, v := range r.raw {
+		index(b.byField, fieldKey(r.Kind, f, v), r)
+	}
 }
 
 func (b *backend) removeRow(id string) {
-	if old, ok := b.rows[id]; ok {
-		delete(b.byKind[old.Kind], id)
-		delete(b.rows, id)
+	old, ok := b.rows[id]
+	if !ok {
+		return
 	}
+	delete(b.rows, id)
+	unindex(b.byKind, old.Kind, id)
+	if old.Owner != nil {
+		unindex(b.byOwner, old.Owner.ID, id)
+	}
+	if old.Location != "" {
+		unindex(b.byLocation, old.Location, id)
+	}
+	for f, v := range old.raw {
+		unindex(b.byField, fieldKey(old.Kind, f, v), id)
+	}
+}
+
+func index[K comparable](m map[K]map[string]*memRow, k K, r *memRow) {
+	set := m[k]
+	if set == nil {
+		set = map[string]*memRow{}
+		m[k] = set
+	}
+	set[r.ID] = r
+}
+
+func unindex[K comparable](m map[K]map[string]*memRow, k K, id string) {
+	if set := m[k]; set != nil {
+		delete(set, id)
+		if len(set) == 0 {
+			delete(m, k)
+		}
+	}
+}
+
+// fieldKey names one value of one field of one kind. Values are canonical
+// JSON: a filter's value marshals to the same bytes as the stored one.
+func fieldKey(k resource.Kind, field string, v json.RawMessage) string {
+	return string(k) + "\x00" + field + "\x00" + string(v)
 }
 
 func (b *backend) setRefs(from string, to []engine.Link) {
@@ -231,13 +277,23 @@ func (b *backend) setRefs(from string, to []engine.Link) {
 }
 
 // topLevel decodes a spec's top-level values, numbers as json.Number so
-// integers compare exactly.
-func topLevel(spec []byte) (map[string]any, error) {
+// integers compare exactly, and keeps the canonical JSON of each scalar for
+// the field index.
+func topLevel(spec []byte) (map[string]any, map[string]json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(spec))
 	dec.UseNumber()
 	var m map[string]any
 	if err := dec.Decode(&m); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return m, nil
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(spec, &raw); err != nil {
+		return nil, nil, err
+	}
+	for k, v := range raw {
+		if len(v) == 0 || v[0] == '{' || v[0] == '[' || string(v) == "null" {
+			delete(raw, k) // never an equality match
+		}
+	}
+	return m, raw, nil
 }

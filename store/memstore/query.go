@@ -13,10 +13,7 @@ import (
 // both stores return the same order: a missing value (JSON null) sorts before
 // any value, numbers numerically, strings bytewise, false before true.
 func (t *rowTx) List(ctx context.Context, q *engine.Query) ([]*engine.Row, int, error) {
-	candidates := t.b.rows
-	if q.Kind != "" {
-		candidates = t.b.byKind[q.Kind]
-	}
+	candidates := t.b.candidates(q)
 	var matched []*memRow
 	for _, r := range candidates {
 		if matches(q, r) {
@@ -43,6 +40,31 @@ func (t *rowTx) List(ctx context.Context, q *engine.Query) ([]*engine.Row, int, 
 		out[i] = r.Row
 	}
 	return out, total, nil
+}
+
+// candidates returns the smallest indexed set that holds every match.
+func (b *backend) candidates(q *engine.Query) map[string]*memRow {
+	best := b.rows
+	consider := func(set map[string]*memRow) {
+		if len(set) < len(best) {
+			best = set
+		}
+	}
+	if q.Kind != "" {
+		consider(b.byKind[q.Kind])
+	}
+	if q.Owner != nil {
+		consider(b.byOwner[q.Owner.ID])
+	}
+	if q.Location != "" {
+		consider(b.byLocation[q.Location])
+	}
+	for _, m := range q.Fields {
+		if v, err := json.Marshal(m.Value); err == nil {
+			consider(b.byField[fieldKey(q.Kind, m.Name, v)])
+		}
+	}
+	return best
 }
 
 func matches(q *engine.Query, r *memRow) bool {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"regexp"
 	"strings"
 	"time"
 
@@ -194,14 +195,17 @@ func (t *rowTx) List(ctx context.Context, q *engine.Query) ([]*engine.Row, int, 
 	return out, total, classify(ctx, rows.Err())
 }
 
-// jsonPath quotes a top-level field name as a JSON path. Field names come
-// from the registry (Go json tags); a quote or backslash in one cannot be
-// expressed and is refused.
-func jsonPath(field string) (string, error) {
-	if strings.ContainsAny(field, `"\`) {
-		return "", resource.InvalidField(field, "field names with quotes or backslashes cannot be queried")
+var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+
+// fieldExpr is the SQL expression for a top-level spec field. The path is a
+// literal, not a parameter, so the planner can match it to an index on the
+// same expression; that is safe because only plain identifiers (which every
+// registered field name is, by the registry's checks) are accepted.
+func fieldExpr(field string) (string, error) {
+	if !identifier.MatchString(field) {
+		return "", resource.InvalidField(field, "only fields named like identifiers can be queried")
 	}
-	return `$."` + field + `"`, nil
+	return `json_extract(spec, '$."` + field + `"')`, nil
 }
 
 func whereClause(q *engine.Query) (string, []any, error) {
@@ -227,7 +231,7 @@ func whereClause(q *engine.Query) (string, []any, error) {
 		args = append(args, k, v)
 	}
 	for _, m := range q.Fields {
-		path, err := jsonPath(m.Name)
+		expr, err := fieldExpr(m.Name)
 		if err != nil {
 			return "", nil, err
 		}
@@ -239,8 +243,8 @@ func whereClause(q *engine.Query) (string, []any, error) {
 				v = 1
 			}
 		}
-		conds = append(conds, "json_extract(spec, ?) = ?")
-		args = append(args, path, v)
+		conds = append(conds, expr+" = ?")
+		args = append(args, v)
 	}
 	if len(conds) == 0 {
 		return "", nil, nil
@@ -265,9 +269,9 @@ func orderClause(k engine.SortKey) (string, []any, error) {
 		}
 		return " ORDER BY " + col + dir + ", id" + dir, nil, nil
 	}
-	path, err := jsonPath(k.Field)
+	expr, err := fieldExpr(k.Field)
 	if err != nil {
 		return "", nil, err
 	}
-	return " ORDER BY json_extract(spec, ?)" + dir + ", id" + dir, []any{path}, nil
+	return " ORDER BY " + expr + dir + ", id" + dir, nil, nil
 }

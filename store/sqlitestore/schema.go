@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/orca-nfv/orca/resource"
 )
 
 // migrations are applied in order, each exactly once, each in the
@@ -64,6 +66,31 @@ UPDATE refs SET via = 'owner' WHERE EXISTS (
 `,
 	// 3: placement of global resources (JSON, NULL for every location).
 	`ALTER TABLE resources ADD COLUMN placement TEXT;`,
+}
+
+// ensureFieldIndexes creates an index for every field the registry marks
+// indexed (orca:"index"), on the same expression queries use. It runs at
+// every open, so kinds registered before opening get their indexes;
+// CREATE INDEX IF NOT EXISTS makes it idempotent.
+func ensureFieldIndexes(ctx context.Context, db *sql.DB, reg *resource.Registry) error {
+	seen := map[string]bool{}
+	for _, fields := range reg.IndexedFields() {
+		for _, f := range fields {
+			if seen[f.Name] {
+				continue
+			}
+			seen[f.Name] = true
+			expr, err := fieldExpr(f.Name)
+			if err != nil {
+				return err
+			}
+			q := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS resources_field_%s ON resources(kind, %s)`, f.Name, expr)
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("index on %s: %w", f.Name, err)
+			}
+		}
+	}
+	return nil
 }
 
 // migrate brings the database to the latest version in one immediate

@@ -114,7 +114,15 @@ func openBackend(path string, opts *Options) (*backend, *engine.Options, error) 
 
 	ctx, cancel := context.WithTimeout(context.Background(), o.BusyTimeout+10*time.Second)
 	defer cancel()
+	reg := o.Registry
+	if reg == nil {
+		reg = resource.NewBuiltinRegistry()
+	}
 	if err := migrate(ctx, writeDB, now); err != nil {
+		writeDB.Close()
+		return nil, nil, fmt.Errorf("sqlitestore: open %s: %w", abs, err)
+	}
+	if err := ensureFieldIndexes(ctx, writeDB, reg); err != nil {
 		writeDB.Close()
 		return nil, nil, fmt.Errorf("sqlitestore: open %s: %w", abs, err)
 	}
@@ -133,7 +141,7 @@ func openBackend(path string, opts *Options) (*backend, *engine.Options, error) 
 		readDB.Close()
 		return nil, nil, fmt.Errorf("sqlitestore: open %s: %w", abs, err)
 	}
-	return &backend{write: writeDB, read: readDB}, &engine.Options{Registry: o.Registry, Now: o.Now}, nil
+	return &backend{write: writeDB, read: readDB}, &engine.Options{Registry: reg, Now: o.Now}, nil
 }
 
 func cloneValues(v url.Values) url.Values {

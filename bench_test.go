@@ -1,0 +1,126 @@
+package orca_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/orca-nfv/orca"
+	"github.com/orca-nfv/orca/fake"
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/store"
+	"github.com/orca-nfv/orca/store/memstore"
+)
+
+// BenchmarkConverge converges 1,000 networks at 10 fake locations whose
+// every call takes 5ms, with at most 16 calls at once per location. It
+// reports elapsed time against the bound the VIM calls impose (calls ×
+// latency / (16 × 10)), the VIM calls per copy, and what a quiet resync costs
+// afterwards per location and kind. Run it with -benchtime=1x (scripts/bench).
+func BenchmarkConverge(b *testing.B) {
+	const (
+		nets, locs  = 1000, 10
+		latency     = 5 * time.Millisecond
+		perLocation = 16
+	)
+	b.StopTimer()
+	for range b.N {
+		ctx, cancel := context.WithCancel(context.Background())
+		s := memstore.New(nil)
+		f := fake.NewFactory(&fake.Options{Latency: latency})
+		o := orca.New(s, &orca.Options{
+			Drivers: f, Logger: slog.New(slog.DiscardHandler),
+			Workers: locs * perLocation, LocationConcurrency: perLocation,
+			PollInterval: latency, RetryBase: latency, ResyncInterval: time.Hour,
+		})
+		done := make(chan error, 1)
+		go func() { done <- o.Run(ctx) }()
+		var locIDs []string
+		for i := range locs {
+			id := fmt.Sprintf("loc-%02d", i)
+			locIDs = append(locIDs, id)
+			if _, err := o.Apply(ctx, &resource.Resource{Ref: resource.Ref{Kind: resource.KindLocation, ID: id},
+				Spec: &resource.Location{KeystoneEndpoint: "fake://" + id}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		waitCount(b, s, store.Filter{Kind: resource.KindLocation, Phase: resource.PhaseReady}, locs)
+		calls := func() int {
+			n := 0
+			for _, id := range locIDs {
+				n += f.VIM(id).Calls(fake.OpAny)
+			}
+			return n
+		}
+		before := calls()
+
+		b.StartTimer()
+		start := time.Now()
+		for i := range nets {
+			if _, err := o.Apply(ctx, &resource.Resource{
+				Ref: resource.Ref{Kind: resource.KindNetwork, ID: fmt.Sprintf("net-%04d", i)}, Tenant: "bench",
+				Spec: &resource.Network{CIDR: fmt.Sprintf("10.%d.%d.0/24", i/256, i%256)},
+			}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		waitCount(b, s, store.Filter{Kind: resource.KindNetwork, Phase: resource.PhaseReady}, nets)
+		elapsed := time.Since(start)
+		b.StopTimer()
+
+		made := calls() - before
+		bound := time.Duration(made) * latency / (perLocation * locs)
+		b.ReportMetric(float64(elapsed)/float64(bound), "elapsed/bound")
+		b.ReportMetric(float64(made)/(nets*locs), "calls/copy")
+		b.ReportMetric(elapsed.Seconds(), "s-converge")
+
+		// A quiet resync: bulk observation per location and kind, a ping
+		// per location, nothing per copy.
+		before = calls()
+		if err := o.Resync(ctx); err != nil {
+			b.Fatal(err)
+		}
+		waitIdle(b, o)
+		b.ReportMetric(float64(calls()-before)/locs, "resync-calls/location")
+
+		cancel()
+		<-done
+		o.Close()
+	}
+}
+
+// waitCount polls until List(f) counts want (bounded, not a measurement).
+func waitCount(b *testing.B, s store.Store, f store.Filter, want int) {
+	b.Helper()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	bound := time.After(10 * time.Minute)
+	f.Limit = 1 // only Total matters; decoding pages would load the CPU being measured
+	for {
+		page, err := s.List(context.Background(), f)
+		if err == nil && page.Total == want {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-bound:
+			b.Fatalf("%+v: %d of %d after 10 minutes (%v)", f, page.Total, want, err)
+		}
+	}
+}
+
+// waitIdle waits until the work queue stays empty for a while.
+func waitIdle(b *testing.B, o *orca.Orchestrator) {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for quiet := 0; quiet < 5; {
+		<-tick.C
+		if o.QueueDepth() == 0 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+	}
+}

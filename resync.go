@@ -1,0 +1,140 @@
+package orca
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/store"
+	"github.com/orca-nfv/orca/vim"
+)
+
+// Resync reconciles everything again now: every location and global
+// resource gets a pass; per-location copies are checked in bulk where the
+// driver can list (one VIM call per location and kind) and get a pass of
+// their own only when what the VIM reports differs from their status.
+func (o *Orchestrator) Resync(ctx context.Context) error { return o.resync(ctx) }
+
+func (o *Orchestrator) resync(ctx context.Context) error {
+	o.stats.Resyncs.Add(1)
+	if err := o.enqueueKinds(ctx, func(info resource.KindInfo) bool { return info.Kind == resource.KindLocation }); err != nil {
+		return fmt.Errorf("resync locations: %w", err)
+	}
+	if err := o.enqueueKinds(ctx, func(info resource.KindInfo) bool { return info.Local != "" }); err != nil {
+		return fmt.Errorf("resync: %w", err)
+	}
+	locs, err := o.store.List(ctx, store.Filter{Kind: resource.KindLocation})
+	if err != nil {
+		return fmt.Errorf("resync: %w", err)
+	}
+	var wg sync.WaitGroup
+	for _, l := range locs.Items {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := o.resyncLocation(ctx, l.ID); err != nil && ctx.Err() == nil {
+				o.log.Warn("bulk resync failed; checking one by one", "location", l.ID, "err", err)
+			}
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+// resyncLocation checks the copies at one location, kind by kind.
+func (o *Orchestrator) resyncLocation(ctx context.Context, locID string) error {
+	page, err := o.store.List(ctx, store.Filter{Location: locID})
+	if err != nil {
+		return err
+	}
+	s, err := o.siteFor(ctx, locID)
+	if err != nil || s == nil || s.err != nil {
+		for _, l := range page.Items {
+			o.enqueue(l.Ref)
+		}
+		return err
+	}
+	byKind := map[resource.Kind][]*resource.Resource{}
+	for _, l := range page.Items {
+		byKind[l.Kind] = append(byKind[l.Kind], l)
+	}
+	for _, locals := range byKind {
+		if err := o.resyncKind(ctx, s, locals); err != nil {
+			for _, l := range locals {
+				o.enqueue(l.Ref)
+			}
+			if ctx.Err() != nil {
+				return err
+			}
+			o.log.Warn("bulk observation failed", "location", locID, "err", err)
+		}
+	}
+	return nil
+}
+
+// resyncKind observes copies of one kind at one site in bulk and enqueues
+// those that need a pass.
+func (o *Orchestrator) resyncKind(ctx context.Context, s *site, locals []*resource.Resource) error {
+	type item struct {
+		l, parent *resource.Resource
+		obj       *vim.Object
+	}
+	var kind resource.Kind
+	var lister vim.Lister
+	var items []item
+	for _, l := range locals {
+		parent, err := o.store.Get(ctx, *l.Owner)
+		if err != nil {
+			o.enqueue(l.Ref)
+			continue
+		}
+		d := s.driver(parent.Kind)
+		ls, ok := d.(vim.Lister)
+		if !ok || l.Deleting || parent.Deleting || l.Status.Phase != resource.PhaseReady {
+			o.enqueue(l.Ref) // busy, or no bulk observation: a pass of its own
+			continue
+		}
+		obj, waiting, err := o.object(ctx, l, parent)
+		if err != nil || waiting != "" {
+			o.enqueue(l.Ref)
+			continue
+		}
+		kind, lister = parent.Kind, ls
+		items = append(items, item{l, parent, obj})
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	// One call for the whole kind: paging through the VIM's list is the
+	// driver's business.
+	objs := make([]*vim.Object, len(items))
+	for i, it := range items {
+		objs[i] = it.obj
+	}
+	var obs []vim.Observation
+	if err := o.call(ctx, s, func(ctx context.Context) (err error) {
+		obs, err = lister.ObserveAll(ctx, kind, objs)
+		return err
+	}); err != nil {
+		for _, it := range items {
+			o.enqueue(it.l.Ref)
+		}
+		return err
+	}
+	for i, it := range items {
+		if !quiet(it.l, it.parent, obs[i]) {
+			o.enqueue(it.l.Ref)
+		}
+	}
+	return nil
+}
+
+// quiet reports whether an observation agrees with what a ready copy's
+// status records, so the copy needs no pass.
+func quiet(l, parent *resource.Resource, obs vim.Observation) bool {
+	st := l.Status
+	return obs.Exists && obs.State == vim.StateReady && len(obs.Drift) == 0 &&
+		obs.ExternalID == st.ExternalID && obs.TaskStatus == st.TaskStatus &&
+		st.ObservedGeneration == parent.Generation
+}

@@ -47,6 +47,9 @@ func (o *Orchestrator) Apply(ctx context.Context, r *resource.Resource) (*resour
 	if managed(info) {
 		return nil, resource.Errorf(resource.Forbidden, "%s resources are managed by orca and cannot be written", r.Kind)
 	}
+	if r.Kind == resource.KindCredential {
+		return nil, resource.Errorf(resource.Forbidden, "credentials are written with SetCredentials, which seals them")
+	}
 	var out *resource.Resource
 	var err error
 	for range maxApplyAttempts {
@@ -111,6 +114,10 @@ func (o *Orchestrator) afterWrite(ctx context.Context, r *resource.Resource) {
 		consumers = append(consumers, refs...)
 	}
 	for _, c := range consumers {
+		if c.Kind == resource.KindLocation {
+			o.enqueue(c) // its credential changed: reopen its drivers
+			continue
+		}
 		ci, _ := o.reg.Info(c.Kind)
 		if ci.Local == "" {
 			continue

@@ -18,6 +18,7 @@ import (
 type site struct {
 	id         string
 	generation int64 // of the Location its drivers were built from
+	credRev    int64 // of its credential, 0 without one
 	labels     map[string]string
 	drivers    []vim.Driver
 	sem        *semaphore.Weighted
@@ -105,8 +106,14 @@ func (o *Orchestrator) reconcileLocation(ctx context.Context, ref resource.Ref) 
 	}
 
 	s := o.site(loc.ID)
+	credRev := int64(0)
+	if spec, ok := loc.Spec.(*resource.Location); ok && spec.CredentialID != "" {
+		if c, err := o.store.Get(ctx, resource.Ref{Kind: resource.KindCredential, ID: spec.CredentialID}); err == nil {
+			credRev = c.Revision
+		}
+	}
 	changed := s == nil || s.generation != loc.Generation || !maps.Equal(s.labels, loc.Labels)
-	if s == nil || s.generation != loc.Generation || s.err != nil {
+	if s == nil || s.generation != loc.Generation || s.credRev != credRev || s.err != nil {
 		s = o.openSite(ctx, loc)
 	} else if changed {
 		o.mu.Lock()
@@ -153,10 +160,15 @@ func firstPinger(s *site) (vim.Pinger, bool) {
 func (o *Orchestrator) openSite(ctx context.Context, loc *resource.Resource) *site {
 	s := &site{id: loc.ID, generation: loc.Generation, labels: maps.Clone(loc.Labels),
 		sem: semaphore.NewWeighted(int64(o.opts.LocationConcurrency))}
-	if o.opts.Drivers == nil {
+	creds, credRev, err := o.credentials(ctx, loc)
+	s.credRev = credRev
+	switch {
+	case err != nil:
+		s.err = err
+	case o.opts.Drivers == nil:
 		s.err = errors.New("no driver factory is configured")
-	} else {
-		s.drivers, s.err = o.opts.Drivers.Open(ctx, loc, nil)
+	default:
+		s.drivers, s.err = o.opts.Drivers.Open(ctx, loc, creds)
 	}
 	o.mu.Lock()
 	old := o.sites[loc.ID]

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/secret"
 	"github.com/orca-nfv/orca/store"
 	"github.com/orca-nfv/orca/vim"
 )
@@ -22,6 +23,9 @@ type Options struct {
 	// Drivers builds each location's drivers. Without it locations have
 	// no drivers and nothing is realized.
 	Drivers vim.Factory
+	// Keyring seals and opens location credentials; without it locations
+	// cannot use credentials (see secret.Load).
+	Keyring *secret.Keyring
 	// Logger receives structured logs; nil means slog.Default().
 	Logger *slog.Logger
 

@@ -28,6 +28,7 @@ const (
 	KindIDPool                 Kind = "id_pool"
 	KindRouteTargetAssociation Kind = "route_target_association"
 	KindEvent                  Kind = "event"
+	KindCredential             Kind = "credential"
 )
 
 // global describes a tenant-scoped global kind served under /v1.0/tenant.
@@ -63,6 +64,11 @@ func BuiltinKinds() []KindInfo {
 			Kind: KindLocation, Singular: "location", Plural: "locations",
 			Path: "/v1.0/locations", Scope: ScopeShared,
 			New: func() Spec { return new(Location) },
+		},
+		{
+			Kind: KindCredential, Singular: "credential", Plural: "credentials",
+			Path: "/v1.0/admin/credentials", Scope: ScopeAdmin,
+			New: func() Spec { return new(Credential) },
 		},
 		{
 			Kind: KindTenant, Singular: "tenant", Plural: "tenants",

@@ -75,6 +75,9 @@ type Field struct {
 	// Indexed fields are looked up by equality often enough that stores
 	// keep an index on them (tag orca:"index"); scalar fields only.
 	Indexed bool
+	// Secret fields are never rendered by the HTTP layers (tag
+	// orca:"secret"), even encrypted.
+	Secret bool
 
 	index []int // reflect path to the struct field
 }
@@ -152,6 +155,8 @@ func parseOrcaTag(f *Field, tag string) error {
 			f.Mutability = Mutable
 		case tok == "replace":
 			f.Mutability = Replace
+		case tok == "secret":
+			f.Secret = true
 		case tok == "index":
 			if !f.Type.Scalar() {
 				return fmt.Errorf("index needs a string, number or boolean field")

@@ -27,6 +27,7 @@ func TestBuiltinSpellings(t *testing.T) {
 	tenant := resource.ScopeTenant
 	want := map[resource.Kind]spelling{
 		"location":                 {"location", "locations", "/v1.0/locations", nil, resource.ScopeShared, "", "", ""},
+		"credential":               {"credential", "credentials", "/v1.0/admin/credentials", nil, resource.ScopeAdmin, "", "", ""},
 		"tenant":                   {"tenant", "tenants", "/v1.0/admin/tenants", nil, resource.ScopeAdmin, "", "", ""},
 		"id_pool":                  {"id_pool", "id_pools", "/v1.0/admin/id_pools", nil, resource.ScopeAdmin, "", "", ""},
 		"route_target_association": {"route_target_association", "route_target_associations", "/v1.0/admin/route_target_associations", nil, resource.ScopeAdmin, "", "", ""},
@@ -106,6 +107,9 @@ func TestFieldsFromTags(t *testing.T) {
 	}
 	if f, _ := reg.Field(resource.KindImage, "protected"); f.Type != resource.FieldBool {
 		t.Errorf("protected: %v", f.Type)
+	}
+	if f, _ := reg.Field(resource.KindCredential, "sealed"); !f.Secret || f.Mutability != resource.Mutable {
+		t.Errorf("credential.sealed: %+v, want a mutable secret", f)
 	}
 	idx := reg.IndexedFields()
 	if f := idx[resource.KindEvent]; len(f) != 1 || f[0].Name != "subject_id" || len(idx) != 1 {

@@ -6,6 +6,7 @@ package resource
 //	orca:"replace"     the field may change, but the VIM object is replaced
 //	orca:"ref=KIND"    the field holds the ID of a resource of KIND
 //	orca:"index"       stores index the field for equality filters
+//	orca:"secret"      the HTTP layers never render the field
 //
 // Untagged fields are immutable: changing them is Invalid.
 
@@ -21,6 +22,9 @@ type Location struct {
 	ContrailWebUI    string `json:"contrail_webui" orca:"mutable"`
 	Region           string `json:"region" orca:"mutable"`
 	Address          string `json:"address" orca:"mutable"`
+	// CredentialID names the credential the location's drivers log in
+	// with (an orca extension of seed 000's location).
+	CredentialID string `json:"credential_id" orca:"ref=credential,mutable"`
 }
 
 func (s *Location) Validate() error {
@@ -35,10 +39,38 @@ func (s *Location) Validate() error {
 	p.webURL("contrail_webui", s.ContrailWebUI, false)
 	p.text("region", s.Region, MaxIDLen)
 	p.text("address", s.Address, MaxIDLen)
+	p.ref("credential_id", s.CredentialID, false)
 	return p.err()
 }
 
-func (s *Location) Dependencies() []Ref { return nil }
+func (s *Location) Dependencies() []Ref { return refs(Ref{KindCredential, s.CredentialID}) }
+
+// MaxSealedLen bounds a sealed credential.
+const MaxSealedLen = 64 << 10
+
+// Credential holds a location's VIM credentials, sealed (encrypted and
+// authenticated) under a key that is never in the store. Only the
+// orchestrator seals and opens it; nothing renders it.
+type Credential struct {
+	Sealed []byte `json:"sealed" orca:"mutable,secret"`
+	// KeyID names the key that sealed it, to tell what a key rotation
+	// has left to re-seal.
+	KeyID string `json:"key_id" orca:"mutable"`
+}
+
+func (s *Credential) Validate() error {
+	var p problems
+	switch {
+	case len(s.Sealed) == 0:
+		p.add("sealed", "required")
+	case len(s.Sealed) > MaxSealedLen:
+		p.add("sealed", "longer than %d bytes", MaxSealedLen)
+	}
+	p.text("key_id", s.KeyID, MaxIDLen)
+	return p.err()
+}
+
+func (s *Credential) Dependencies() []Ref { return nil }
 
 // Tenant is a project that owns resources: the one registry that identity,
 // the Trema API (seed 001) and the ESC API (seed 004) share. The tenant's ID

@@ -36,8 +36,13 @@ func TestValidate(t *testing.T) {
 		"location/webui not http":         {spec: &resource.Location{KeystoneEndpoint: "https://ks", WebUI: "ftp://x"}, wantField: "webui", wantMsg: "http or https"},
 		"location/description control ch": {spec: &resource.Location{KeystoneEndpoint: "https://ks", Description: "a\x00b"}, wantField: "description", wantMsg: "control character"},
 
-		"tenant/ok":        {spec: &resource.Tenant{Description: "x"}},
-		"tenant/long desc": {spec: &resource.Tenant{Description: strings.Repeat("x", resource.MaxDescriptionLen+1)}, wantField: "description", wantMsg: "longer than"},
+		"location/credential":     {spec: &resource.Location{KeystoneEndpoint: "https://ks", CredentialID: "c1"}},
+		"location/bad credential": {spec: &resource.Location{KeystoneEndpoint: "https://ks", CredentialID: "c 1"}, wantField: "credential_id"},
+		"credential/ok":           {spec: &resource.Credential{Sealed: []byte{1}}},
+		"credential/empty":        {spec: &resource.Credential{}, wantField: "sealed", wantMsg: "required"},
+		"credential/huge":         {spec: &resource.Credential{Sealed: make([]byte, resource.MaxSealedLen+1)}, wantField: "sealed"},
+		"tenant/ok":               {spec: &resource.Tenant{Description: "x"}},
+		"tenant/long desc":        {spec: &resource.Tenant{Description: strings.Repeat("x", resource.MaxDescriptionLen+1)}, wantField: "description", wantMsg: "longer than"},
 
 		"id_pool/ok":             {spec: &resource.IDPool{Start: i64(0), End: i64(0)}},
 		"id_pool/missing end":    {spec: &resource.IDPool{Start: i64(1)}, wantField: "end", wantMsg: "required"},

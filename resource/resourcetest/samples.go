@@ -38,6 +38,8 @@ func Samples(prefix, tenant string) []*resource.Resource {
 		return r
 	}
 
+	cred := mk(resource.KindCredential, "cred", &resource.Credential{Sealed: []byte{1, 2, 3, 4}, KeyID: "0a1b2c3d"})
+	cred.Tenant = ""
 	location := mk(resource.KindLocation, "loc", &resource.Location{
 		Description:      "a site",
 		KeystoneEndpoint: "https://keystone.example.net:5000/v3",
@@ -46,6 +48,7 @@ func Samples(prefix, tenant string) []*resource.Resource {
 		ContrailWebUI:    "https://contrail-ui.example.net:8143",
 		Region:           "RegionOne",
 		Address:          "1 Main St",
+		CredentialID:     cred.ID,
 	})
 	location.Tenant = "admin"
 	location.Labels = map[string]string{"tier": "edge", "example.com/zone": "west"}
@@ -113,7 +116,7 @@ func Samples(prefix, tenant string) []*resource.Resource {
 	rt.Tenant = ""
 
 	return []*resource.Resource{
-		location, tenantRes, pool,
+		cred, location, tenantRes, pool,
 		tmpl, stack,
 		localOf(resource.KindLocalHeatInstance, "lstack", stack, &resource.LocalSpec{Description: "a stack at loc"}),
 		image,

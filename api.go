@@ -20,9 +20,9 @@ func (o *Orchestrator) List(ctx context.Context, f store.Filter) (*store.Page, e
 }
 
 // managed reports whether the orchestrator alone writes resources of the
-// kind: per-location copies and events.
+// kind: per-location copies, events and actions (requested with Act).
 func managed(info resource.KindInfo) bool {
-	return info.Located || info.Kind == resource.KindEvent
+	return info.Located || info.Kind == resource.KindEvent || info.Kind == resource.KindAction
 }
 
 // maxApplyAttempts bounds the re-reads of an unconditional Apply that keeps

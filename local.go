@@ -3,6 +3,7 @@ package orca
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/orca-nfv/orca/resource"
@@ -79,6 +80,13 @@ func (o *Orchestrator) reconcileLocal(ctx context.Context, ref resource.Ref, inf
 
 	st := l.Status
 	st.ExternalID, st.TaskStatus, st.Output = obs.ExternalID, obs.TaskStatus, obs.Output
+	if obs.Power != "" {
+		st.Output = maps.Clone(obs.Output)
+		if st.Output == nil {
+			st.Output = map[string]any{}
+		}
+		st.Output["power_state"] = string(obs.Power)
+	}
 	st.CreatePendingSince = time.Time{} // observed: adopted or created
 	switch obs.State {
 	case vim.StateBuilding:

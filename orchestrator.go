@@ -246,6 +246,8 @@ func (o *Orchestrator) Reconcile(ctx context.Context, ref resource.Ref) (Result,
 		return Result{}, resource.Errorf(resource.Invalid, "unknown kind %q", ref.Kind)
 	case ref.Kind == resource.KindLocation:
 		res, err = o.reconcileLocation(ctx, ref)
+	case ref.Kind == resource.KindAction:
+		res, err = o.reconcileAction(ctx, ref)
 	case info.Local != "":
 		res, err = o.reconcileGlobal(ctx, ref, info)
 	case info.Located:

@@ -24,6 +24,16 @@ func (o *Orchestrator) resync(ctx context.Context) error {
 	if err := o.enqueueKinds(ctx, func(info resource.KindInfo) bool { return info.Local != "" }); err != nil {
 		return fmt.Errorf("resync: %w", err)
 	}
+	// Actions left running by a stop or a crash resume.
+	for _, phase := range []resource.Phase{resource.PhasePending, resource.PhaseProvisioning} {
+		page, err := o.store.List(ctx, store.Filter{Kind: resource.KindAction, Phase: phase})
+		if err != nil {
+			return fmt.Errorf("resync actions: %w", err)
+		}
+		for _, a := range page.Items {
+			o.enqueue(a.Ref)
+		}
+	}
 	locs, err := o.store.List(ctx, store.Filter{Kind: resource.KindLocation})
 	if err != nil {
 		return fmt.Errorf("resync: %w", err)

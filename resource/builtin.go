@@ -29,6 +29,7 @@ const (
 	KindRouteTargetAssociation Kind = "route_target_association"
 	KindEvent                  Kind = "event"
 	KindCredential             Kind = "credential"
+	KindAction                 Kind = "action"
 )
 
 // global describes a tenant-scoped global kind served under /v1.0/tenant.
@@ -64,6 +65,12 @@ func BuiltinKinds() []KindInfo {
 			Kind: KindLocation, Singular: "location", Plural: "locations",
 			Path: "/v1.0/locations", Scope: ScopeShared,
 			New: func() Spec { return new(Location) },
+		},
+		{
+			// Actions, like events, carry their target's tenant.
+			Kind: KindAction, Singular: "action", Plural: "actions",
+			Path: "/v1.0/actions", Scope: ScopeAdmin,
+			New: func() Spec { return new(Action) },
 		},
 		{
 			Kind: KindCredential, Singular: "credential", Plural: "credentials",

@@ -112,6 +112,11 @@ func Samples(prefix, tenant string) []*resource.Resource {
 		From: resource.PhaseProvisioning, To: resource.PhaseReady, Message: "ready",
 	})
 	event.Name = ""
+	action := mk(resource.KindAction, "action", &resource.Action{
+		TargetKind: resource.KindServer, TargetID: id("server"), Verb: resource.VerbPower,
+		Params: map[string]string{"target": "off"},
+	})
+	action.Name = ""
 	rt := mk(resource.KindRouteTargetAssociation, "rt", &resource.RouteTargetAssociation{NetworkID: left.ID, RouteTarget: 8000100})
 	rt.Tenant = ""
 
@@ -137,6 +142,6 @@ func Samples(prefix, tenant string) []*resource.Resource {
 		localOf(resource.KindLocalServer, "lserver", server, &resource.LocalServer{
 			Description: "server at loc", InstanceID: "3f1c-nova", ConsoleURL: "https://nova.example.net/vnc?token=x",
 		}),
-		rt, event,
+		rt, event, action,
 	}
 }

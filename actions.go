@@ -222,6 +222,9 @@ func (o *Orchestrator) unlink(ctx context.Context, target *resource.Resource) (s
 				return err
 			}
 		}
+		if err := releaseIDs(ctx, tx, target.ID); err != nil {
+			return err
+		}
 		return tx.Delete(ctx, target.Ref, 0)
 	})
 	if err != nil {

@@ -20,9 +20,14 @@ func (o *Orchestrator) List(ctx context.Context, f store.Filter) (*store.Page, e
 }
 
 // managed reports whether the orchestrator alone writes resources of the
-// kind: per-location copies, events and actions (requested with Act).
+// kind: per-location copies, events, actions (requested with Act) and id
+// allocations.
 func managed(info resource.KindInfo) bool {
-	return info.Located || info.Kind == resource.KindEvent || info.Kind == resource.KindAction
+	switch info.Kind {
+	case resource.KindEvent, resource.KindAction, resource.KindIDAllocation:
+		return true
+	}
+	return info.Located
 }
 
 // maxApplyAttempts bounds the re-reads of an unconditional Apply that keeps
@@ -75,7 +80,7 @@ func (o *Orchestrator) applyOnce(ctx context.Context, r *resource.Resource) (*re
 		create := *r
 		create.Status = resource.Status{}
 		create.Deleting = false
-		return o.store.Create(ctx, &create)
+		return o.createWithIDs(ctx, &create)
 	}
 	if err != nil {
 		return nil, err
@@ -86,11 +91,12 @@ func (o *Orchestrator) applyOnce(ctx context.Context, r *resource.Resource) (*re
 	if cur.Deleting {
 		return nil, resource.Errorf(resource.Conflict, "%s %q is being deleted", r.Kind, r.ID)
 	}
-	if _, err := o.reg.CheckUpdate(r.Kind, cur.Spec, r.Spec); err != nil {
-		return nil, err
-	}
 	next := *cur
 	next.Name, next.Labels, next.Placement, next.Spec = r.Name, r.Labels, r.Placement, r.Spec
+	keepAllocated(cur, &next)
+	if _, err := o.reg.CheckUpdate(r.Kind, cur.Spec, next.Spec); err != nil {
+		return nil, err
+	}
 	next.Tenant, next.Owner, next.Location = r.Tenant, r.Owner, r.Location // the store refuses changes
 	return o.store.Update(ctx, &next)
 }
@@ -109,6 +115,9 @@ func (o *Orchestrator) afterWrite(ctx context.Context, r *resource.Resource) {
 	var consumers []resource.Ref
 	if r.Owner != nil {
 		consumers = append(consumers, *r.Owner)
+	}
+	if rt, ok := r.Spec.(*resource.RouteTargetAssociation); ok {
+		consumers = append(consumers, resource.Ref{Kind: resource.KindNetwork, ID: rt.NetworkID})
 	}
 	if refs, err := o.store.Referrers(ctx, r.Ref); err == nil {
 		consumers = append(consumers, refs...)
@@ -162,7 +171,7 @@ func (o *Orchestrator) Delete(ctx context.Context, ref resource.Ref, revision in
 			Err: fmt.Errorf("image %q is protected: set protected to false before deleting it", ref.ID)}
 	}
 	if info.Local == "" && ref.Kind != resource.KindLocation {
-		if err := o.store.Delete(ctx, ref, cur.Revision); err != nil {
+		if err := o.deleteWithIDs(ctx, cur, cur.Revision); err != nil {
 			return err
 		}
 		o.afterWrite(ctx, cur)

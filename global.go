@@ -118,7 +118,7 @@ func (o *Orchestrator) deleteGlobal(ctx context.Context, r *resource.Resource, c
 			return Result{}, err
 		}
 	}
-	if err := o.store.Delete(ctx, r.Ref, 0); err != nil {
+	if err := o.deleteWithIDs(ctx, r, 0); err != nil {
 		return Result{}, err
 	}
 	o.recordEvent(ctx, r, r.Status.Phase, resource.PhaseDeleting, "deleted")

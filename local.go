@@ -326,14 +326,33 @@ func (o *Orchestrator) object(ctx context.Context, l, parent *resource.Resource)
 		}
 		obj.Deps[ref] = vim.Dep{ExternalID: dl.Status.ExternalID, Name: dep.Name, Spec: dep.Spec}
 	}
-	if parent.Kind == resource.KindSecurityGroup {
-		rules, err := o.store.List(ctx, store.Filter{Kind: resource.KindSecurityGroupRule, Owner: &parent.Ref})
-		if err != nil {
-			return nil, "", err
-		}
-		for _, r := range rules.Items {
-			obj.Parts = append(obj.Parts, vim.Part{Ref: r.Ref, Spec: r.Spec})
-		}
+	parts, err := o.parts(ctx, parent)
+	if err != nil {
+		return nil, "", err
 	}
+	obj.Parts = parts
 	return obj, "", nil
+}
+
+// parts returns what is realized as part of r's VIM object: a security
+// group's rules, a network's route-target associations.
+func (o *Orchestrator) parts(ctx context.Context, r *resource.Resource) ([]vim.Part, error) {
+	var f store.Filter
+	switch r.Kind {
+	case resource.KindSecurityGroup:
+		f = store.Filter{Kind: resource.KindSecurityGroupRule, Owner: &r.Ref}
+	case resource.KindNetwork:
+		f = store.Filter{Kind: resource.KindRouteTargetAssociation, Fields: map[string]string{"network_id": r.ID}}
+	default:
+		return nil, nil
+	}
+	page, err := o.store.List(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	var parts []vim.Part
+	for _, p := range page.Items {
+		parts = append(parts, vim.Part{Ref: p.Ref, Spec: p.Spec})
+	}
+	return parts, nil
 }

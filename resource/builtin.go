@@ -30,6 +30,7 @@ const (
 	KindEvent                  Kind = "event"
 	KindCredential             Kind = "credential"
 	KindAction                 Kind = "action"
+	KindIDAllocation           Kind = "id_allocation"
 )
 
 // global describes a tenant-scoped global kind served under /v1.0/tenant.
@@ -86,6 +87,11 @@ func BuiltinKinds() []KindInfo {
 			Kind: KindIDPool, Singular: "id_pool", Plural: "id_pools",
 			Path: "/v1.0/admin/id_pools", Scope: ScopeAdmin,
 			New: func() Spec { return new(IDPool) },
+		},
+		{
+			Kind: KindIDAllocation, Singular: "id_allocation", Plural: "id_allocations",
+			Path: "/v1.0/admin/id_allocations", Scope: ScopeAdmin,
+			New: func() Spec { return new(IDAllocation) },
 		},
 		{
 			Kind: KindRouteTargetAssociation, Singular: "route_target_association", Plural: "route_target_associations",

@@ -33,6 +33,7 @@ func TestBuiltinSpellings(t *testing.T) {
 		"route_target_association": {"route_target_association", "route_target_associations", "/v1.0/admin/route_target_associations", nil, resource.ScopeAdmin, "", "", ""},
 		"event":                    {"event", "events", "/v1.0/events", nil, resource.ScopeAdmin, "", "", ""},
 		"action":                   {"action", "actions", "/v1.0/actions", nil, resource.ScopeAdmin, "", "", ""},
+		"id_allocation":            {"id_allocation", "id_allocations", "/v1.0/admin/id_allocations", nil, resource.ScopeAdmin, "", "", ""},
 		"heat_template":            {"heat_template", "heat_templates", "/v1.0/tenant/heat_templates", nil, tenant, "", "", ""},
 		"heat_instance":            {"heat_instance", "heat_instances", "/v1.0/tenant/heat_instances", nil, tenant, "", "", "local_heat_instance"},
 		"local_heat_instance":      {"local_heat_instance", "local_heat_instances", "/v1.0/tenant/local_heat_instances", nil, tenant, "heat_instance", "heat_instance_id", ""},
@@ -113,7 +114,7 @@ func TestFieldsFromTags(t *testing.T) {
 		t.Errorf("credential.sealed: %+v, want a mutable secret", f)
 	}
 	idx := reg.IndexedFields()
-	if f := idx[resource.KindEvent]; len(f) != 1 || f[0].Name != "subject_id" || len(idx) != 2 {
+	if f := idx[resource.KindEvent]; len(f) != 1 || f[0].Name != "subject_id" || len(idx) != 4 {
 		t.Errorf("indexed fields: %+v", idx)
 	}
 	if _, ok := reg.Field(resource.KindServer, "name"); ok {

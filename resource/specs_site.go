@@ -118,7 +118,7 @@ const MaxRouteTarget = 1<<32 - 1
 
 // RouteTargetAssociation links a route target to a network.
 type RouteTargetAssociation struct {
-	NetworkID string `json:"network_id" orca:"ref=network"`
+	NetworkID string `json:"network_id" orca:"ref=network,index"`
 	// RouteTarget is the route-target number; 0 asks for one to be
 	// allocated from an id pool.
 	RouteTarget int64 `json:"route_target"`
@@ -134,3 +134,25 @@ func (s *RouteTargetAssociation) Validate() error {
 func (s *RouteTargetAssociation) Dependencies() []Ref {
 	return []Ref{{KindNetwork, s.NetworkID}}
 }
+
+// IDAllocation records that Value of an id pool is taken, and by whom. Its
+// ID is "<pool ID>.<value>", so the store's unique IDs make a double
+// allocation impossible. The orchestrator writes and removes allocations.
+type IDAllocation struct {
+	PoolID     string `json:"pool_id" orca:"ref=id_pool"`
+	Value      int64  `json:"value"`
+	HolderKind Kind   `json:"holder_kind"`
+	HolderID   string `json:"holder_id" orca:"index"`
+}
+
+func (s *IDAllocation) Validate() error {
+	var p problems
+	p.ref("pool_id", s.PoolID, true)
+	if err := checkKindName(s.HolderKind); err != nil {
+		p.add("holder_kind", "%v", err)
+	}
+	p.ref("holder_id", s.HolderID, true)
+	return p.err()
+}
+
+func (s *IDAllocation) Dependencies() []Ref { return refs(Ref{KindIDPool, s.PoolID}) }

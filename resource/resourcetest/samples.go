@@ -119,6 +119,9 @@ func Samples(prefix, tenant string) []*resource.Resource {
 	action.Name = ""
 	rt := mk(resource.KindRouteTargetAssociation, "rt", &resource.RouteTargetAssociation{NetworkID: left.ID, RouteTarget: 8000100})
 	rt.Tenant = ""
+	alloc := mk(resource.KindIDAllocation, "pool.150", &resource.IDAllocation{
+		PoolID: pool.ID, Value: 150, HolderKind: resource.KindNetwork, HolderID: left.ID})
+	alloc.Tenant = ""
 
 	return []*resource.Resource{
 		cred, location, tenantRes, pool,
@@ -142,6 +145,6 @@ func Samples(prefix, tenant string) []*resource.Resource {
 		localOf(resource.KindLocalServer, "lserver", server, &resource.LocalServer{
 			Description: "server at loc", InstanceID: "3f1c-nova", ConsoleURL: "https://nova.example.net/vnc?token=x",
 		}),
-		rt, event, action,
+		rt, event, action, alloc,
 	}
 }

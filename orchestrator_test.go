@@ -797,3 +797,35 @@ func TestResyncWithoutBulkObservation(t *testing.T) {
 		}
 	})
 }
+
+func TestTemplateChangeUpdatesStacks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 2})
+		tmpl := func(version string) *resource.Resource {
+			return &resource.Resource{Ref: ref(resource.KindHeatTemplate, "tmpl"), Tenant: tenant,
+				Spec: &resource.HeatTemplate{Template: "heat_template_version: 2018-08-31\ndescription: " + version + "\n"}}
+		}
+		e.apply(tmpl("v1"))
+		st := e.apply(&resource.Resource{Ref: ref(resource.KindHeatInstance, "stack"), Tenant: tenant,
+			Spec: &resource.HeatInstance{HeatTemplateID: "tmpl", Parameters: map[string]any{"size": "small"}}})
+		e.waitPhase(st.Ref, resource.PhaseReady)
+		e.apply(tmpl("v2"))
+		e.waitFor("stacks updated with the new template", time.Minute, func() bool {
+			for _, loc := range []string{"loc-1", "loc-2"} {
+				if e.f.VIM(loc).Calls(fake.OpUpdate) != 1 {
+					return false
+				}
+			}
+			return e.get(st.Ref).Status.Phase == resource.PhaseReady
+		})
+		for _, loc := range []string{"loc-1", "loc-2"} {
+			if objs := e.vimObjects(loc, resource.KindHeatInstance); len(objs) != 1 || objs[0].ExternalID != e.locals(st.Ref)[loc].Status.ExternalID {
+				t.Errorf("%s: the stack was replaced, not updated: %+v", loc, objs)
+			}
+		}
+		// Deleting a template in use is refused.
+		if err := e.o.Delete(context.Background(), ref(resource.KindHeatTemplate, "tmpl"), 0); resource.CodeOf(err) != resource.Conflict {
+			t.Errorf("Delete of a template in use = %v, want Conflict", err)
+		}
+	})
+}

@@ -112,6 +112,10 @@ type object struct {
 	tenant     string
 	applied    map[string]json.RawMessage
 	parts      []byte
+	// content holds, per referencing field, the spec of each dependency
+	// this VIM does not realize (a stack's template text): a change of it
+	// is drift of that field, as Heat sees a changed template.
+	content map[string][]byte
 	uses       []string // external IDs this object depends on
 	state      vim.State
 	message    string
@@ -296,6 +300,12 @@ func (v *VIM) observe(want *vim.Object) (vim.Observation, error) {
 			obs.Drift = append(obs.Drift, f)
 		}
 	}
+	for field, c := range v.content(want) {
+		if !bytes.Equal(c, o.content[field]) && !slices.Contains(obs.Drift, field) {
+			obs.Drift = append(obs.Drift, field)
+		}
+	}
+	slices.Sort(obs.Drift)
 	if !bytes.Equal(parts, o.parts) {
 		obs.Drift = append(obs.Drift, vim.PartsField)
 	}
@@ -312,6 +322,22 @@ func taskStatus(o *object) string {
 	}
 	return map[vim.State]string{vim.StateBuilding: "BUILD", vim.StateReady: "ACTIVE",
 		vim.StateError: "ERROR", vim.StateDeleting: "DELETING"}[o.state]
+}
+
+// content returns the canonical JSON of the specs of o's dependencies that
+// this VIM does not realize, keyed by the field naming each.
+func (v *VIM) content(o *vim.Object) map[string][]byte {
+	out := map[string][]byte{}
+	probe := &resource.Resource{Ref: resource.Ref{Kind: o.Kind, ID: o.Ref.ID}, Spec: o.Spec}
+	for ref, dep := range o.Deps {
+		if v.serves(ref.Kind) || dep.Spec == nil {
+			continue
+		}
+		if field := v.reg.RefField(probe, ref); field != "" {
+			out[field], _ = json.Marshal(dep.Spec)
+		}
+	}
+	return out
 }
 
 // encode returns an object's spec fields and parts as canonical JSON.
@@ -391,7 +417,7 @@ func (v *VIM) Create(ctx context.Context, o *vim.Object) (string, error) {
 	obj := &object{
 		kind: o.Kind, orcaID: o.Ref.ID, name: o.Name, tenant: o.Tenant,
 		externalID: fmt.Sprintf("%s-%s-%06d", v.opts.Name, o.Kind, v.seq),
-		applied:    fields, parts: parts, uses: uses, state: vim.StateBuilding,
+		applied:    fields, parts: parts, uses: uses, state: vim.StateBuilding, content: v.content(o),
 	}
 	if o.Kind == resource.KindServer {
 		if obj.host = v.schedule(); obj.host == "" {
@@ -503,7 +529,7 @@ func (v *VIM) Update(ctx context.Context, o *vim.Object) error {
 	if err != nil {
 		return err
 	}
-	obj.applied, obj.parts, obj.uses, obj.name = fields, parts, uses, o.Name
+	obj.applied, obj.parts, obj.uses, obj.name, obj.content = fields, parts, uses, o.Name, v.content(o)
 	return nil
 }
 

@@ -484,3 +484,29 @@ func TestClearFaults(t *testing.T) {
 		t.Errorf("Create after ClearFaults: %v", err)
 	}
 }
+
+// TestDependencyContentDrift: a stack's template is content the VIM does
+// not hold as an object; a new template text is drift of heat_template_id.
+func TestDependencyContentDrift(t *testing.T) {
+	v := fake.New(nil)
+	tmpl := resource.Ref{Kind: resource.KindHeatTemplate, ID: "tmpl"}
+	stack := &vim.Object{
+		Ref: resource.Ref{Kind: resource.KindLocalHeatInstance, ID: "st"}, Kind: resource.KindHeatInstance,
+		Spec: &resource.HeatInstance{HeatTemplateID: "tmpl"},
+		Deps: map[resource.Ref]vim.Dep{tmpl: {Spec: &resource.HeatTemplate{Template: "heat_template_version: 2018-08-31\n# v1"}}},
+	}
+	mustCreate(t, v, stack)
+	if obs := observe(t, v, stack); len(obs.Drift) != 0 {
+		t.Fatalf("fresh stack drifts: %v", obs.Drift)
+	}
+	stack.Deps[tmpl] = vim.Dep{Spec: &resource.HeatTemplate{Template: "heat_template_version: 2018-08-31\n# v2"}}
+	if obs := observe(t, v, stack); !slices.Equal(obs.Drift, []string{"heat_template_id"}) {
+		t.Fatalf("drift after a template change: %v, want [heat_template_id]", obs.Drift)
+	}
+	if err := v.Update(t.Context(), stack); err != nil {
+		t.Fatal(err)
+	}
+	if obs := observe(t, v, stack); len(obs.Drift) != 0 {
+		t.Errorf("drift after the update: %v", obs.Drift)
+	}
+}

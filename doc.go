@@ -21,6 +21,20 @@
 // anything still referenced, tenant boundaries on references, and atomic
 // multi-row transactions for allocation and outbox-style writes.
 //
+// The Orchestrator (this package) drives the locations. Apply and Delete
+// write the store and enqueue; Run's workers reconcile one resource at a
+// time per key: a location opens its drivers through a vim.Factory (with
+// credentials decrypted by package secret); a global resource fans out to
+// one per-location copy per target location and aggregates their status; a
+// copy is realized by its location's driver — observe, then create after
+// storing a create-pending marker (so a crash or a lost response leads to
+// adoption, never a duplicate), update or replace on drift, recreate what
+// vanished, and on deletion remove the VIM object before the row. Errors
+// are retried with backoff or recorded as terminal by their code; a
+// periodic resync observes each location's objects in bulk. Phase changes
+// are recorded as events; one-shot operations (pull, unlink, power, reboot,
+// snapshot, ...) are actions with a recorded outcome.
+//
 // The dependency direction is strictly downward:
 //
 //	resource ← store ← vim ← drivers ← orca (reconciler) ← httpapi ← cmd/demo

@@ -45,6 +45,30 @@ const maxApplyAttempts = 5
 // resource being deleted, or a reference to one; as the store says
 // otherwise.
 func (o *Orchestrator) Apply(ctx context.Context, r *resource.Resource) (*resource.Resource, error) {
+	return o.write(ctx, r, writeApply)
+}
+
+// Create stores a new resource and schedules it. Errors as Apply, and
+// Conflict when the ID is taken.
+func (o *Orchestrator) Create(ctx context.Context, r *resource.Resource) (*resource.Resource, error) {
+	return o.write(ctx, r, writeCreate)
+}
+
+// Update changes an existing resource as Apply does. Errors as Apply, and
+// NotFound when it does not exist.
+func (o *Orchestrator) Update(ctx context.Context, r *resource.Resource) (*resource.Resource, error) {
+	return o.write(ctx, r, writeUpdate)
+}
+
+type writeMode int
+
+const (
+	writeApply writeMode = iota
+	writeCreate
+	writeUpdate
+)
+
+func (o *Orchestrator) write(ctx context.Context, r *resource.Resource, mode writeMode) (*resource.Resource, error) {
 	info, ok := o.reg.Info(r.Kind)
 	if !ok {
 		return nil, resource.InvalidField("kind", "unknown kind %q", r.Kind)
@@ -58,9 +82,9 @@ func (o *Orchestrator) Apply(ctx context.Context, r *resource.Resource) (*resour
 	var out *resource.Resource
 	var err error
 	for range maxApplyAttempts {
-		// Without a revision, Apply means "make it so": a race lost to
-		// a concurrent status write is retried on a fresh read.
-		if out, err = o.applyOnce(ctx, r); r.Revision != 0 || !errors.Is(err, store.ErrStale) {
+		// Without a revision, an update means "make it so": a race lost
+		// to a concurrent status write is retried on a fresh read.
+		if out, err = o.applyOnce(ctx, r, mode); r.Revision != 0 || !errors.Is(err, store.ErrStale) {
 			break
 		}
 	}
@@ -71,10 +95,14 @@ func (o *Orchestrator) Apply(ctx context.Context, r *resource.Resource) (*resour
 	return out, nil
 }
 
-func (o *Orchestrator) applyOnce(ctx context.Context, r *resource.Resource) (*resource.Resource, error) {
-	cur, err := o.store.Get(ctx, r.Ref)
-	if r.ID == "" || resource.CodeOf(err) == resource.NotFound {
-		if r.Revision != 0 {
+func (o *Orchestrator) applyOnce(ctx context.Context, r *resource.Resource, mode writeMode) (*resource.Resource, error) {
+	var cur *resource.Resource
+	var err error
+	if r.ID != "" && mode != writeCreate {
+		cur, err = o.store.Get(ctx, r.Ref)
+	}
+	if cur == nil && (err == nil || resource.CodeOf(err) == resource.NotFound) {
+		if r.Revision != 0 || mode == writeUpdate {
 			return nil, resource.Errorf(resource.NotFound, "%s %q not found", r.Kind, r.ID)
 		}
 		create := *r

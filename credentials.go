@@ -35,7 +35,7 @@ func (o *Orchestrator) SetCredentials(ctx context.Context, id string, creds vim.
 	out, err := o.applyOnce(ctx, &resource.Resource{
 		Ref:  resource.Ref{Kind: resource.KindCredential, ID: id},
 		Spec: &resource.Credential{Sealed: sealed, KeyID: o.opts.Keyring.KeyID()},
-	})
+	}, writeApply)
 	if err != nil {
 		return nil, err
 	}

@@ -82,10 +82,13 @@ func (o *Orchestrator) call(ctx context.Context, s *site, fn func(ctx context.Co
 	defer s.sem.Release(1)
 	ctx, cancel := context.WithTimeout(ctx, o.opts.CallTimeout)
 	defer cancel()
+	c := o.locationCounters(s.id)
 	o.stats.VIMCalls.Add(1)
+	c.calls.Add(1)
 	err := fn(ctx)
 	if err != nil {
 		o.stats.VIMErrors.Add(1)
+		c.errors.Add(1)
 	}
 	return err
 }

@@ -98,6 +98,7 @@ type Orchestrator struct {
 
 	mu       sync.Mutex
 	sites    map[string]*site // by location ID
+	locStats map[string]*locCounters
 	failures map[resource.Ref]int
 	keys     keyedMutex
 

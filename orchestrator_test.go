@@ -829,3 +829,39 @@ func TestTemplateChangeUpdatesStacks(t *testing.T) {
 		}
 	})
 }
+
+func TestHealthAndCreateUpdate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 2, noRun: true})
+		ctx := context.Background()
+		e.f.VIM("loc-2").FailNext(fake.OpCreate, 1, resource.Unavailable)
+		e.run()
+		n, err := e.o.Create(ctx, network("net", "10.0.0.0/24", 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.o.Create(ctx, network("net", "10.1.0.0/24", 0)); resource.CodeOf(err) != resource.Conflict {
+			t.Errorf("Create of an existing ID = %v, want Conflict", err)
+		}
+		if _, err := e.o.Update(ctx, network("nope", "10.1.0.0/24", 0)); resource.CodeOf(err) != resource.NotFound {
+			t.Errorf("Update of a missing resource = %v, want NotFound", err)
+		}
+		e.waitPhase(n.Ref, resource.PhaseReady)
+		h, err := e.o.Health(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !h.Running || len(h.Locations) != 2 {
+			t.Fatalf("health %+v", h)
+		}
+		for _, l := range h.Locations {
+			wantErrs := map[string]int64{"loc-1": 0, "loc-2": 1}[l.ID]
+			if l.Phase != resource.PhaseReady || l.Drivers != 1 || l.VIMCalls < 3 || l.VIMErrors != wantErrs {
+				t.Errorf("location health %+v, want Ready, 1 driver, >=3 calls, %d errors", l, wantErrs)
+			}
+		}
+		if s := e.o.StatsSnapshot(); s.VIMErrors != 1 || s.Reconciles == 0 {
+			t.Errorf("stats %+v", s)
+		}
+	})
+}

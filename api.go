@@ -199,18 +199,29 @@ func (o *Orchestrator) Delete(ctx context.Context, ref resource.Ref, revision in
 			Err: fmt.Errorf("image %q is protected: set protected to false before deleting it", ref.ID)}
 	}
 	if info.Local == "" && ref.Kind != resource.KindLocation {
-		if err := o.deleteWithIDs(ctx, cur, cur.Revision); err != nil {
+		if err := o.deleteWithIDs(ctx, cur, revision); err != nil {
 			return err
 		}
 		o.afterWrite(ctx, cur)
 		return nil
 	}
-	if cur.Deleting {
-		return nil
-	}
-	cur.Deleting = true
-	if _, err := o.store.Update(ctx, cur); err != nil {
-		return err
+	for attempt := 0; ; attempt++ {
+		if cur.Deleting {
+			return nil
+		}
+		cur.Deleting = true
+		_, err := o.store.Update(ctx, cur)
+		if err == nil {
+			break
+		}
+		// Without a revision the caller wants it deleted whatever the
+		// reconciler wrote meanwhile: re-read and mark again.
+		if revision != 0 || !errors.Is(err, store.ErrStale) || attempt == maxApplyAttempts {
+			return err
+		}
+		if cur, err = o.store.Get(ctx, ref); err != nil {
+			return err
+		}
 	}
 	o.enqueue(ref)
 	return nil

@@ -70,32 +70,32 @@ func BuiltinKinds() []KindInfo {
 		{
 			// Actions, like events, carry their target's tenant.
 			Kind: KindAction, Singular: "action", Plural: "actions",
-			Path: "/v1.0/actions", Scope: ScopeAdmin,
+			Path: "/v1.0/actions", Scope: ScopeAdmin, NoName: true,
 			New: func() Spec { return new(Action) },
 		},
 		{
 			Kind: KindCredential, Singular: "credential", Plural: "credentials",
-			Path: "/v1.0/admin/credentials", Scope: ScopeAdmin,
+			Path: "/v1.0/admin/credentials", Scope: ScopeAdmin, NoTenant: true,
 			New: func() Spec { return new(Credential) },
 		},
 		{
 			Kind: KindTenant, Singular: "tenant", Plural: "tenants",
-			Path: "/v1.0/admin/tenants", Scope: ScopeAdmin,
+			Path: "/v1.0/admin/tenants", Scope: ScopeAdmin, NoTenant: true,
 			New: func() Spec { return new(Tenant) },
 		},
 		{
 			Kind: KindIDPool, Singular: "id_pool", Plural: "id_pools",
-			Path: "/v1.0/admin/id_pools", Scope: ScopeAdmin,
+			Path: "/v1.0/admin/id_pools", Scope: ScopeAdmin, NoTenant: true,
 			New: func() Spec { return new(IDPool) },
 		},
 		{
 			Kind: KindIDAllocation, Singular: "id_allocation", Plural: "id_allocations",
-			Path: "/v1.0/admin/id_allocations", Scope: ScopeAdmin,
+			Path: "/v1.0/admin/id_allocations", Scope: ScopeAdmin, NoName: true, NoTenant: true,
 			New: func() Spec { return new(IDAllocation) },
 		},
 		{
 			Kind: KindRouteTargetAssociation, Singular: "route_target_association", Plural: "route_target_associations",
-			Path: "/v1.0/admin/route_target_associations", Scope: ScopeAdmin,
+			Path: "/v1.0/admin/route_target_associations", Scope: ScopeAdmin, NoName: true, NoTenant: true,
 			New: func() Spec { return new(RouteTargetAssociation) },
 		},
 		{
@@ -107,7 +107,7 @@ func BuiltinKinds() []KindInfo {
 			// Events are written by the orchestrator; their tenant is
 			// their subject's, so tenants can read their own.
 			Kind: KindEvent, Singular: "event", Plural: "events",
-			Path: "/v1.0/events", Scope: ScopeAdmin,
+			Path: "/v1.0/events", Scope: ScopeAdmin, NoName: true,
 			New: func() Spec { return new(Event) },
 		},
 		global(KindHeatInstance, KindLocalHeatInstance, "heat_instances", func() Spec { return new(HeatInstance) }),

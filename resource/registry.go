@@ -66,6 +66,9 @@ type KindInfo struct {
 	Local Kind
 	// Located kinds live at one location: Resource.Location is required.
 	Located bool
+	// NoName and NoTenant mark kinds whose wire form has no name or no
+	// tenant_id (seed 000's id pools and route-target associations).
+	NoName, NoTenant bool
 
 	// New returns a new zero spec of the kind's Go type (a struct pointer).
 	New func() Spec

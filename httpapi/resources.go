@@ -1,0 +1,371 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/julienschmidt/httprouter"
+
+	"github.com/orca-nfv/orca/identity"
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/store"
+)
+
+// tenantVisible kinds are admin-scoped in the registry but carry their
+// subject's tenant: members read their own (events, actions).
+func tenantVisible(k resource.Kind) bool {
+	return k == resource.KindEvent || k == resource.KindAction
+}
+
+// routeKind registers a kind's collection and item routes, with its access
+// policy: admin kinds for administrators; shared kinds (locations) read by
+// everyone, written by administrators; tenant kinds for their tenant.
+func (h *Handler) routeKind(k resource.Kind) {
+	info, _ := h.reg.Info(k)
+	read, write := h.authed, h.authed
+	switch {
+	case info.Scope == resource.ScopeAdmin && !tenantVisible(k):
+		read, write = h.admin, h.admin
+	case info.Scope == resource.ScopeShared:
+		write = h.admin
+	}
+	for _, p := range append([]string{info.Path}, info.PathAliases...) {
+		item := p + "/:id"
+		h.router.GET(p, read(h.list(info)))
+		h.router.GET(item, read(h.show(info)))
+		switch {
+		case k == resource.KindCredential:
+			h.router.POST(p, write(h.setCredentials(info)))
+			h.router.PUT(item, write(h.setCredentials(info)))
+			h.router.DELETE(item, write(h.remove(info)))
+		case k == resource.KindAction:
+			h.router.POST(p, write(h.act(info)))
+		case k == resource.KindEvent || k == resource.KindIDAllocation:
+			// read-only records
+		case info.Located:
+			// Seed 000 documents writes here; they exist, but orca
+			// alone writes per-location copies.
+			managed := write(h.managed(info))
+			h.router.POST(p, managed)
+			h.router.PUT(item, managed)
+			h.router.DELETE(item, managed)
+		default:
+			h.router.POST(p, write(h.create(info)))
+			h.router.PUT(item, write(h.update(info)))
+			h.router.DELETE(item, write(h.remove(info)))
+		}
+	}
+}
+
+// visible reports whether the caller may see r. Not seeing it is answered
+// 404, so other tenants' resources do not reveal their existence.
+func visible(p *identity.Principal, info resource.KindInfo, r *resource.Resource) bool {
+	switch {
+	case p.IsAdmin(), info.Scope == resource.ScopeShared:
+		return true
+	case info.Scope == resource.ScopeTenant || tenantVisible(info.Kind):
+		return r.Tenant == p.TenantID
+	}
+	return false
+}
+
+func notFound(info resource.KindInfo, id string) error {
+	return resource.Errorf(resource.NotFound, "%s %q not found", info.Kind, id)
+}
+
+// fetch gets the resource named in the path, as the caller may see it.
+func (h *Handler) fetch(r *http.Request, info resource.KindInfo, id string) (*resource.Resource, error) {
+	res, err := h.b.Get(r.Context(), resource.Ref{Kind: info.Kind, ID: id})
+	if err != nil {
+		return nil, err
+	}
+	if !visible(principal(r), info, res) {
+		return nil, notFound(info, id)
+	}
+	return res, nil
+}
+
+func etag(rev int64) string { return `"` + strconv.FormatInt(rev, 10) + `"` }
+
+// ifMatch returns the revision an If-Match header demands, 0 without one
+// (or with "*").
+func ifMatch(r *http.Request) (int64, error) {
+	v := strings.TrimSpace(r.Header.Get("If-Match"))
+	if v == "" || v == "*" {
+		return 0, nil
+	}
+	if strings.HasPrefix(v, "W/") {
+		return 0, resource.Errorf(resource.Invalid, "If-Match needs a strong ETag, not %s", v)
+	}
+	rev, err := strconv.ParseInt(strings.Trim(v, `"`), 10, 64)
+	if err != nil || rev <= 0 {
+		return 0, resource.Errorf(resource.Invalid, "If-Match %s is not an ETag this API issued", v)
+	}
+	return rev, nil
+}
+
+func (h *Handler) one(w http.ResponseWriter, code int, info resource.KindInfo, r *resource.Resource) {
+	w.Header().Set("ETag", etag(r.Revision))
+	writeJSON(w, code, map[string]any{info.Singular: h.render(r)})
+}
+
+func (h *Handler) location(info resource.KindInfo, id string) string {
+	return h.opts.BaseURL + info.Path + "/" + id
+}
+
+func (h *Handler) list(info resource.KindInfo) httprouter.Handle {
+	return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+		f, empty, err := h.filter(r, info)
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		items := []map[string]any{}
+		total := 0
+		if !empty {
+			page, err := h.b.List(r.Context(), f)
+			if err != nil {
+				writeError(w, r, h.log, err)
+				return
+			}
+			for _, it := range page.Items {
+				items = append(items, h.render(it))
+			}
+			total = page.Total
+		}
+		w.Header().Set("X-Total-Count", strconv.Itoa(total))
+		writeJSON(w, http.StatusOK, map[string]any{info.Plural: items})
+	}
+}
+
+// filter turns query parameters into a store filter: sort_key, sort_order,
+// limit, offset, and equality on any field of the wire form. empty reports a
+// filter that can match nothing the caller may see (another tenant).
+func (h *Handler) filter(r *http.Request, info resource.KindInfo) (f store.Filter, empty bool, err error) {
+	p := principal(r)
+	f = store.Filter{Kind: info.Kind, Limit: h.opts.MaxPageSize}
+	if !p.IsAdmin() && (info.Scope == resource.ScopeTenant || tenantVisible(info.Kind)) {
+		f.Tenant = p.TenantID
+	}
+	for name, values := range r.URL.Query() {
+		if len(values) != 1 {
+			return f, false, resource.InvalidField(name, "give the parameter once")
+		}
+		v := values[0]
+		switch {
+		case name == "sort_key":
+			f.Sort = v
+		case name == "sort_order":
+			switch v {
+			case "asc":
+			case "desc":
+				f.Desc = true
+			default:
+				return f, false, resource.InvalidField(name, "%q is not asc or desc", v)
+			}
+		case name == "limit" || name == "offset":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return f, false, resource.InvalidField(name, "%q is not a non-negative integer", v)
+			}
+			if name == "offset" {
+				f.Offset = n
+			} else if n > h.opts.MaxPageSize {
+				return f, false, resource.InvalidField(name, "at most %d", h.opts.MaxPageSize)
+			} else if n > 0 {
+				f.Limit = n
+			}
+		case name == "name" && !info.NoName:
+			f.Name = v
+		case name == "tenant_id" && !info.NoTenant:
+			if f.Tenant != "" && v != f.Tenant {
+				empty = true // members see their own tenant only
+			}
+			f.Tenant = v
+		case name == "location_id" && info.Located:
+			f.Location = v
+		case name == "status" && info.Located:
+			f.Phase = resource.Phase(v)
+		case name == info.ParentField && info.ParentField != "":
+			f.Owner = &resource.Ref{Kind: info.Parent, ID: v}
+		default:
+			fld, ok := h.reg.Field(info.Kind, name)
+			if !ok || fld.Secret {
+				return f, false, resource.InvalidField(name, "%s has no field %q to filter on", info.Plural, name)
+			}
+			if f.Fields == nil {
+				f.Fields = map[string]string{}
+			}
+			f.Fields[name] = v
+		}
+	}
+	return f, empty, nil
+}
+
+func (h *Handler) show(info resource.KindInfo) httprouter.Handle {
+	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+		res, err := h.fetch(r, info, ps.ByName("id"))
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		h.one(w, http.StatusOK, info, res)
+	}
+}
+
+// decodeWrapped reads and unwraps a request object and splits it.
+func (h *Handler) decodeWrapped(w http.ResponseWriter, r *http.Request, info resource.KindInfo) (*input, error) {
+	body, err := h.body(w, r)
+	if err != nil {
+		return nil, err
+	}
+	obj, err := unwrap(body, append([]string{info.Singular}, info.SingularAliases...)...)
+	if err != nil {
+		return nil, err
+	}
+	return parseInput(obj, info)
+}
+
+// tenantFor decides the tenant of a new resource: a member's own (naming
+// another is refused), or what an administrator names (default: their own).
+func tenantFor(p *identity.Principal, info resource.KindInfo, in *input) (string, error) {
+	if info.NoTenant {
+		return "", nil
+	}
+	switch {
+	case !p.IsAdmin() && in.hasTenant && in.tenant != p.TenantID:
+		return "", &resource.Error{Code: resource.Forbidden, Field: "tenant_id",
+			Err: fmt.Errorf("tenant_id: members create resources in their own tenant (%s) only", p.TenantID)}
+	case in.hasTenant:
+		return in.tenant, nil
+	case info.Scope == resource.ScopeShared:
+		return "", nil
+	}
+	return p.TenantID, nil
+}
+
+func (h *Handler) create(info resource.KindInfo) httprouter.Handle {
+	return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+		in, err := h.decodeWrapped(w, r, info)
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		tenant, err := tenantFor(principal(r), info, in)
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		spec, err := h.specFrom(info.Kind, in.spec, nil)
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		res := &resource.Resource{Ref: resource.Ref{Kind: info.Kind, ID: in.id}, Tenant: tenant, Name: in.name, Spec: spec}
+		if info.ParentField != "" {
+			if in.parent == "" {
+				writeError(w, r, h.log, resource.InvalidField(info.ParentField, "required"))
+				return
+			}
+			res.Owner = &resource.Ref{Kind: info.Parent, ID: in.parent}
+		}
+		if in.meta != nil {
+			res.Labels, res.Placement = in.meta.Labels, in.meta.Placement
+		}
+		out, err := h.b.Create(r.Context(), res)
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		w.Header().Set("Location", h.location(info, out.ID))
+		h.one(w, http.StatusCreated, info, out)
+	}
+}
+
+func (h *Handler) update(info resource.KindInfo) httprouter.Handle {
+	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+		id := ps.ByName("id")
+		rev, err := ifMatch(r)
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		cur, err := h.fetch(r, info, id)
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		in, err := h.decodeWrapped(w, r, info)
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		p := principal(r)
+		switch {
+		case in.hasID && in.id != id:
+			err = resource.InvalidField("id", "%q differs from the ID in the path (%s)", in.id, id)
+		case in.hasTenant && !p.IsAdmin() && in.tenant != p.TenantID:
+			err = &resource.Error{Code: resource.Forbidden, Field: "tenant_id", Err: fmt.Errorf("tenant_id: members cannot name another tenant")}
+		case in.hasTenant && in.tenant != cur.Tenant:
+			err = resource.InvalidField("tenant_id", "cannot be changed")
+		case in.parent != "" && (cur.Owner == nil || in.parent != cur.Owner.ID):
+			err = resource.InvalidField(info.ParentField, "cannot be changed")
+		}
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		next := *cur
+		if next.Spec, err = h.specFrom(info.Kind, in.spec, cur.Spec); err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		if in.hasName {
+			next.Name = in.name
+		}
+		if in.meta != nil {
+			if in.meta.Labels != nil {
+				next.Labels = in.meta.Labels
+			}
+			if in.meta.Placement != nil {
+				next.Placement = in.meta.Placement
+			}
+		}
+		next.Revision = rev // 0: whatever is stored
+		out, err := h.b.Update(r.Context(), &next)
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		h.one(w, http.StatusOK, info, out)
+	}
+}
+
+func (h *Handler) remove(info resource.KindInfo) httprouter.Handle {
+	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+		rev, err := ifMatch(r)
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		cur, err := h.fetch(r, info, ps.ByName("id"))
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		if err := h.b.Delete(r.Context(), cur.Ref, rev); err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+func (h *Handler) managed(info resource.KindInfo) httprouter.Handle {
+	return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+		writeError(w, r, h.log, resource.Errorf(resource.Forbidden,
+			"%s resources are read-only: orca writes them as it realizes their %s", info.Kind, info.Parent))
+	}
+}

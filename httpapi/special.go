@@ -1,0 +1,113 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+
+	"github.com/julienschmidt/httprouter"
+
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/vim"
+)
+
+// strictDecode decodes one JSON object into v, refusing unknown fields.
+func strictDecode(raw json.RawMessage, v any, what string) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return resource.Errorf(resource.Invalid, "%s: %v", what, err)
+	}
+	return nil
+}
+
+// act requests an action: {"action": {"target_kind", "target_id", "verb",
+// "params"}}. It answers 202 Accepted with the action record; the outcome
+// appears in its status.
+func (h *Handler) act(info resource.KindInfo) httprouter.Handle {
+	return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+		body, err := h.body(w, r)
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		obj, err := unwrap(body, info.Singular)
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		raw, _ := json.Marshal(obj)
+		var req resource.Action
+		if err := strictDecode(raw, &req, "action"); err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		tinfo, ok := h.reg.Info(req.TargetKind)
+		if !ok {
+			writeError(w, r, h.log, resource.InvalidField("target_kind", "unknown kind %q", req.TargetKind))
+			return
+		}
+		if _, err := h.fetch(r, tinfo, req.TargetID); err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		a, err := h.b.Act(r.Context(), resource.Ref{Kind: req.TargetKind, ID: req.TargetID}, req.Verb, req.Params)
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		w.Header().Set("Location", h.location(info, a.ID))
+		h.one(w, http.StatusAccepted, info, a)
+	}
+}
+
+// setCredentials stores a credential, sealed: {"credential": {"username",
+// "password", ...}}. The answer, like every rendering of a credential,
+// holds no secret.
+func (h *Handler) setCredentials(info resource.KindInfo) httprouter.Handle {
+	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+		body, err := h.body(w, r)
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		obj, err := unwrap(body, info.Singular)
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		id, _, err := stringField(obj, "id")
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		if path := ps.ByName("id"); path != "" {
+			if id != "" && id != path {
+				writeError(w, r, h.log, resource.InvalidField("id", "%q differs from the ID in the path (%s)", id, path))
+				return
+			}
+			id = path
+		}
+		if id == "" {
+			writeError(w, r, h.log, resource.InvalidField("id", "required"))
+			return
+		}
+		raw, _ := json.Marshal(obj)
+		var creds vim.Credentials
+		if err := strictDecode(raw, &creds, "credential"); err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		c, err := h.b.SetCredentials(r.Context(), id, creds)
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		code := http.StatusOK
+		if c.Generation == 1 && c.Revision != 0 && r.Method == http.MethodPost {
+			code = http.StatusCreated
+			w.Header().Set("Location", h.location(info, c.ID))
+		}
+		h.one(w, code, info, c)
+	}
+}

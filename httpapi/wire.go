@@ -1,0 +1,226 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"maps"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/orca-nfv/orca/resource"
+)
+
+// The wire form of a resource is seed 000's flat object: id, name,
+// tenant_id, the spec's fields, and for per-location kinds location_id,
+// status, output, task_status and the parent's ID field. What orca adds
+// (revision, labels, placement, the status of global resources) is under
+// the one key "orca", so seed clients can ignore it.
+const orcaKey = "orca"
+
+// orcaMeta is the "orca" object. On input only labels and placement are
+// read; the rest is read-only and ignored, so a fetched object can be sent
+// back as it is.
+type orcaMeta struct {
+	Revision   int64               `json:"revision,omitempty"`
+	Generation int64               `json:"generation,omitempty"`
+	Deleting   bool                `json:"deleting,omitempty"`
+	Labels     map[string]string   `json:"labels,omitempty"`
+	Placement  *resource.Placement `json:"placement,omitempty"`
+	Status     *orcaStatus         `json:"status,omitempty"`
+	CreatedAt  *time.Time          `json:"created_at,omitempty"`
+	UpdatedAt  *time.Time          `json:"updated_at,omitempty"`
+}
+
+type orcaStatus struct {
+	Phase              resource.Phase `json:"phase"`
+	Message            string         `json:"message,omitempty"`
+	ObservedGeneration int64          `json:"observed_generation,omitempty"`
+	Output             map[string]any `json:"output,omitempty"`
+}
+
+// render returns r's wire object.
+func (h *Handler) render(r *resource.Resource) map[string]any {
+	info, _ := h.reg.Info(r.Kind)
+	out := map[string]any{"id": r.ID}
+	if !info.NoName {
+		out["name"] = r.Name
+	}
+	if !info.NoTenant {
+		out["tenant_id"] = r.Tenant
+	}
+	if raw, err := json.Marshal(r.Spec); err == nil {
+		var fields map[string]any
+		json.Unmarshal(raw, &fields) // the store's own JSON
+		for _, f := range info.Fields {
+			if v, ok := fields[f.Name]; ok && !f.Secret {
+				out[f.Name] = v
+			}
+		}
+	}
+	if info.ParentField != "" && r.Owner != nil {
+		out[info.ParentField] = r.Owner.ID
+	}
+	meta := orcaMeta{Revision: r.Revision, Generation: r.Generation, Deleting: r.Deleting,
+		Labels: r.Labels, Placement: r.Placement, CreatedAt: &r.CreatedAt, UpdatedAt: &r.UpdatedAt}
+	if info.Located {
+		out["location_id"] = r.Location
+		out["status"] = string(r.Status.Phase)
+		out["task_status"] = r.Status.TaskStatus
+		output := r.Status.Output
+		if output == nil {
+			output = map[string]any{}
+		}
+		out["output"] = output
+		meta.Status = &orcaStatus{Phase: r.Status.Phase, Message: r.Status.Message, ObservedGeneration: r.Status.ObservedGeneration}
+	} else {
+		meta.Status = &orcaStatus{Phase: r.Status.Phase, Message: r.Status.Message,
+			ObservedGeneration: r.Status.ObservedGeneration, Output: r.Status.Output}
+	}
+	out[orcaKey] = meta
+	return out
+}
+
+// body reads a request body as a JSON object, enforcing the content type
+// and the size limit.
+func (h *Handler) body(w http.ResponseWriter, r *http.Request) (map[string]json.RawMessage, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return nil, &httpError{http.StatusUnsupportedMediaType, "Content-Type must be application/json"}
+		}
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, &httpError{http.StatusRequestEntityTooLarge, "the body is larger than the limit of " + strconv.FormatInt(h.opts.MaxBodyBytes, 10) + " bytes"}
+	case err != nil:
+		return nil, resource.Errorf(resource.Invalid, "reading the body: %v", err)
+	}
+	return decodeObject(data, "body")
+}
+
+// decodeObject parses a JSON object, refusing anything else (and trailing
+// data) with Invalid.
+func decodeObject(data []byte, what string) (map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var obj map[string]json.RawMessage
+	if err := dec.Decode(&obj); err != nil || obj == nil {
+		if err == nil || errors.Is(err, io.EOF) {
+			return nil, resource.Errorf(resource.Invalid, "the %s must be a JSON object", what)
+		}
+		return nil, resource.Errorf(resource.Invalid, "the %s is not valid JSON: %v", what, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, resource.Errorf(resource.Invalid, "unexpected data after the %s's JSON object", what)
+	}
+	return obj, nil
+}
+
+// unwrap takes the one wrapped object out of a body: {"network": {...}}.
+func unwrap(body map[string]json.RawMessage, names ...string) (map[string]json.RawMessage, error) {
+	if len(body) != 1 {
+		return nil, resource.Errorf(resource.Invalid, "the body must be a single object wrapped as {%q: {...}}", names[0])
+	}
+	for k, v := range body {
+		if !slices.Contains(names, k) {
+			return nil, resource.Errorf(resource.Invalid, "the body must be wrapped as {%q: {...}}, not %q", names[0], k)
+		}
+		return decodeObject(v, names[0])
+	}
+	return nil, nil
+}
+
+// stringField takes an optional string field out of obj; JSON null counts
+// as absent.
+func stringField(obj map[string]json.RawMessage, name string) (string, bool, error) {
+	raw, ok := obj[name]
+	delete(obj, name)
+	if !ok || string(raw) == "null" {
+		return "", false, nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", false, resource.InvalidField(name, "must be a string")
+	}
+	return s, true, nil
+}
+
+// input is a decoded request object.
+type input struct {
+	id, name, tenant, parent  string
+	hasName, hasTenant, hasID bool
+	meta                      *orcaMeta
+	spec                      map[string]json.RawMessage // fields not consumed as metadata
+}
+
+// parseInput splits a wire object into metadata and spec fields.
+func parseInput(obj map[string]json.RawMessage, info resource.KindInfo) (*input, error) {
+	in := &input{}
+	var err error
+	if in.id, in.hasID, err = stringField(obj, "id"); err != nil {
+		return nil, err
+	}
+	if !info.NoName {
+		if in.name, in.hasName, err = stringField(obj, "name"); err != nil {
+			return nil, err
+		}
+	}
+	if !info.NoTenant {
+		if in.tenant, in.hasTenant, err = stringField(obj, "tenant_id"); err != nil {
+			return nil, err
+		}
+	}
+	if info.ParentField != "" {
+		if in.parent, _, err = stringField(obj, info.ParentField); err != nil {
+			return nil, err
+		}
+	}
+	if raw, ok := obj[orcaKey]; ok {
+		delete(obj, orcaKey)
+		in.meta = &orcaMeta{}
+		if string(raw) != "null" {
+			if err := json.Unmarshal(raw, in.meta); err != nil {
+				return nil, resource.InvalidField(orcaKey, "not a valid orca object: %v", err)
+			}
+		}
+	}
+	in.spec = obj
+	return in, nil
+}
+
+// specFrom decodes spec fields strictly (unknown fields are errors). base,
+// when given, is the current spec: fields absent from the request keep
+// their value, as seed 000's updates are partial.
+func (h *Handler) specFrom(kind resource.Kind, fields map[string]json.RawMessage, base resource.Spec) (resource.Spec, error) {
+	merged := map[string]json.RawMessage{}
+	if base != nil {
+		raw, err := json.Marshal(base)
+		if err != nil {
+			return nil, resource.Wrap(resource.Unknown, err)
+		}
+		if err := json.Unmarshal(raw, &merged); err != nil {
+			return nil, resource.Wrap(resource.Unknown, err)
+		}
+	}
+	maps.Copy(merged, fields)
+	raw, err := json.Marshal(merged)
+	if err != nil {
+		return nil, resource.Wrap(resource.Invalid, err)
+	}
+	return h.reg.DecodeSpec(kind, raw, &resource.DecodeOptions{Strict: true})
+}
+
+// httpError is an error with its own HTTP status (413, 415), outside the
+// resource codes.
+type httpError struct {
+	code int
+	msg  string
+}
+
+func (e *httpError) Error() string { return e.msg }

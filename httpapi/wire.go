@@ -224,3 +224,9 @@ type httpError struct {
 }
 
 func (e *httpError) Error() string { return e.msg }
+
+// jsonString marshals v to a string (for tests and seeds).
+func jsonString(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}

@@ -320,8 +320,10 @@ func (o *Orchestrator) serverAction(ctx context.Context, target *resource.Resour
 }
 
 func (o *Orchestrator) serverActionAt(ctx context.Context, l *resource.Resource, a *resource.Action) (string, error) {
-	if l.Status.ExternalID == "" {
-		return "", resource.Errorf(resource.Unavailable, "the server is not created there yet")
+	if l.Status.ExternalID == "" || l.Status.Phase != resource.PhaseReady {
+		// Still being built (or repaired): wait for it, with backoff,
+		// rather than let the VIM refuse an action on a busy server.
+		return "", resource.Errorf(resource.Unavailable, "the server is not ready there yet (%s)", l.Status.Phase)
 	}
 	parent, err := o.store.Get(ctx, *l.Owner)
 	if err != nil {

@@ -236,3 +236,23 @@ func TestActRefuses(t *testing.T) {
 		}
 	})
 }
+
+// TestActionWaitsForABuildingServer: an action requested while the server
+// is still building waits for it instead of failing.
+func TestActionWaitsForABuildingServer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 1, fake: fake.Options{BuildTime: time.Minute}})
+		srv := e.serverStack("s1")
+		e.waitFor("server created, still building", 10*time.Minute, func() bool {
+			l := e.locals(srv)["loc-1"]
+			return l != nil && l.Status.ExternalID != "" && l.Status.Phase == resource.PhaseProvisioning
+		})
+		a := e.waitAction(e.act(srv, resource.VerbReboot, map[string]string{"type": "hard"}))
+		if a.Status.Phase != resource.PhaseReady {
+			t.Fatalf("reboot requested during the build: %+v", a.Status)
+		}
+		if calls := e.f.VIM("loc-1").Calls(fake.OpPower); calls != 1 {
+			t.Errorf("%d power calls, want 1 once the server was ready", calls)
+		}
+	})
+}

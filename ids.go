@@ -35,7 +35,11 @@ func pooledFields(k resource.Kind) []pooledField {
 	case resource.KindSecurityGroup:
 		return []pooledField{{PoolContrailSecurityGroupID,
 			func(s resource.Spec) int64 { return s.(*resource.SecurityGroup).ContrailID },
-			func(s resource.Spec, v int64) resource.Spec { c := *s.(*resource.SecurityGroup); c.ContrailID = v; return &c }}}
+			func(s resource.Spec, v int64) resource.Spec {
+				c := *s.(*resource.SecurityGroup)
+				c.ContrailID = v
+				return &c
+			}}}
 	case resource.KindRouteTargetAssociation:
 		return []pooledField{{PoolRouteTarget,
 			func(s resource.Spec) int64 { return s.(*resource.RouteTargetAssociation).RouteTarget },
@@ -106,7 +110,9 @@ func findPool(ctx context.Context, tx store.Tx, name string) (*resource.Resource
 	return page.Items[0], nil
 }
 
-func allocationID(pool *resource.Resource, v int64) string { return pool.ID + "." + strconv.FormatInt(v, 10) }
+func allocationID(pool *resource.Resource, v int64) string {
+	return pool.ID + "." + strconv.FormatInt(v, 10)
+}
 
 // reserve records v as taken by holder; Conflict if someone has it.
 func reserve(ctx context.Context, tx store.Tx, pool *resource.Resource, v int64, holder *resource.Resource) error {

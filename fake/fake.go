@@ -116,12 +116,12 @@ type object struct {
 	// this VIM does not realize (a stack's template text): a change of it
 	// is drift of that field, as Heat sees a changed template.
 	content map[string][]byte
-	uses       []string // external IDs this object depends on
-	state      vim.State
-	message    string
-	power      vim.PowerState
-	host       string
-	until      time.Time // end of Building or Deleting (zero in Manual mode)
+	uses    []string // external IDs this object depends on
+	state   vim.State
+	message string
+	power   vim.PowerState
+	host    string
+	until   time.Time // end of Building or Deleting (zero in Manual mode)
 }
 
 // New returns an empty VIM.

@@ -143,4 +143,3 @@ func bareHandler(db *sql.DB) http.Handler {
 	})
 	return mux
 }
-

@@ -1,72 +1,167 @@
-// Command demo serves orca over HTTP on loopback. For now it opens the store
-// the real server will use and answers /healthz; the REST APIs of the seed
-// documents arrive with the HTTP work (see README).
+// Command demo serves orca's APIs on loopback over a SQLite store, with fake
+// VIMs as locations:
 //
 //	go run ./cmd/demo [-addr 127.0.0.1:8080] [-db orca-data/orca.db | -db memory]
+//	                  [-users FILE] [-admin-password PW] [-fake-locations 2]
+//	                  [-fake-latency 0s] [-tls-cert FILE -tls-key FILE]
+//	                  [-secret-key-file FILE]
+//
+// The built-in user admin (tenant admin, role admin) logs in with
+// -admin-password or $ORCA_ADMIN_PASSWORD; without either, a password is
+// generated at the first start, printed once and kept only as a hash next to
+// the database. Location credentials need a key: $ORCA_SECRET_KEY or
+// -secret-key-file. SIGINT or SIGTERM stop it cleanly; a restart on the same
+// -db keeps everything.
 package main
 
 import (
 	"context"
-	"encoding/json"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/orca-nfv/orca"
+	"github.com/orca-nfv/orca/fake"
+	"github.com/orca-nfv/orca/httpapi"
+	"github.com/orca-nfv/orca/identity"
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/secret"
 	"github.com/orca-nfv/orca/store"
 	"github.com/orca-nfv/orca/store/memstore"
 	"github.com/orca-nfv/orca/store/sqlitestore"
+	"github.com/orca-nfv/orca/vim"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
 }
 
-// run serves until ctx ends, then shuts down gracefully.
-func run(ctx context.Context, args []string, out io.Writer) error {
+type config struct {
+	addr, db, users, adminPassword string
+	fakeLocations                  int
+	fakeLatency                    time.Duration
+	tlsCert, tlsKey, secretKeyFile string
+	iterations                     int // PBKDF2 work factor; tests lower it
+}
+
+func parseFlags(args []string, out io.Writer) (*config, error) {
+	c := &config{}
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(out)
-	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	dbPath := fs.String("db", filepath.Join("orca-data", "orca.db"), `SQLite database file, or "memory" for an in-memory store`)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&c.db, "db", filepath.Join("orca-data", "orca.db"), `SQLite database file, or "memory"`)
+	fs.StringVar(&c.users, "users", "", `JSON list of {"name","password","tenant_id","roles":["admin"|"member"]}`)
+	fs.StringVar(&c.adminPassword, "admin-password", "", "password of the built-in admin (else $ORCA_ADMIN_PASSWORD, else generated)")
+	fs.IntVar(&c.fakeLocations, "fake-locations", 2, "fake locations to create (loc-1, loc-2, ...)")
+	fs.DurationVar(&c.fakeLatency, "fake-latency", 0, "latency of every fake VIM call")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "certificate file: serve HTTPS")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "key file for -tls-cert")
+	fs.StringVar(&c.secretKeyFile, "secret-key-file", "", "key file sealing credentials (else $ORCA_SECRET_KEY)")
+	fs.IntVar(&c.iterations, "pbkdf2-iterations", identity.DefaultIterations, "password hashing work factor")
 	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return nil, errors.New("-tls-cert and -tls-key go together")
+	}
+	if c.fakeLocations < 0 || c.fakeLocations > 100 {
+		return nil, errors.New("-fake-locations must be between 0 and 100")
+	}
+	return c, nil
+}
+
+// run serves until ctx ends, then shuts down gracefully.
+func run(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
+	c, err := parseFlags(args, out)
+	if err != nil {
 		return err
 	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-	s, err := openStore(*dbPath)
+	s, dataDir, err := openStore(c.db)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	keys, err := secret.Load(getenv, "ORCA_SECRET_KEY", c.secretKeyFile)
+	if err != nil {
+		return err
+	}
+	fakes := fake.NewFactory(&fake.Options{Latency: c.fakeLatency, BuildTime: 2 * time.Second})
+	o := orca.New(s, &orca.Options{Drivers: drivers(fakes), Keyring: keys, Logger: log})
+	users, adminNote, err := loadUsers(c, dataDir, getenv)
+	if err != nil {
+		return err
+	}
+	tokens := identity.NewTokens(0)
+	h, err := httpapi.New(o, &httpapi.Options{Auth: tokens, Passwords: users, Tokens: tokens, Logger: log})
+	if err != nil {
+		return err
+	}
 
-	ln, err := net.Listen("tcp", *addr)
+	runCtx, stopRun := context.WithCancel(context.Background())
+	runDone := make(chan error, 1)
+	go func() { runDone <- o.Run(runCtx) }()
+	defer func() {
+		stopRun()
+		<-runDone
+		o.Close()
+	}()
+	if err := ensureLocations(ctx, o, c.fakeLocations); err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           handler(s),
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
+		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	url := "http://" + ln.Addr().String()
-	fmt.Fprintf(out, "orca demo listening on %s (store: %s)\n", url, *dbPath)
-	fmt.Fprintf(out, "check it: curl %s/healthz\n", url)
+	scheme := "http"
+	if c.tlsCert != "" {
+		scheme = "https"
+	}
+	base := scheme + "://" + ln.Addr().String()
+	fmt.Fprintf(out, "orca demo listening on %s (store: %s, %d fake location(s))\n", base, c.db, c.fakeLocations)
+	fmt.Fprintln(out, adminNote)
+	fmt.Fprintf(out, "get a token (the X-Subject-Token header):\n  curl -si %s/v3/auth/tokens -H 'Content-Type: application/json' \\\n"+
+		"    -d '{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\"admin\",\"password\":\"PASSWORD\"}}}}}'\n", base)
+	if keys == nil {
+		fmt.Fprintln(out, "note: no secret key ($ORCA_SECRET_KEY or -secret-key-file): locations cannot use credentials")
+	}
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if c.tlsCert != "" {
+			errc <- srv.ServeTLS(ln, c.tlsCert, c.tlsKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
 	select {
 	case err := <-errc:
 		return err
@@ -84,29 +179,108 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-func openStore(path string) (store.Store, error) {
+// openStore opens the store and returns the directory that keeps the
+// demo's own files ("" for the in-memory store).
+func openStore(path string) (store.Store, string, error) {
 	if path == "memory" {
-		return memstore.New(nil), nil
+		return memstore.New(nil), "", nil
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, "", err
 	}
-	return sqlitestore.Open(path, nil)
+	s, err := sqlitestore.Open(path, nil)
+	return s, dir, err
 }
 
-// handler answers /healthz with whether the store answers and how many
-// resources it holds.
-func handler(s store.Store) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		page, err := s.List(r.Context(), store.Filter{Limit: 1})
-		if err != nil {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			json.NewEncoder(w).Encode(map[string]string{"status": "unavailable", "error": err.Error()})
-			return
+// drivers dispatches a location to its drivers by its endpoints' scheme:
+// fake:// to the fake VIMs. The OpenStack and Contrail drivers are not in
+// this build yet.
+func drivers(fakes *fake.Factory) vim.Factory {
+	return vim.FactoryFunc(func(ctx context.Context, loc *resource.Resource, creds *vim.Credentials) ([]vim.Driver, error) {
+		spec := loc.Spec.(*resource.Location)
+		var scheme string
+		for _, ep := range []string{spec.KeystoneEndpoint, spec.ContrailEndpoint} {
+			if u, err := url.Parse(ep); err == nil && u.Scheme != "" {
+				scheme = u.Scheme
+				break
+			}
 		}
-		json.NewEncoder(w).Encode(map[string]any{"status": "ok", "resources": page.Total})
+		if scheme == "fake" {
+			return fakes.Open(ctx, loc, creds)
+		}
+		return nil, resource.Errorf(resource.Unimplemented, "no driver for %s:// endpoints in this build (use fake://NAME)", scheme)
 	})
-	return mux
+}
+
+// ensureLocations creates the fake locations that do not exist yet.
+func ensureLocations(ctx context.Context, o *orca.Orchestrator, n int) error {
+	for i := 1; i <= n; i++ {
+		id := fmt.Sprintf("loc-%d", i)
+		_, err := o.Create(ctx, &resource.Resource{Ref: resource.Ref{Kind: resource.KindLocation, ID: id}, Name: id,
+			Labels: map[string]string{"kind": "fake"},
+			Spec:   &resource.Location{Description: "fake location", KeystoneEndpoint: "fake://" + id}})
+		if err != nil && resource.CodeOf(err) != resource.Conflict {
+			return err
+		}
+	}
+	return nil
+}
+
+const adminPasswordFile = "admin-password.hash"
+
+// loadUsers returns the users (the file's and the built-in admin) and a line
+// telling how the admin logs in. A generated password is printed in that
+// line the one time it is generated.
+func loadUsers(c *config, dataDir string, getenv func(string) string) (*identity.StaticUsers, string, error) {
+	opts := &identity.UsersOptions{Iterations: c.iterations}
+	users, err := identity.NewStaticUsers(nil, opts)
+	if c.users != "" {
+		users, err = identity.LoadUsersFile(c.users, opts)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	admin := identity.User{Name: "admin", TenantID: "admin", Roles: []string{identity.RoleAdmin}}
+	pw := c.adminPassword
+	if pw == "" {
+		pw = getenv("ORCA_ADMIN_PASSWORD")
+	}
+	var note string
+	hashFile := filepath.Join(dataDir, adminPasswordFile)
+	switch {
+	case pw != "":
+		admin.Password = pw
+		note = "log in as admin with the password given (-admin-password or $ORCA_ADMIN_PASSWORD)"
+	case dataDir != "":
+		if data, err := os.ReadFile(hashFile); err == nil {
+			admin.PasswordHash = strings.TrimSpace(string(data))
+			note = "log in as admin with the password printed at the first start (its hash is in " + hashFile + ")"
+			break
+		}
+		pw = generatePassword()
+		hash, err := identity.HashPassword(pw, c.iterations)
+		if err != nil {
+			return nil, "", err
+		}
+		if err := os.WriteFile(hashFile, []byte(hash+"\n"), 0o600); err != nil {
+			return nil, "", err
+		}
+		admin.PasswordHash = hash
+		note = "admin password (printed this once; only its hash is kept): " + pw
+	default:
+		pw = generatePassword()
+		admin.Password = pw
+		note = "admin password for this in-memory run: " + pw
+	}
+	if err := users.Add(admin, opts); err != nil {
+		return nil, "", err
+	}
+	return users, note, nil
+}
+
+func generatePassword() string {
+	b := make([]byte, 18)
+	rand.Read(b) // never fails
+	return base64.RawURLEncoding.EncodeToString(b)
 }

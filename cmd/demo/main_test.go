@@ -3,75 +3,229 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"io"
+	"math/big"
+	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/orca-nfv/orca/resource"
-	"github.com/orca-nfv/orca/store/sqlitestore"
+	"time"
 )
 
-// TestRunServesAndStops starts the demo on a free port with a fresh SQLite
-// file, checks /healthz counts what the store holds, and stops it through its
-// context as SIGINT would.
-func TestRunServesAndStops(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "data", "orca.db")
-	ctx, cancel := context.WithCancel(t.Context())
+// demo is one running demo server.
+type demo struct {
+	url, note string
+	stop      func() error
+}
+
+func start(t *testing.T, args []string, env map[string]string) *demo {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
+	args = append([]string{"-addr", "127.0.0.1:0", "-pbkdf2-iterations", "1000"}, args...)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-db", db}, pw)
+		done <- run(ctx, args, func(k string) string { return env[k] }, pw)
 		pw.Close()
 	}()
+	d := &demo{}
 	lines := bufio.NewScanner(pr)
-	var url string
-	for lines.Scan() {
-		if rest, ok := strings.CutPrefix(lines.Text(), "orca demo listening on "); ok {
-			url, _, _ = strings.Cut(rest, " ")
-			break
+	for lines.Scan() && (d.url == "" || d.note == "") {
+		line := lines.Text()
+		if rest, ok := strings.CutPrefix(line, "orca demo listening on "); ok {
+			d.url, _, _ = strings.Cut(rest, " ")
+		}
+		if strings.Contains(line, "admin") && !strings.Contains(line, "curl") && d.url != "" {
+			d.note = line
 		}
 	}
-	if url == "" {
+	if d.url == "" {
+		cancel()
 		t.Fatalf("no listening line; run returned %v", <-done)
 	}
 	go io.Copy(io.Discard, pr)
+	d.stop = func() error { cancel(); return <-done }
+	return d
+}
 
-	health := func() map[string]any {
-		resp, err := http.Get(url + "/healthz")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("/healthz: %s", resp.Status)
-		}
-		var body map[string]any
-		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-			t.Fatal(err)
-		}
-		return body
+func call(t *testing.T, method, url, token, body string) (int, http.Header, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("X-Auth-Token", token)
 	}
-	if got := health(); got["status"] != "ok" || got["resources"] != float64(0) {
-		t.Errorf("/healthz = %v", got)
-	}
-	if resp, err := http.Post(url+"/healthz", "text/plain", nil); err != nil || resp.StatusCode != http.StatusMethodNotAllowed {
-		t.Errorf("POST /healthz = %v, %v; want 405", resp, err)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("run: %v", err)
-	}
-
-	// The database it created is a working store that survives the stop.
-	s, err := sqlitestore.Open(db, nil)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	if _, err := s.Create(t.Context(), &resource.Resource{Ref: resource.Ref{Kind: resource.KindTenant, ID: "t1"}, Spec: &resource.Tenant{}}); err != nil {
+	defer resp.Body.Close()
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, resp.Header, out
+}
+
+func login(t *testing.T, d *demo, password string) string {
+	t.Helper()
+	code, h, body := call(t, "POST", d.url+"/v3/auth/tokens", "",
+		`{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"admin","password":"`+password+`"}}}}}`)
+	if code != 201 {
+		t.Fatalf("login: %d %v", code, body)
+	}
+	return h.Get("X-Subject-Token")
+}
+
+// TestDemoServesConvergesAndRestarts is the demo contract: no flags but a
+// free port and a data directory; a generated admin password printed once;
+// two fake locations; convergence; a restart that keeps everything.
+func TestDemoServesConvergesAndRestarts(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "orca-data", "orca.db")
+	d := start(t, []string{"-db", db}, nil)
+	password, ok := strings.CutPrefix(d.note, "admin password (printed this once; only its hash is kept): ")
+	if !ok || len(password) < 20 {
+		t.Fatalf("no generated password in %q", d.note)
+	}
+	hash, err := os.ReadFile(filepath.Join(filepath.Dir(db), adminPasswordFile))
+	if err != nil || strings.Contains(string(hash), password) {
+		t.Fatalf("password file: %q, %v", hash, err)
+	}
+	if fi, _ := os.Stat(filepath.Join(filepath.Dir(db), adminPasswordFile)); fi.Mode().Perm() != 0o600 {
+		t.Errorf("password hash file mode %v", fi.Mode().Perm())
+	}
+	tok := login(t, d, password)
+
+	if code, _, _ := call(t, "GET", d.url+"/healthz", "", ""); code != 200 {
+		t.Errorf("/healthz: %d", code)
+	}
+	code, _, body := call(t, "POST", d.url+"/v1.0/tenant/networks", tok, `{"network":{"id":"demo-net","name":"demo","cidr":"10.0.0.0/16","local_prefix_len":24}}`)
+	if code != 201 {
+		t.Fatalf("create: %d %v", code, body)
+	}
+	waitReady(t, d, tok)
+	if err := d.stop(); err != nil {
 		t.Fatal(err)
 	}
+
+	again := start(t, []string{"-db", db}, nil)
+	defer again.stop()
+	if strings.Contains(again.note, password) || !strings.Contains(again.note, "printed at the first start") {
+		t.Errorf("restart note %q", again.note)
+	}
+	tok = login(t, again, password)
+	if code, _, body := call(t, "GET", again.url+"/v1.0/tenant/networks/demo-net", tok, ""); code != 200 {
+		t.Errorf("after restart: %d %v", code, body)
+	}
+	if code, _, body := call(t, "GET", again.url+"/v1.0/locations", tok, ""); code != 200 || len(body["locations"].([]any)) != 2 {
+		t.Errorf("locations after restart: %d %v", code, body)
+	}
+}
+
+// waitReady polls until demo-net's copies are ready at both fake locations
+// (a bound against hanging, not a speed assertion).
+func waitReady(t *testing.T, d *demo, tok string) {
+	t.Helper()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	bound := time.After(time.Minute)
+	for {
+		_, _, body := call(t, "GET", d.url+"/v1.0/tenant/local_networks?network_id=demo-net&status=Ready", tok, "")
+		if items, _ := body["local_networks"].([]any); len(items) == 2 {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-bound:
+			t.Fatal("demo-net not ready at both locations within a minute")
+		}
+	}
+}
+
+func TestDemoPasswordSources(t *testing.T) {
+	d := start(t, []string{"-db", "memory", "-fake-locations", "1"}, map[string]string{"ORCA_ADMIN_PASSWORD": "from-env"})
+	login(t, d, "from-env")
+	d.stop()
+
+	users := filepath.Join(t.TempDir(), "users.json")
+	os.WriteFile(users, []byte(`[{"name":"alice","password":"alice-pw","tenant_id":"t1","roles":["member"]}]`), 0o600)
+	d = start(t, []string{"-db", "memory", "-users", users, "-admin-password", "from-flag"}, map[string]string{"ORCA_ADMIN_PASSWORD": "from-env"})
+	defer d.stop()
+	login(t, d, "from-flag")
+	code, _, _ := call(t, "POST", d.url+"/v3/auth/tokens", "",
+		`{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"alice","password":"alice-pw"}}}}}`)
+	if code != 201 {
+		t.Errorf("alice from the users file: %d", code)
+	}
+}
+
+func TestDemoFlags(t *testing.T) {
+	for _, args := range [][]string{{"-tls-cert", "x"}, {"-fake-locations", "-1"}, {"-nope"}} {
+		if _, err := parseFlags(args, io.Discard); err == nil {
+			t.Errorf("flags %v accepted", args)
+		}
+	}
+}
+
+// TestDemoServesTLS: with -tls-cert and -tls-key the demo speaks HTTPS only.
+func TestDemoServesTLS(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	writeSelfSigned(t, certFile, keyFile)
+	d := start(t, []string{"-db", "memory", "-tls-cert", certFile, "-tls-key", keyFile, "-admin-password", "pw"}, nil)
+	defer d.stop()
+	if !strings.HasPrefix(d.url, "https://") {
+		t.Fatalf("URL %s", d.url)
+	}
+	pool := x509.NewCertPool()
+	certPEM, _ := os.ReadFile(certFile)
+	pool.AppendCertsFromPEM(certPEM)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := client.Get(d.url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.TLS == nil {
+		t.Errorf("HTTPS /healthz: %d, TLS %v", resp.StatusCode, resp.TLS != nil)
+	}
+	if resp, err := http.Get(strings.Replace(d.url, "https://", "http://", 1) + "/healthz"); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode == 200 {
+			t.Error("plain HTTP is served too")
+		}
+	}
+}
+
+func writeSelfSigned(t *testing.T, certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, _ := x509.MarshalECPrivateKey(key)
+	os.WriteFile(certFile, pemEncode("CERTIFICATE", der), 0o600)
+	os.WriteFile(keyFile, pemEncode("EC PRIVATE KEY", kder), 0o600)
+}
+
+func pemEncode(typ string, der []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
 }

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orca-nfv/orca/identity"
+)
+
+func TestEmbeddedService(t *testing.T) {
+	svc, err := newService([]identity.User{{Name: "ops", Password: "pw", TenantID: "ops", Roles: []string{identity.RoleAdmin}}}, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.orca.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	srv := httptest.NewServer(svc)
+	defer srv.Close()
+
+	do := func(method, path, token, body string) (*http.Response, map[string]any) {
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Auth-Token", token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		var out map[string]any
+		json.Unmarshal(raw, &out)
+		return resp, out
+	}
+	if resp, _ := do("GET", "/hello", "", ""); resp.StatusCode != 200 {
+		t.Errorf("the service's own route: %d", resp.StatusCode)
+	}
+	resp, _ := do("POST", "/orca/v3/auth/tokens", "", `{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"ops","password":"pw"}}}}}`)
+	tok := resp.Header.Get("X-Subject-Token")
+	if resp.StatusCode != 201 || tok == "" {
+		t.Fatalf("login through the mount: %d", resp.StatusCode)
+	}
+	resp, _ = do("POST", "/orca/v1.0/tenant/networks", tok, `{"network":{"id":"n1","cidr":"10.0.0.0/16","local_prefix_len":24}}`)
+	if resp.StatusCode != 201 || resp.Header.Get("Location") != "/orca/v1.0/tenant/networks/n1" {
+		t.Fatalf("create under /orca: %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	bound := time.After(time.Minute) // against hanging only
+	for {
+		_, body := do("GET", "/orca/v1.0/tenant/local_networks?network_id=n1&status=Ready", tok, "")
+		if items, _ := body["local_networks"].([]any); len(items) == 2 {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-bound:
+			t.Fatal("n1 not ready at both edge locations")
+		}
+	}
+}

@@ -69,7 +69,7 @@ type Options struct {
 func DefaultKinds() []resource.Kind {
 	return []resource.Kind{
 		resource.KindFlavor, resource.KindHeatInstance, resource.KindImage, resource.KindNetwork,
-		resource.KindNetworkPolicy, resource.KindSecurityGroup, resource.KindServer,
+		resource.KindNetworkPolicy, resource.KindSecurityGroup, resource.KindServer, resource.KindServerGroup,
 		resource.KindServiceInstance, resource.KindServiceTemplate,
 	}
 }

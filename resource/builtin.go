@@ -31,6 +31,8 @@ const (
 	KindCredential             Kind = "credential"
 	KindAction                 Kind = "action"
 	KindIDAllocation           Kind = "id_allocation"
+	KindServerGroup            Kind = "server_group"
+	KindLocalServerGroup       Kind = "local_server_group"
 )
 
 // global describes a tenant-scoped global kind served under /v1.0/tenant.
@@ -128,6 +130,8 @@ func BuiltinKinds() []KindInfo {
 			Parent: KindSecurityGroup, ParentField: "security_group_id",
 			New: func() Spec { return new(SecurityGroupRule) },
 		},
+		global(KindServerGroup, KindLocalServerGroup, "server_groups", func() Spec { return new(ServerGroup) }),
+		local(KindLocalServerGroup, KindServerGroup, "server_group_id", "local_server_groups", newLocalSpec),
 		global(KindNetwork, KindLocalNetwork, "networks", func() Spec { return new(Network) }),
 		local(KindLocalNetwork, KindNetwork, "network_id", "local_networks", func() Spec { return new(LocalNetwork) }),
 		global(KindNetworkPolicy, KindLocalNetworkPolicy, "network_policies", func() Spec { return new(NetworkPolicy) }),

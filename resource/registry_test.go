@@ -55,6 +55,8 @@ func TestBuiltinSpellings(t *testing.T) {
 		"network_policy":       {"network_policy", "network_policies", "/v1.0/tenant/network_policies", nil, tenant, "", "", "local_network_policy"},
 		"local_network_policy": {"local_network_policy", "local_network_policies", "/v1.0/tenant/local_network_policies", nil, tenant, "network_policy", "network_policy_id", ""},
 		"server":               {"server", "servers", "/v1.0/servers", []string{"/v1.0/tenant/servers"}, tenant, "", "", "local_server"},
+		"server_group":         {"server_group", "server_groups", "/v1.0/tenant/server_groups", nil, tenant, "", "", "local_server_group"},
+		"local_server_group":   {"local_server_group", "local_server_groups", "/v1.0/tenant/local_server_groups", nil, tenant, "server_group", "server_group_id", ""},
 		"local_server":         {"local_server", "local_servers", "/v1.0/local_servers", []string{"/v1.0/tenant/local_servers"}, tenant, "server", "server_id", ""},
 	}
 	reg := resource.NewBuiltinRegistry()

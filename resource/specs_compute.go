@@ -177,3 +177,25 @@ func refs(rs ...Ref) []Ref {
 	}
 	return out
 }
+
+// ServerGroupPolicies are Nova's server group policies (seed 002).
+var ServerGroupPolicies = []string{"affinity", "anti-affinity", "soft-affinity", "soft-anti-affinity"}
+
+// ServerGroup places servers on the same or on different hosts at every
+// target location (seed 002, Waldur's OpenStack server groups). A policy
+// cannot change in place.
+type ServerGroup struct {
+	Description string `json:"description" orca:"mutable"`
+	// Policy is affinity, anti-affinity, soft-affinity or
+	// soft-anti-affinity.
+	Policy string `json:"policy" orca:"replace"`
+}
+
+func (s *ServerGroup) Validate() error {
+	var p problems
+	p.text("description", s.Description, MaxDescriptionLen)
+	p.oneOf("policy", s.Policy, ServerGroupPolicies...)
+	return p.err()
+}
+
+func (s *ServerGroup) Dependencies() []Ref { return nil }

@@ -141,6 +141,9 @@ func TestValidate(t *testing.T) {
 		"service_instance/ok":       {spec: &resource.ServiceInstance{ServiceTemplateID: "st"}},
 		"service_instance/missing":  {spec: &resource.ServiceInstance{}, wantField: "service_template_id"},
 
+		"server_group/ok":            {spec: &resource.ServerGroup{Policy: "anti-affinity"}},
+		"server_group/no policy":     {spec: &resource.ServerGroup{}, wantField: "policy", wantMsg: "required"},
+		"server_group/bad policy":    {spec: &resource.ServerGroup{Policy: "spread"}, wantField: "policy"},
 		"local/ok":                   {spec: &resource.LocalSpec{Description: "d"}},
 		"event/ok":                   {spec: &resource.Event{SubjectKind: "network", SubjectID: "n1", To: resource.PhaseReady}},
 		"event/bad to":               {spec: &resource.Event{SubjectKind: "network", SubjectID: "n1", To: "Done"}, wantField: "to"},

@@ -104,6 +104,7 @@ func Samples(prefix, tenant string) []*resource.Resource {
 			DstPorts: &resource.PortRange{Start: 443, End: 443},
 		}},
 	})
+	group := mk(resource.KindServerGroup, "group", &resource.ServerGroup{Description: "spread", Policy: "soft-anti-affinity"})
 	server := mk(resource.KindServer, "server", &resource.Server{
 		Description: "a server", ImageID: image.ID, NetworkID: left.ID, SecurityGroupID: sg.ID, FlavorID: flavor.ID,
 	})
@@ -141,6 +142,8 @@ func Samples(prefix, tenant string) []*resource.Resource {
 		localOf(resource.KindLocalNetwork, "lnet", left, &resource.LocalNetwork{Description: "left at loc", CIDR: "10.10.3.0/24"}),
 		policy,
 		localOf(resource.KindLocalNetworkPolicy, "lpolicy", policy, &resource.LocalSpec{Description: "policy at loc"}),
+		group,
+		localOf(resource.KindLocalServerGroup, "lgroup", group, &resource.LocalSpec{Description: "spread at loc"}),
 		server,
 		localOf(resource.KindLocalServer, "lserver", server, &resource.LocalServer{
 			Description: "server at loc", InstanceID: "3f1c-nova", ConsoleURL: "https://nova.example.net/vnc?token=x",

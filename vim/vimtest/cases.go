@@ -76,6 +76,13 @@ var cases = []kindCase{
 		},
 	},
 	{
+		kind: resource.KindServerGroup,
+		spec: func(map[resource.Kind][]string) resource.Spec {
+			return &resource.ServerGroup{Description: "vimtest group", Policy: "anti-affinity"}
+		},
+		immutable: func(s resource.Spec) string { s.(*resource.ServerGroup).Policy = "affinity"; return "policy" },
+	},
+	{
 		kind:  resource.KindServer,
 		needs: []resource.Kind{resource.KindImage, resource.KindFlavor, resource.KindNetwork, resource.KindSecurityGroup},
 		spec: func(ids map[resource.Kind][]string) resource.Spec {
@@ -142,6 +149,8 @@ func setDescription(s resource.Spec, d string) {
 	case *resource.NetworkPolicy:
 		s.Description = d
 	case *resource.Server:
+		s.Description = d
+	case *resource.ServerGroup:
 		s.Description = d
 	case *resource.HeatInstance:
 		s.Description = d

@@ -295,7 +295,7 @@ func (o *Orchestrator) fail(ctx context.Context, l, parent *resource.Resource, e
 // its parts. waiting says which dependency is not ready yet.
 func (o *Orchestrator) object(ctx context.Context, l, parent *resource.Resource) (obj *vim.Object, waiting string, err error) {
 	obj = &vim.Object{
-		Ref: l.Ref, Kind: parent.Kind, Tenant: parent.Tenant, Name: parent.Name,
+		Ref: l.Ref, Kind: parent.Kind, Global: parent.Ref, Tenant: parent.Tenant, Name: parent.Name,
 		ExternalID: l.Status.ExternalID, Spec: parent.Spec, Deps: map[resource.Ref]vim.Dep{},
 	}
 	if ln, ok := l.Spec.(*resource.LocalNetwork); ok && ln.CIDR != "" {
@@ -303,7 +303,22 @@ func (o *Orchestrator) object(ctx context.Context, l, parent *resource.Resource)
 		n.CIDR = ln.CIDR
 		obj.Spec = &n
 	}
-	for _, ref := range parent.Spec.Dependencies() {
+	parts, err := o.parts(ctx, parent)
+	if err != nil {
+		return nil, "", err
+	}
+	obj.Parts = parts
+	deps := parent.Spec.Dependencies()
+	for _, p := range parts {
+		deps = append(deps, p.Spec.Dependencies()...)
+	}
+	for _, ref := range deps {
+		if ref == parent.Ref {
+			continue // a part naming its own owner: the object itself
+		}
+		if _, done := obj.Deps[ref]; done {
+			continue
+		}
 		dep, err := o.store.Get(ctx, ref)
 		if err != nil {
 			return nil, "", err
@@ -326,11 +341,6 @@ func (o *Orchestrator) object(ctx context.Context, l, parent *resource.Resource)
 		}
 		obj.Deps[ref] = vim.Dep{ExternalID: dl.Status.ExternalID, Name: dep.Name, Spec: dep.Spec}
 	}
-	parts, err := o.parts(ctx, parent)
-	if err != nil {
-		return nil, "", err
-	}
-	obj.Parts = parts
 	return obj, "", nil
 }
 

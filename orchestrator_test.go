@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -864,4 +865,74 @@ func TestHealthAndCreateUpdate(t *testing.T) {
 			t.Errorf("stats %+v", s)
 		}
 	})
+}
+
+// TestRulePartDependencies: a rule naming another group waits for that
+// group at the location and reaches the driver resolved; a rule naming its
+// own group needs nothing.
+func TestRulePartDependencies(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		seen := &created{}
+		inner := fake.NewFactory(nil)
+		factory := vim.FactoryFunc(func(ctx context.Context, loc *resource.Resource, c *vim.Credentials) ([]vim.Driver, error) {
+			ds, err := inner.Open(ctx, loc, c)
+			return []vim.Driver{recorder{Driver: ds[0], seen: seen}}, err
+		})
+		e := newEnv(t, envOptions{noRun: true})
+		e.o = orca.New(e.s, &orca.Options{Drivers: factory, Logger: slog.New(slog.DiscardHandler), PollInterval: pollInterval, ResyncInterval: resyncInterval})
+		e.f = inner
+		e.addLocation("loc-1", nil)
+		e.run()
+		web := e.apply(&resource.Resource{Ref: ref(resource.KindSecurityGroup, "web"), Tenant: tenant, Spec: &resource.SecurityGroup{}})
+		db := e.apply(&resource.Resource{Ref: ref(resource.KindSecurityGroup, "db"), Tenant: tenant, Spec: &resource.SecurityGroup{}})
+		e.apply(&resource.Resource{Ref: ref(resource.KindSecurityGroupRule, "from-web"), Tenant: tenant, Owner: &db.Ref,
+			Spec: &resource.SecurityGroupRule{Direction: "ingress", RemoteGroupID: "web"}})
+		e.apply(&resource.Resource{Ref: ref(resource.KindSecurityGroupRule, "from-self"), Tenant: tenant, Owner: &db.Ref,
+			Spec: &resource.SecurityGroupRule{Direction: "ingress", RemoteGroupID: "db"}})
+		e.waitPhase(db.Ref, resource.PhaseReady)
+		time.Sleep(10 * pollInterval) // let a rule added after the group converge too
+		webExt := e.locals(web.Ref)["loc-1"].Status.ExternalID
+		var last vim.Object
+		seen.mu.Lock()
+		defer seen.mu.Unlock()
+		for _, o := range seen.objs {
+			if o.Global == db.Ref {
+				last = o
+			}
+		}
+		if len(last.Parts) != 2 {
+			t.Fatalf("the driver last saw %d rules, want 2", len(last.Parts))
+		}
+		if got := last.Deps[web.Ref].ExternalID; got != webExt || webExt == "" {
+			t.Errorf("the rule's remote group resolved to %q, want web's %q", got, webExt)
+		}
+		if _, ok := last.Deps[db.Ref]; ok {
+			t.Error("a self-reference was resolved as a dependency")
+		}
+	})
+}
+
+// recorder remembers every object its driver is asked to create or update.
+type recorder struct {
+	vim.Driver
+	seen *created
+}
+
+type created struct {
+	mu   sync.Mutex
+	objs []vim.Object
+}
+
+func (r recorder) Create(ctx context.Context, o *vim.Object) (string, error) {
+	r.seen.mu.Lock()
+	r.seen.objs = append(r.seen.objs, *o)
+	r.seen.mu.Unlock()
+	return r.Driver.Create(ctx, o)
+}
+
+func (r recorder) Update(ctx context.Context, o *vim.Object) error {
+	r.seen.mu.Lock()
+	r.seen.objs = append(r.seen.objs, *o)
+	r.seen.mu.Unlock()
+	return r.Driver.Update(ctx, o)
 }

@@ -68,7 +68,10 @@ type Object struct {
 	// realizes. Drivers tag VIM objects with Ref.ID.
 	Ref resource.Ref
 	// Kind is the global kind: what to make in the VIM ("network").
-	Kind   resource.Kind
+	Kind resource.Kind
+	// Global is the global resource this object realizes; a part naming it
+	// (a rule allowing its own group) means this object itself.
+	Global resource.Ref
 	Tenant string
 	Name   string
 	// ExternalID is the VIM ID last recorded for the object, or "".
@@ -77,8 +80,8 @@ type Object struct {
 	// spec with per-location values in place (a network's CIDR is the
 	// location's sub-CIDR).
 	Spec resource.Spec
-	// Deps resolves every reference in Spec.Dependencies() at this
-	// location.
+	// Deps resolves every reference in Spec.Dependencies(), and in the
+	// parts' specs, at this location (except references to Global).
 	Deps map[resource.Ref]Dep
 	// Parts are sub-objects realized as part of this one: the rules of a
 	// security group.

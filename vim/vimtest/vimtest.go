@@ -52,6 +52,9 @@ type Harness struct {
 	Count func(ctx context.Context, o *vim.Object) (int, error)
 	// Prefix starts every name the suite creates; default "vimtest".
 	Prefix string
+	// Existing supplies dependencies of these kinds instead of creating
+	// them (a real cloud boots servers only from an image with data).
+	Existing map[resource.Kind]vim.Dep
 }
 
 // Run runs the suite. newHarness is called once per test.
@@ -135,6 +138,12 @@ func (s *suite) object(t *testing.T, k resource.Kind) *vim.Object {
 	deps := map[resource.Ref]vim.Dep{}
 	ids := map[resource.Kind][]string{}
 	for _, dk := range c.needs {
+		if ex, ok := s.h.Existing[dk]; ok {
+			id := s.id(dk)
+			ids[dk] = append(ids[dk], id)
+			deps[resource.Ref{Kind: dk, ID: id}] = ex
+			continue
+		}
 		dep := s.dependency(t, dk)
 		ids[dk] = append(ids[dk], dep.Ref.ID)
 		// The suite gives a dependency's global resource the same ID
@@ -144,7 +153,7 @@ func (s *suite) object(t *testing.T, k resource.Kind) *vim.Object {
 	id := s.id(k)
 	o := &vim.Object{
 		Ref:  resource.Ref{Kind: localKind(k), ID: id},
-		Kind: k, Tenant: "vimtest", Name: id,
+		Kind: k, Global: resource.Ref{Kind: k, ID: id}, Tenant: "vimtest", Name: id,
 		Spec: c.spec(ids), Deps: deps,
 	}
 	if c.parts != nil {

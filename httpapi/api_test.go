@@ -232,6 +232,14 @@ func TestIfMatchAndReferencedDelete(t *testing.T) {
 	alice := s.login("alice", "alice-pw")
 	r := s.do("POST", "/v1.0/tenant/networks", alice, netBody("n1", "10.0.0.0/24")).want(t, 201, "create")
 	first := r.header.Get("ETag")
+	revision := func() any { return s.do("GET", "/v1.0/tenant/networks/n1", alice, nil).obj("network")[orcaKey].(map[string]any)["revision"] }
+	created := revision()
+	// The orchestrator records its progress on the network; that is not a
+	// change the ETag reports, so the caller's If-Match still holds.
+	eventually(t, "status written", func() bool { return revision() != created })
+	if got := s.do("GET", "/v1.0/tenant/networks/n1", alice, nil).header.Get("ETag"); got != first {
+		t.Fatalf("status writes changed the ETag from %s to %s", first, got)
+	}
 	r = s.do("PUT", "/v1.0/tenant/networks/n1", alice, map[string]any{"network": map[string]any{"description": "a"}}, "If-Match", first).
 		want(t, 200, "update at the current revision")
 	second := r.header.Get("ETag")

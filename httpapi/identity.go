@@ -144,6 +144,10 @@ func (h *Handler) validateToken(w http.ResponseWriter, r *http.Request, _ httpro
 		return
 	}
 	p, err := h.opts.Auth.Authenticate(r.Context(), subject)
+	if resource.CodeOf(err) == resource.Unavailable {
+		writeError(w, r, h.log, err) // the provider is down: not the token's fault
+		return
+	}
 	if err != nil {
 		writeError(w, r, h.log, resource.Errorf(resource.NotFound, "the subject token is unknown or expired"))
 		return

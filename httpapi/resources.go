@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -87,9 +88,13 @@ func (h *Handler) fetch(r *http.Request, info resource.KindInfo, id string) (*re
 	return res, nil
 }
 
-func etag(rev int64) string { return `"` + strconv.FormatInt(rev, 10) + `"` }
+// etag is a resource's generation, which only the caller's writes change:
+// the revision also moves whenever the orchestrator records progress, and
+// an ETag that did would fail If-Match at random while a resource
+// converges.
+func etag(generation int64) string { return `"` + strconv.FormatInt(generation, 10) + `"` }
 
-// ifMatch returns the revision an If-Match header demands, 0 without one
+// ifMatch returns the generation an If-Match header demands, 0 without one
 // (or with "*").
 func ifMatch(r *http.Request) (int64, error) {
 	v := strings.TrimSpace(r.Header.Get("If-Match"))
@@ -107,7 +112,7 @@ func ifMatch(r *http.Request) (int64, error) {
 }
 
 func (h *Handler) one(w http.ResponseWriter, code int, info resource.KindInfo, r *resource.Resource) {
-	w.Header().Set("ETag", etag(r.Revision))
+	w.Header().Set("ETag", etag(r.Generation))
 	writeJSON(w, code, map[string]any{info.Singular: h.render(r)})
 }
 
@@ -287,7 +292,7 @@ func (h *Handler) create(info resource.KindInfo) httprouter.Handle {
 func (h *Handler) update(info resource.KindInfo) httprouter.Handle {
 	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
 		id := ps.ByName("id")
-		rev, err := ifMatch(r)
+		gen, err := ifMatch(r)
 		if err != nil {
 			writeError(w, r, h.log, err)
 			return
@@ -333,8 +338,12 @@ func (h *Handler) update(info resource.KindInfo) httprouter.Handle {
 				next.Placement = in.meta.Placement
 			}
 		}
-		next.Revision = rev // 0: whatever is stored
-		out, err := h.b.Update(r.Context(), &next)
+		var out *resource.Resource
+		err = h.ifGeneration(r, cur, gen, func(rev int64) (err error) {
+			next.Revision = rev // 0: whatever is stored
+			out, err = h.b.Update(r.Context(), &next)
+			return err
+		})
 		if err != nil {
 			writeError(w, r, h.log, err)
 			return
@@ -345,7 +354,7 @@ func (h *Handler) update(info resource.KindInfo) httprouter.Handle {
 
 func (h *Handler) remove(info resource.KindInfo) httprouter.Handle {
 	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
-		rev, err := ifMatch(r)
+		gen, err := ifMatch(r)
 		if err != nil {
 			writeError(w, r, h.log, err)
 			return
@@ -355,7 +364,7 @@ func (h *Handler) remove(info resource.KindInfo) httprouter.Handle {
 			writeError(w, r, h.log, err)
 			return
 		}
-		if err := h.b.Delete(r.Context(), cur.Ref, rev); err != nil {
+		if err := h.ifGeneration(r, cur, gen, func(rev int64) error { return h.b.Delete(r.Context(), cur.Ref, rev) }); err != nil {
 			writeError(w, r, h.log, err)
 			return
 		}
@@ -367,5 +376,28 @@ func (h *Handler) managed(info resource.KindInfo) httprouter.Handle {
 	return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 		writeError(w, r, h.log, resource.Errorf(resource.Forbidden,
 			"%s resources are read-only: orca writes them as it realizes their %s", info.Kind, info.Parent))
+	}
+}
+
+// ifGeneration runs write, passing the revision to write at, when gen is
+// cur's generation (any when gen is 0). A write lost to the orchestrator's
+// own status write, which leaves the generation alone, is retried on a
+// fresh read; a write lost to another caller's change is stale (412).
+func (h *Handler) ifGeneration(r *http.Request, cur *resource.Resource, gen int64, write func(rev int64) error) error {
+	if gen == 0 {
+		return write(0)
+	}
+	for attempt := 0; ; attempt++ {
+		if cur.Generation != gen {
+			return resource.Errorf(resource.Conflict, "%s %q was changed: If-Match %s is stale, the current ETag is %s: %w",
+				cur.Kind, cur.ID, etag(gen), etag(cur.Generation), store.ErrStale)
+		}
+		err := write(cur.Revision)
+		if !errors.Is(err, store.ErrStale) || attempt == 4 {
+			return err
+		}
+		if cur, err = h.b.Get(r.Context(), cur.Ref); err != nil {
+			return err
+		}
 	}
 }

@@ -232,7 +232,9 @@ func TestIfMatchAndReferencedDelete(t *testing.T) {
 	alice := s.login("alice", "alice-pw")
 	r := s.do("POST", "/v1.0/tenant/networks", alice, netBody("n1", "10.0.0.0/24")).want(t, 201, "create")
 	first := r.header.Get("ETag")
-	revision := func() any { return s.do("GET", "/v1.0/tenant/networks/n1", alice, nil).obj("network")[orcaKey].(map[string]any)["revision"] }
+	revision := func() any {
+		return s.do("GET", "/v1.0/tenant/networks/n1", alice, nil).obj("network")[orcaKey].(map[string]any)["revision"]
+	}
 	created := revision()
 	// The orchestrator records its progress on the network; that is not a
 	// change the ETag reports, so the caller's If-Match still holds.

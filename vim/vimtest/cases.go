@@ -18,6 +18,10 @@ type kindCase struct {
 	// immutable changes a field that cannot change in place and returns
 	// its name; nil when the kind has none the suite can change.
 	immutable func(resource.Spec) string
+	// unheld: the kind has no mutable field a VIM must hold (Nova keeps
+	// no description of a server group; the orchestrator does), so the
+	// suite does not expect drift from changing one.
+	unheld bool
 }
 
 func i64(v int64) *int64 { return &v }
@@ -27,7 +31,12 @@ var cases = []kindCase{
 	{
 		kind: resource.KindHeatTemplate,
 		spec: func(map[resource.Kind][]string) resource.Spec {
-			return &resource.HeatTemplate{Template: "heat_template_version: 2018-08-31\nresources: {}\n"}
+			// One parameter, echoed as an output, so that parameters and
+			// outputs both cross the wire.
+			return &resource.HeatTemplate{Template: "heat_template_version: 2018-08-31\n" +
+				"parameters:\n  greeting: {type: string, default: hi}\n" +
+				"resources: {}\n" +
+				"outputs:\n  greeting: {value: {get_param: greeting}}\n"}
 		},
 	},
 	{
@@ -80,6 +89,7 @@ var cases = []kindCase{
 		spec: func(map[resource.Kind][]string) resource.Spec {
 			return &resource.ServerGroup{Description: "vimtest group", Policy: "anti-affinity"}
 		},
+		unheld:    true,
 		immutable: func(s resource.Spec) string { s.(*resource.ServerGroup).Policy = "affinity"; return "policy" },
 	},
 	{
@@ -97,7 +107,7 @@ var cases = []kindCase{
 		kind:  resource.KindHeatInstance,
 		needs: []resource.Kind{resource.KindHeatTemplate},
 		spec: func(ids map[resource.Kind][]string) resource.Spec {
-			return &resource.HeatInstance{Description: "vimtest stack", HeatTemplateID: ids[resource.KindHeatTemplate][0], Parameters: map[string]any{"k": "v"}}
+			return &resource.HeatInstance{Description: "vimtest stack", HeatTemplateID: ids[resource.KindHeatTemplate][0], Parameters: map[string]any{"greeting": "hello"}}
 		},
 	},
 	{

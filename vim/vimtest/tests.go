@@ -82,6 +82,9 @@ func testIdempotentCreate(t *testing.T, s *suite) {
 func testUpdateMutable(t *testing.T, s *suite) {
 	for _, k := range s.kinds(t) {
 		t.Run(string(k), func(t *testing.T) {
+			if caseOf(k).unheld {
+				t.Skipf("a VIM holds no mutable field of %s", k)
+			}
 			o := s.object(t, k)
 			s.realize(t, o)
 			setDescription(o.Spec, "changed by vimtest")
@@ -348,7 +351,7 @@ func testObserveAll(t *testing.T, s *suite) {
 					t.Errorf("object %d: ObserveAll differs from Observe (-observe +all):\n%s", i, diff)
 				}
 			}
-			if !got[0].Exists || got[1].Exists || !hasDrift(got[2], "description") {
+			if !got[0].Exists || got[1].Exists || !caseOf(k).unheld && !hasDrift(got[2], "description") {
 				t.Errorf("ObserveAll = %+v", got)
 			}
 		})

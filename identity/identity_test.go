@@ -156,3 +156,49 @@ func TestStaticUsers(t *testing.T) {
 		t.Errorf("added admin: %+v, %v", p, err)
 	}
 }
+
+// authFunc adapts a function to Authenticator.
+type authFunc func(ctx context.Context, token string) (*Principal, error)
+
+func (f authFunc) Authenticate(ctx context.Context, token string) (*Principal, error) {
+	return f(ctx, token)
+}
+
+func TestChain(t *testing.T) {
+	accept := func(user string) Authenticator {
+		return authFunc(func(context.Context, string) (*Principal, error) { return &Principal{UserName: user}, nil })
+	}
+	refuse := authFunc(func(context.Context, string) (*Principal, error) {
+		return nil, resource.Errorf(resource.Unauthorized, "unknown token")
+	})
+	down := authFunc(func(context.Context, string) (*Principal, error) {
+		return nil, resource.Errorf(resource.Unavailable, "keystone is unreachable")
+	})
+	tests := map[string]struct {
+		chain    Chain
+		wantUser string
+		wantCode resource.ErrorCode
+	}{
+		"first accepts":               {chain: Chain{accept("a"), accept("b")}, wantUser: "a"},
+		"second accepts":              {chain: Chain{refuse, accept("b")}, wantUser: "b"},
+		"accepted despite an outage":  {chain: Chain{down, accept("b")}, wantUser: "b"},
+		"all refuse":                  {chain: Chain{refuse, refuse}, wantCode: resource.Unauthorized},
+		"refused and down is outage":  {chain: Chain{refuse, down}, wantCode: resource.Unavailable},
+		"down then refused is outage": {chain: Chain{down, refuse}, wantCode: resource.Unavailable},
+		"empty":                       {chain: Chain{}, wantCode: resource.Unauthorized},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			p, err := tc.chain.Authenticate(t.Context(), "tok")
+			if tc.wantUser != "" {
+				if err != nil || p.UserName != tc.wantUser {
+					t.Fatalf("Authenticate = %+v, %v; want user %s", p, err, tc.wantUser)
+				}
+				return
+			}
+			if resource.CodeOf(err) != tc.wantCode {
+				t.Fatalf("Authenticate = %+v, %v; want code %v", p, err, tc.wantCode)
+			}
+		})
+	}
+}

@@ -4,7 +4,7 @@
 //	go run ./cmd/demo [-addr 127.0.0.1:8080] [-db orca-data/orca.db | -db memory]
 //	                  [-users FILE] [-admin-password PW] [-fake-locations 2]
 //	                  [-fake-latency 0s] [-tls-cert FILE -tls-key FILE]
-//	                  [-secret-key-file FILE]
+//	                  [-secret-key-file FILE] [-keystone-url URL] [-vim-ca-file FILE]
 //
 // The built-in user admin (tenant admin, role admin) logs in with
 // -admin-password or $ORCA_ADMIN_PASSWORD; without either, a password is
@@ -25,7 +25,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -37,12 +36,13 @@ import (
 	"github.com/orca-nfv/orca/fake"
 	"github.com/orca-nfv/orca/httpapi"
 	"github.com/orca-nfv/orca/identity"
+	"github.com/orca-nfv/orca/identity/keystone"
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/secret"
 	"github.com/orca-nfv/orca/store"
 	"github.com/orca-nfv/orca/store/memstore"
 	"github.com/orca-nfv/orca/store/sqlitestore"
-	"github.com/orca-nfv/orca/vim"
+	"github.com/orca-nfv/orca/vim/drivers"
 )
 
 func main() {
@@ -59,6 +59,7 @@ type config struct {
 	fakeLocations                  int
 	fakeLatency                    time.Duration
 	tlsCert, tlsKey, secretKeyFile string
+	keystoneURL, vimCAFile         string
 	iterations                     int // PBKDF2 work factor; tests lower it
 }
 
@@ -75,6 +76,8 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "certificate file: serve HTTPS")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "key file for -tls-cert")
 	fs.StringVar(&c.secretKeyFile, "secret-key-file", "", "key file sealing credentials (else $ORCA_SECRET_KEY)")
+	fs.StringVar(&c.keystoneURL, "keystone-url", "", "also accept tokens this Keystone v3 issued (e.g. http://127.0.0.1:5000/v3)")
+	fs.StringVar(&c.vimCAFile, "vim-ca-file", "", "PEM CA bundle to trust for VIM endpoints")
 	fs.IntVar(&c.iterations, "pbkdf2-iterations", identity.DefaultIterations, "password hashing work factor")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -106,13 +109,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		return err
 	}
 	fakes := fake.NewFactory(&fake.Options{Latency: c.fakeLatency, BuildTime: 2 * time.Second})
-	o := orca.New(s, &orca.Options{Drivers: drivers(fakes), Keyring: keys, Logger: log})
+	factory := drivers.New(&drivers.Options{Fakes: fakes, CAFile: c.vimCAFile})
+	o := orca.New(s, &orca.Options{Drivers: factory, Keyring: keys, Logger: log})
 	users, adminNote, err := loadUsers(c, dataDir, getenv)
 	if err != nil {
 		return err
 	}
 	tokens := identity.NewTokens(0)
-	h, err := httpapi.New(o, &httpapi.Options{Auth: tokens, Passwords: users, Tokens: tokens, Logger: log})
+	var auth identity.Authenticator = tokens
+	if c.keystoneURL != "" {
+		// orca's own tokens (the built-in admin) and the Keystone's
+		// both work.
+		ks, err := keystone.New(&keystone.Options{URL: c.keystoneURL})
+		if err != nil {
+			return err
+		}
+		auth = identity.Chain{tokens, ks}
+	}
+	h, err := httpapi.New(o, &httpapi.Options{Auth: auth, Passwords: users, Tokens: tokens, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -191,26 +205,6 @@ func openStore(path string) (store.Store, string, error) {
 	}
 	s, err := sqlitestore.Open(path, nil)
 	return s, dir, err
-}
-
-// drivers dispatches a location to its drivers by its endpoints' scheme:
-// fake:// to the fake VIMs. The OpenStack and Contrail drivers are not in
-// this build yet.
-func drivers(fakes *fake.Factory) vim.Factory {
-	return vim.FactoryFunc(func(ctx context.Context, loc *resource.Resource, creds *vim.Credentials) ([]vim.Driver, error) {
-		spec := loc.Spec.(*resource.Location)
-		var scheme string
-		for _, ep := range []string{spec.KeystoneEndpoint, spec.ContrailEndpoint} {
-			if u, err := url.Parse(ep); err == nil && u.Scheme != "" {
-				scheme = u.Scheme
-				break
-			}
-		}
-		if scheme == "fake" {
-			return fakes.Open(ctx, loc, creds)
-		}
-		return nil, resource.Errorf(resource.Unimplemented, "no driver for %s:// endpoints in this build (use fake://NAME)", scheme)
-	})
 }
 
 // ensureLocations creates the fake locations that do not exist yet.

@@ -1,0 +1,236 @@
+//go:build integration
+
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orca-nfv/orca/secret"
+)
+
+// TestIntegrationDemoOnOpenStack runs the demo with a location on the real
+// OpenStack the OS_* variables name, logged in to with a Keystone token,
+// and drives a network, an image, a flavor and a server there and back.
+//
+// The image is imported by Glance from a URL this test serves. Glance
+// refuses loopback URLs and ports other than 80 and 443, so the test
+// serves on port 80 of the machine's first non-loopback IPv4 address, or
+// uses ORCA_TEST_IMAGE_URL (raw data) when set.
+func TestIntegrationDemoOnOpenStack(t *testing.T) {
+	authURL := os.Getenv("OS_AUTH_URL")
+	if authURL == "" {
+		t.Skip("OS_AUTH_URL is not set: source an openrc (scripts/integration does)")
+	}
+	imageURL := os.Getenv("ORCA_TEST_IMAGE_URL")
+	if imageURL == "" {
+		imageURL = serveImage(t)
+	}
+	token, catalog := keystoneLogin(t, authURL)
+	d := start(t, []string{"-db", "memory", "-fake-locations", "0", "-keystone-url", authURL},
+		map[string]string{"ORCA_SECRET_KEY": secret.GenerateKey(), "ORCA_ADMIN_PASSWORD": "unused-admin-pw"})
+	defer func() {
+		if err := d.stop(); err != nil {
+			t.Errorf("demo: %v", err)
+		}
+	}()
+	must := func(method, path, body string, want int) map[string]any {
+		t.Helper()
+		code, _, out := call(t, method, d.url+path, token, body)
+		if code != want {
+			t.Fatalf("%s %s = %d %v, want %d", method, path, code, out, want)
+		}
+		return out
+	}
+	phase := func(path, wrapper string) string {
+		code, _, out := call(t, "GET", d.url+path, token, "")
+		if code == http.StatusNotFound {
+			return "gone"
+		}
+		o, _ := out[wrapper].(map[string]any)
+		meta, _ := o["orca"].(map[string]any)
+		st, _ := meta["status"].(map[string]any)
+		p, _ := st["phase"].(string)
+		if p == "Failed" {
+			t.Fatalf("%s failed: %v", path, st)
+		}
+		return p
+	}
+	wait := func(path, wrapper, want string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Minute) // a bound against hanging, not a speed check
+		tick := time.NewTicker(500 * time.Millisecond)
+		defer tick.Stop()
+		for phase(path, wrapper) != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s did not become %s (now %q)", path, want, phase(path, wrapper))
+			}
+			<-tick.C
+		}
+	}
+
+	domain := func(k string) string {
+		if v := os.Getenv(k); v != "" {
+			return v
+		}
+		return "Default"
+	}
+	creds, _ := json.Marshal(map[string]any{"credential": map[string]any{
+		"username": os.Getenv("OS_USERNAME"), "password": os.Getenv("OS_PASSWORD"), "project_name": os.Getenv("OS_PROJECT_NAME"),
+		"user_domain": domain("OS_USER_DOMAIN_NAME"), "project_domain": domain("OS_PROJECT_DOMAIN_NAME")}})
+	must("PUT", "/v1.0/admin/credentials/os-creds", string(creds), 200)
+	must("POST", "/v1.0/locations", fmt.Sprintf(`{"location": {"id": "os-1", "keystone_endpoint": %q, "region": %q, "credential_id": "os-creds"}}`,
+		authURL, os.Getenv("OS_REGION_NAME")), 201)
+	wait("/v1.0/locations/os-1", "location", "Ready")
+
+	run := fmt.Sprint(time.Now().Unix() % 100000)
+	net, img, flv, vm := "e2e-net-"+run, "e2e-img-"+run, "e2e-flavor-"+run, "e2e-vm-"+run
+	must("POST", "/v1.0/tenant/networks", fmt.Sprintf(`{"network": {"id": %q, "cidr": "10.199.0.0/24"}}`, net), 201)
+	must("POST", "/v1.0/tenant/images", fmt.Sprintf(`{"image": {"id": %q, "url": %q, "disk_format": "raw", "container_format": "bare", "visibility": "private"}}`, img, imageURL), 201)
+	must("POST", "/v1.0/tenant/flavors", fmt.Sprintf(`{"flavor": {"id": %q, "ram": 64, "vcpus": 1, "disk": 1}}`, flv), 201)
+	must("POST", "/v1.0/servers", fmt.Sprintf(`{"server": {"id": %q, "image_id": %q, "flavor_id": %q, "network_id": %q}}`, vm, img, flv, net), 201)
+	wait("/v1.0/tenant/networks/"+net, "network", "Ready")
+	wait("/v1.0/servers/"+vm, "server", "Ready")
+
+	// The server is in Nova, ACTIVE, on the network orca made.
+	locals := must("GET", "/v1.0/tenant/local_servers?server_id="+vm, "", 200)["local_servers"].([]any)
+	if len(locals) != 1 {
+		t.Fatalf("local servers %v", locals)
+	}
+	local := locals[0].(map[string]any)
+	serverID, _ := local["output"].(map[string]any)["server_id"].(string)
+	nova := openstackGet(t, token, catalog["compute"]+"/servers/"+serverID)["server"].(map[string]any)
+	if nova["status"] != "ACTIVE" || !strings.HasPrefix(nova["name"].(string), "orca-") {
+		t.Errorf("Nova's server: status %v, name %v", nova["status"], nova["name"])
+	}
+	addrs, _ := nova["addresses"].(map[string]any)
+	if len(addrs) != 1 {
+		t.Errorf("Nova's server is on networks %v, want orca's one", addrs)
+	}
+
+	// Tear down: the server first (it holds a port on the network).
+	must("DELETE", "/v1.0/servers/"+vm, "", 204)
+	wait("/v1.0/servers/"+vm, "server", "gone")
+	for _, r := range []struct{ path, wrapper string }{
+		{"/v1.0/tenant/flavors/" + flv, "flavor"}, {"/v1.0/tenant/images/" + img, "image"}, {"/v1.0/tenant/networks/" + net, "network"},
+	} {
+		must("DELETE", r.path, "", 204)
+		wait(r.path, r.wrapper, "gone")
+	}
+	if code := openstackStatus(t, token, catalog["compute"]+"/servers/"+serverID); code != http.StatusNotFound {
+		t.Errorf("Nova still has the server: %d", code)
+	}
+	must("DELETE", "/v1.0/locations/os-1", "", 204)
+	wait("/v1.0/locations/os-1", "location", "gone")
+}
+
+// keystoneLogin logs in with the OS_* password credentials and returns the
+// token and the public endpoints by service type.
+func keystoneLogin(t *testing.T, authURL string) (string, map[string]string) {
+	t.Helper()
+	domain := func(k string) string {
+		if v := os.Getenv(k); v != "" {
+			return v
+		}
+		return "Default"
+	}
+	body, _ := json.Marshal(map[string]any{"auth": map[string]any{
+		"identity": map[string]any{"methods": []string{"password"}, "password": map[string]any{"user": map[string]any{
+			"name": os.Getenv("OS_USERNAME"), "password": os.Getenv("OS_PASSWORD"), "domain": map[string]any{"name": domain("OS_USER_DOMAIN_NAME")}}}},
+		"scope": map[string]any{"project": map[string]any{"name": os.Getenv("OS_PROJECT_NAME"), "domain": map[string]any{"name": domain("OS_PROJECT_DOMAIN_NAME")}}},
+	}})
+	resp, err := http.Post(authURL+"/auth/tokens", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Token struct {
+			Catalog []struct {
+				Type      string `json:"type"`
+				Endpoints []struct {
+					Interface string `json:"interface"`
+					URL       string `json:"url"`
+				} `json:"endpoints"`
+			} `json:"catalog"`
+		} `json:"token"`
+	}
+	json.NewDecoder(resp.Body).Decode(&doc)
+	catalog := map[string]string{}
+	for _, s := range doc.Token.Catalog {
+		for _, e := range s.Endpoints {
+			if e.Interface == "public" {
+				catalog[s.Type] = strings.TrimSuffix(e.URL, "/")
+			}
+		}
+	}
+	tok := resp.Header.Get("X-Subject-Token")
+	if resp.StatusCode != http.StatusCreated || tok == "" {
+		t.Fatalf("keystone login: %s", resp.Status)
+	}
+	return tok, catalog
+}
+
+func openstackStatus(t *testing.T, token, url string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("X-Auth-Token", token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func openstackGet(t *testing.T, token, url string) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("X-Auth-Token", token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %v", url, resp.StatusCode, out)
+	}
+	return out
+}
+
+// serveImage serves 1 KiB of raw zeros on port 80 of a non-loopback
+// address, where Glance's web-download accepts it.
+func serveImage(t *testing.T) string {
+	t.Helper()
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		ipn, ok := a.(*net.IPNet)
+		if !ok || ipn.IP.To4() == nil || ipn.IP.IsLoopback() || ipn.IP.IsLinkLocalUnicast() {
+			continue
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort(ipn.IP.String(), "80"))
+		if err != nil {
+			t.Skipf("cannot serve the test image on %s:80 (%v): set ORCA_TEST_IMAGE_URL", ipn.IP, err)
+		}
+		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Write(make([]byte, 1024))
+		})}
+		go srv.Serve(ln)
+		t.Cleanup(func() { srv.Close() })
+		return "http://" + ipn.IP.String() + "/tiny.raw"
+	}
+	t.Skip("no non-loopback IPv4 address to serve the test image on: set ORCA_TEST_IMAGE_URL")
+	return ""
+}

@@ -1,0 +1,141 @@
+package drivers_test
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/orca-nfv/orca"
+	"github.com/orca-nfv/orca/fake"
+	"github.com/orca-nfv/orca/internal/testutil/contrailfake"
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/secret"
+	"github.com/orca-nfv/orca/store/memstore"
+	"github.com/orca-nfv/orca/vim"
+	"github.com/orca-nfv/orca/vim/drivers"
+)
+
+func location(keystone, contrail string) *resource.Resource {
+	return &resource.Resource{Ref: resource.Ref{Kind: resource.KindLocation, ID: "site-1"},
+		Spec: &resource.Location{KeystoneEndpoint: keystone, ContrailEndpoint: contrail}}
+}
+
+func TestOpenRefuses(t *testing.T) {
+	noFakes := drivers.New(nil)
+	tests := map[string]struct {
+		f         *drivers.Factory
+		loc       *resource.Resource
+		creds     *vim.Credentials
+		wantField string
+	}{
+		"fake without fakes":           {f: noFakes, loc: location("fake://a", ""), wantField: "keystone_endpoint"},
+		"unknown keystone scheme":      {f: noFakes, loc: location("ftp://keystone/v3", ""), wantField: "keystone_endpoint"},
+		"unknown contrail scheme":      {f: noFakes, loc: location("", "fake://c"), wantField: "contrail_endpoint"},
+		"keystone not a URL":           {f: noFakes, loc: location("keystone", ""), wantField: "keystone_endpoint"},
+		"contrail without a login":     {f: noFakes, loc: location("", "http://contrail:8082"), creds: &vim.Credentials{Username: "u", Password: "p"}, wantField: "credential_id"},
+		"contrail logging in over ftp": {f: noFakes, loc: location("ftp://keystone", "http://contrail:8082"), creds: &vim.Credentials{Username: "u", Password: "p"}, wantField: "keystone_endpoint"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ds, err := tc.f.Open(t.Context(), tc.loc, tc.creds)
+			if resource.CodeOf(err) != resource.Invalid || resource.FieldOf(err) != tc.wantField {
+				t.Fatalf("Open = %v, %v; want Invalid %s", ds, err, tc.wantField)
+			}
+		})
+	}
+	if _, err := noFakes.Open(t.Context(), &resource.Resource{Spec: &resource.Network{}}, nil); resource.CodeOf(err) != resource.Invalid {
+		t.Errorf("Open of a network: %v", err)
+	}
+}
+
+// TestOpenOrder: with both endpoints, Contrail comes first (it serves the
+// kinds both know), and a static token reaches Contrail.
+func TestOpenOrder(t *testing.T) {
+	srv := contrailfake.New(&contrailfake.Options{RequireToken: true})
+	t.Cleanup(srv.Close)
+	f := drivers.New(&drivers.Options{Fakes: fake.NewFactory(nil)})
+	ds, err := f.Open(t.Context(), location("fake://site-1", srv.URL()), &vim.Credentials{Token: srv.IssueToken()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		for _, d := range ds {
+			d.Close()
+		}
+	}()
+	if len(ds) != 2 || !slices.Contains(ds[0].Kinds(), resource.KindNetworkPolicy) || !slices.Contains(ds[1].Kinds(), resource.KindFlavor) {
+		t.Fatalf("drivers %v, want Contrail then the fake", ds)
+	}
+	if err := ds[0].(vim.Pinger).Ping(t.Context()); err != nil {
+		t.Errorf("Contrail with the credential's token: %v", err)
+	}
+	ds2, err := f.Open(t.Context(), location("fake://site-1", srv.URL()), &vim.Credentials{Token: "not-issued"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ds2[0].(vim.Pinger).Ping(t.Context()); resource.CodeOf(err) != resource.Unauthorized {
+		t.Errorf("Contrail with a bad token: %v, want Unauthorized", err)
+	}
+}
+
+// TestRoutingByKind: at a location with both endpoints, networks and
+// policies go to Contrail and flavors to the keystone side (here a fake).
+func TestRoutingByKind(t *testing.T) {
+	srv := contrailfake.New(&contrailfake.Options{RequireToken: true})
+	t.Cleanup(srv.Close)
+	fakes := fake.NewFactory(nil)
+	keys, err := secret.Parse(secret.GenerateKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := memstore.New(nil)
+	o := orca.New(st, &orca.Options{Drivers: drivers.New(&drivers.Options{Fakes: fakes}), Keyring: keys,
+		PollInterval: 5 * time.Millisecond, RetryBase: 5 * time.Millisecond, RetryMax: 50 * time.Millisecond,
+		Logger: slog.New(slog.DiscardHandler)})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- o.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		o.Close()
+	})
+	if _, err := o.SetCredentials(ctx, "contrail-token", vim.Credentials{Token: srv.IssueToken()}); err != nil {
+		t.Fatal(err)
+	}
+	apply := func(r *resource.Resource) {
+		t.Helper()
+		if _, err := o.Apply(ctx, r); err != nil {
+			t.Fatalf("Apply(%s): %v", r.Ref, err)
+		}
+	}
+	apply(&resource.Resource{Ref: resource.Ref{Kind: resource.KindLocation, ID: "site-1"}, Name: "site-1",
+		Spec: &resource.Location{KeystoneEndpoint: "fake://site-1", ContrailEndpoint: srv.URL(), CredentialID: "contrail-token"}})
+	const tenant = "tenant-a"
+	apply(&resource.Resource{Ref: resource.Ref{Kind: resource.KindNetwork, ID: "net"}, Tenant: tenant,
+		Spec: &resource.Network{CIDR: "10.20.0.0/24"}})
+	apply(&resource.Resource{Ref: resource.Ref{Kind: resource.KindFlavor, ID: "small"}, Tenant: tenant,
+		Spec: &resource.Flavor{RAM: 64, VCPUs: 1}})
+	ready := func(r resource.Ref) bool {
+		cur, err := st.Get(ctx, r)
+		return err == nil && cur.Status.Phase == resource.PhaseReady
+	}
+	deadline := time.Now().Add(time.Minute) // a bound against hanging, not a speed check
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !ready(resource.Ref{Kind: resource.KindNetwork, ID: "net"}) || !ready(resource.Ref{Kind: resource.KindFlavor, ID: "small"}) {
+		if time.Now().After(deadline) {
+			t.Fatal("the network and the flavor did not become ready")
+		}
+		<-tick.C
+	}
+	fv := fakes.VIM("site-1")
+	if n, f := len(fv.Objects(resource.KindNetwork)), len(fv.Objects(resource.KindFlavor)); n != 0 || f != 1 {
+		t.Errorf("the fake holds %d networks and %d flavors, want 0 and 1", n, f)
+	}
+	if n := srv.Count("virtual-network"); n < 1 {
+		t.Errorf("Contrail holds %d networks, want the orca network", n)
+	}
+}

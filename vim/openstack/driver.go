@@ -1,0 +1,414 @@
+// Package openstack is the VIM driver for an OpenStack location, on
+// gophercloud v2: networks and subnets and security groups (Neutron),
+// images (Glance), flavors, servers and server groups (Nova), and stacks
+// (Heat). The orchestrator builds one per location from its keystone
+// endpoint and credentials; it passes vim/vimtest against a stateful wire
+// fake (internal/testutil/osfake) and, with the integration build tag,
+// against a real OpenStack.
+//
+// Every object it creates is named "orca-<copy ID>" in the create call
+// itself, so a Create repeated after a crash or a lost response finds and
+// adopts it instead of making a second one; concurrent Creates of one
+// object through one Driver are serialized, as OpenStack allows duplicate
+// names (two Drivers for one location could still race: the orchestrator
+// opens one per location). Parts of an object that need
+// calls of their own (a network's subnet, a group's rules) are completed by
+// the adopting Create or by Update, and an object missing them is reported
+// as not existing yet, so the orchestrator calls Create again.
+//
+// What it does not do: volumes (Cinder), floating IPs, routers, ports of
+// their own, security-group names (Nova is given group IDs), Glance data
+// uploads through orca (a URL is imported by Glance itself, with its
+// web-download method), and host management.
+package openstack
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/gophercloud/gophercloud/v2"
+	gopenstack "github.com/gophercloud/gophercloud/v2/openstack"
+
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/vim"
+)
+
+// Options configure a Driver.
+type Options struct {
+	// AuthURL is Keystone's v3 endpoint (the location's keystone_endpoint).
+	AuthURL string
+	// Credentials: a user name and password with a project, or an
+	// application credential.
+	Credentials *vim.Credentials
+	// Region and Interface select catalog endpoints; defaults: the first
+	// region, "public".
+	Region    string
+	Interface string
+	// HTTPClient is used for every call; default: 30s timeout with the TLS
+	// settings below.
+	HTTPClient *http.Client
+	// CAFile adds a PEM CA bundle to trust; Insecure skips certificate
+	// verification (never the default, never in production).
+	CAFile   string
+	Insecure bool
+	// Kinds served; nil means every kind this driver knows.
+	Kinds []resource.Kind
+}
+
+// KnownKinds are the kinds the driver can serve.
+func KnownKinds() []resource.Kind {
+	return []resource.Kind{
+		resource.KindFlavor, resource.KindHeatInstance, resource.KindImage, resource.KindNetwork,
+		resource.KindSecurityGroup, resource.KindServer, resource.KindServerGroup,
+	}
+}
+
+// computeMicroversion is the Nova API version spoken: 2.64 gives server
+// groups a single "policy".
+const computeMicroversion = "2.64"
+
+// Driver talks to one OpenStack location. It is safe for concurrent use.
+type Driver struct {
+	provider                               *gophercloud.ProviderClient
+	compute, network, image, orchestration *gophercloud.ServiceClient
+	identity                               *gophercloud.ServiceClient
+	kinds                                  []resource.Kind
+	ops                                    map[resource.Kind]*kind
+	reg                                    *resource.Registry // field mutability
+
+	// creating serializes Creates of one tag: OpenStack allows duplicate
+	// names, so two concurrent Creates of one object would otherwise both
+	// find nothing and both create.
+	mu       sync.Mutex
+	creating map[string]*tagLock
+}
+
+type tagLock struct {
+	sync.Mutex
+	users int
+}
+
+// lockTag holds the tag's create lock until the returned func is called.
+func (d *Driver) lockTag(tag string) (unlock func()) {
+	d.mu.Lock()
+	if d.creating == nil {
+		d.creating = map[string]*tagLock{}
+	}
+	l := d.creating[tag]
+	if l == nil {
+		l = &tagLock{}
+		d.creating[tag] = l
+	}
+	l.users++
+	d.mu.Unlock()
+	l.Lock()
+	return func() {
+		l.Unlock()
+		d.mu.Lock()
+		if l.users--; l.users == 0 {
+			delete(d.creating, tag)
+		}
+		d.mu.Unlock()
+	}
+}
+
+var (
+	_ vim.Driver          = (*Driver)(nil)
+	_ vim.Lister          = (*Driver)(nil)
+	_ vim.Pinger          = (*Driver)(nil)
+	_ vim.PowerController = (*Driver)(nil)
+	_ vim.Snapshotter     = (*Driver)(nil)
+	_ vim.ConsoleProvider = (*Driver)(nil)
+)
+
+// New authenticates against Keystone (one round trip, which also fetches
+// the catalog) and returns the driver. Tokens are reused and renewed when
+// they expire.
+func New(ctx context.Context, opts *Options) (*Driver, error) {
+	if opts == nil || opts.AuthURL == "" {
+		return nil, resource.InvalidField("keystone_endpoint", "required")
+	}
+	if opts.Credentials == nil {
+		return nil, resource.Errorf(resource.Unauthorized, "an OpenStack location needs credentials")
+	}
+	hc, err := httpClient(opts)
+	if err != nil {
+		return nil, err
+	}
+	provider, err := authenticate(ctx, opts.AuthURL, opts.Credentials, hc)
+	if err != nil {
+		return nil, err
+	}
+	eo := gophercloud.EndpointOpts{Region: opts.Region, Availability: gophercloud.Availability(orDefault(opts.Interface, "public"))}
+	d := &Driver{provider: provider, kinds: slices.Clone(opts.Kinds), reg: resource.NewBuiltinRegistry()}
+	if d.kinds == nil {
+		d.kinds = KnownKinds()
+	}
+	for _, k := range d.kinds {
+		if !slices.Contains(KnownKinds(), k) {
+			return nil, resource.Errorf(resource.Invalid, "the OpenStack driver cannot serve %s", k)
+		}
+	}
+	// Services are looked up only for the kinds served, so a cloud without
+	// Heat can still serve networks.
+	need := func(ks ...resource.Kind) bool {
+		for _, k := range ks {
+			if slices.Contains(d.kinds, k) {
+				return true
+			}
+		}
+		return false
+	}
+	if d.identity, err = gopenstack.NewIdentityV3(provider, eo); err != nil {
+		return nil, classify(ctx, err, "identity endpoint")
+	}
+	if need(resource.KindFlavor, resource.KindServer, resource.KindServerGroup) {
+		if d.compute, err = gopenstack.NewComputeV2(provider, eo); err != nil {
+			return nil, classify(ctx, err, "compute endpoint")
+		}
+		d.compute.Microversion = computeMicroversion
+	}
+	if need(resource.KindNetwork, resource.KindSecurityGroup, resource.KindServer) {
+		if d.network, err = gopenstack.NewNetworkV2(provider, eo); err != nil {
+			return nil, classify(ctx, err, "network endpoint")
+		}
+	}
+	if need(resource.KindImage, resource.KindServer) {
+		if d.image, err = gopenstack.NewImageV2(provider, eo); err != nil {
+			return nil, classify(ctx, err, "image endpoint")
+		}
+	}
+	if need(resource.KindHeatInstance) {
+		if d.orchestration, err = gopenstack.NewOrchestrationV1(provider, eo); err != nil {
+			return nil, classify(ctx, err, "orchestration endpoint")
+		}
+	}
+	d.ops = map[resource.Kind]*kind{
+		resource.KindNetwork:       networkKind(),
+		resource.KindSecurityGroup: securityGroupKind(),
+		resource.KindImage:         imageKind(),
+		resource.KindFlavor:        flavorKind(),
+		resource.KindServer:        serverKind(),
+		resource.KindServerGroup:   serverGroupKind(),
+		resource.KindHeatInstance:  stackKind(),
+	}
+	return d, nil
+}
+
+// authenticate logs in to Keystone v3 with a password (scoped to the
+// credentials' project) or an application credential, and returns a
+// provider that renews its token when it expires.
+func authenticate(ctx context.Context, authURL string, c *vim.Credentials, hc *http.Client) (*gophercloud.ProviderClient, error) {
+	ao := gophercloud.AuthOptions{
+		IdentityEndpoint: authURL,
+		Username:         c.Username,
+		Password:         c.Password,
+		DomainName:       orDefault(c.UserDomain, "Default"),
+		AllowReauth:      true,
+	}
+	if c.ApplicationCredentialID != "" {
+		ao = gophercloud.AuthOptions{IdentityEndpoint: authURL, AllowReauth: true,
+			ApplicationCredentialID: c.ApplicationCredentialID, ApplicationCredentialSecret: c.ApplicationCredentialSecret}
+	} else if c.ProjectID != "" {
+		ao.Scope = &gophercloud.AuthScope{ProjectID: c.ProjectID}
+	} else if c.ProjectName != "" {
+		ao.Scope = &gophercloud.AuthScope{ProjectName: c.ProjectName, DomainName: orDefault(c.ProjectDomain, "Default")}
+	}
+	provider, err := gopenstack.NewClient(authURL)
+	if err != nil {
+		return nil, resource.InvalidField("keystone_endpoint", "%v", err)
+	}
+	provider.HTTPClient = *hc
+	if err := gopenstack.Authenticate(ctx, provider, ao); err != nil {
+		return nil, classify(ctx, err, "authenticating")
+	}
+	return provider, nil
+}
+
+// Login returns a fresh Keystone token for the credentials, for clients of
+// other services in the same cloud (the Contrail driver). Errors as New's.
+func Login(ctx context.Context, authURL string, c *vim.Credentials, hc *http.Client) (string, error) {
+	if c == nil {
+		return "", resource.Errorf(resource.Unauthorized, "a Keystone login needs credentials")
+	}
+	if hc == nil {
+		var err error
+		if hc, err = vim.NewHTTPClient(nil); err != nil {
+			return "", err
+		}
+	}
+	p, err := authenticate(ctx, authURL, c, hc)
+	if err != nil {
+		return "", err
+	}
+	return p.Token(), nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// httpClient is opts.HTTPClient, or one built with opts' TLS settings.
+func httpClient(opts *Options) (*http.Client, error) {
+	if opts.HTTPClient != nil {
+		return opts.HTTPClient, nil
+	}
+	return vim.NewHTTPClient(&vim.HTTPOptions{CAFile: opts.CAFile, Insecure: opts.Insecure})
+}
+
+func (d *Driver) Kinds() []resource.Kind { return slices.Clone(d.kinds) }
+
+// Close drops idle connections; tokens simply expire.
+func (d *Driver) Close() error {
+	if t, ok := d.provider.HTTPClient.Transport.(*http.Transport); ok {
+		t.CloseIdleConnections()
+	}
+	return nil
+}
+
+// Ping checks that Keystone still accepts the token (and so the
+// credentials, after a renewal).
+func (d *Driver) Ping(ctx context.Context) error {
+	resp, err := d.identity.Get(ctx, d.identity.ServiceURL("auth", "tokens"), nil, &gophercloud.RequestOpts{
+		MoreHeaders: map[string]string{"X-Subject-Token": d.provider.Token()}, OkCodes: []int{200}, KeepResponseBody: false,
+	})
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close()
+	}
+	return classify(ctx, err, "ping")
+}
+
+// tag is the VIM-side name of an object: the copy's orca ID. Heat stack
+// names must start with a letter, hence the prefix.
+func tag(o *vim.Object) string { return "orca-" + o.Ref.ID }
+
+// orcaID returns the copy ID a VIM name carries, or "".
+func orcaID(name string) string {
+	id, ok := strings.CutPrefix(name, "orca-")
+	if !ok {
+		return ""
+	}
+	return id
+}
+
+// kind is one kind's operations. v is the kind's VIM object, as get and all
+// return it.
+type kind struct {
+	// get returns the object: by its recorded ID, else by its tag; nil if
+	// absent (or only partly created, so that Create completes it).
+	get func(ctx context.Context, d *Driver, o *vim.Object) (any, error)
+	// all returns every object of the kind carrying an orca tag, by tag.
+	all func(ctx context.Context, d *Driver) (map[string]any, error)
+	// observe describes v against the desired object.
+	observe func(d *Driver, o *vim.Object, v any) vim.Observation
+	// create makes the object, or completes the partly created v (nil
+	// when nothing exists), and returns its ID.
+	create func(ctx context.Context, d *Driver, o *vim.Object, v any) (string, error)
+	// update makes v match o's mutable fields (drift lists what differs).
+	update func(ctx context.Context, d *Driver, o *vim.Object, v any, drift []string) error
+	// delete removes v.
+	delete func(ctx context.Context, d *Driver, o *vim.Object, v any) error
+	// partial reports an object created only in part (no subnet yet).
+	partial func(v any) bool
+}
+
+func (d *Driver) kind(k resource.Kind) (*kind, error) {
+	if !slices.Contains(d.kinds, k) {
+		return nil, vim.Unsupported(k)
+	}
+	return d.ops[k], nil
+}
+
+// current gets the object and tells whether it is complete.
+func (d *Driver) current(ctx context.Context, o *vim.Object) (*kind, any, error) {
+	k, err := d.kind(o.Kind)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := k.get(ctx, d, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	return k, v, nil
+}
+
+func (d *Driver) Observe(ctx context.Context, o *vim.Object) (vim.Observation, error) {
+	k, v, err := d.current(ctx, o)
+	if err != nil || v == nil || k.partial != nil && k.partial(v) {
+		return vim.Observation{}, err
+	}
+	return k.observe(d, o, v), nil
+}
+
+func (d *Driver) ObserveAll(ctx context.Context, kindName resource.Kind, objs []*vim.Object) ([]vim.Observation, error) {
+	k, err := d.kind(kindName)
+	if err != nil {
+		return nil, err
+	}
+	byTag, err := k.all(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]vim.Observation, len(objs))
+	for i, o := range objs {
+		if v, ok := byTag[tag(o)]; ok && (k.partial == nil || !k.partial(v)) {
+			out[i] = k.observe(d, o, v)
+		}
+	}
+	return out, nil
+}
+
+func (d *Driver) Create(ctx context.Context, o *vim.Object) (string, error) {
+	if err := o.Spec.Validate(); err != nil {
+		return "", err
+	}
+	defer d.lockTag(tag(o))()
+	k, v, err := d.current(ctx, o)
+	if err != nil {
+		return "", err
+	}
+	if v != nil && (k.partial == nil || !k.partial(v)) {
+		return k.observe(d, o, v).ExternalID, nil // adopt
+	}
+	return k.create(ctx, d, o, v)
+}
+
+func (d *Driver) Update(ctx context.Context, o *vim.Object) error {
+	if err := o.Spec.Validate(); err != nil {
+		return err
+	}
+	k, v, err := d.current(ctx, o)
+	if err != nil {
+		return err
+	}
+	if v == nil {
+		return resource.Errorf(resource.NotFound, "%s not found", o)
+	}
+	drift := k.observe(d, o, v).Drift
+	for _, f := range drift {
+		if f == vim.PartsField {
+			continue
+		}
+		if fld, ok := d.reg.Field(o.Kind, f); !ok || fld.Mutability != resource.Mutable {
+			return resource.InvalidField(f, "cannot change in place on %s; replace it", o)
+		}
+	}
+	if len(drift) == 0 {
+		return nil
+	}
+	return k.update(ctx, d, o, v, drift)
+}
+
+func (d *Driver) Delete(ctx context.Context, o *vim.Object) error {
+	k, v, err := d.current(ctx, o)
+	if err != nil || v == nil {
+		return err
+	}
+	return k.delete(ctx, d, o, v)
+}

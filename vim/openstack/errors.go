@@ -1,0 +1,69 @@
+package openstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/gophercloud/gophercloud/v2"
+
+	"github.com/orca-nfv/orca/resource"
+)
+
+// classify maps an error from gophercloud to a resource code: 404 NotFound;
+// 409 Conflict; 400 and 422 Invalid; 401 Unauthorized; 403 and 413
+// (quota) Forbidden; 429, 5xx, timeouts and connection failures
+// Unavailable. Context errors keep their identity. what says what was
+// being done.
+func classify(ctx context.Context, err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return resource.Errorf(resource.Unavailable, "%s: %w", what, ctxErr)
+	}
+	var code gophercloud.ErrUnexpectedResponseCode
+	if errors.As(err, &code) {
+		msg := fmt.Sprintf("%s: OpenStack answered %d: %s", what, code.Actual, bodyMessage(code.Body))
+		switch code.Actual {
+		case http.StatusNotFound:
+			return resource.Errorf(resource.NotFound, "%s", msg)
+		case http.StatusConflict:
+			return resource.Errorf(resource.Conflict, "%s", msg)
+		case http.StatusBadRequest, http.StatusUnprocessableEntity:
+			return resource.Errorf(resource.Invalid, "%s", msg)
+		case http.StatusUnauthorized:
+			return resource.Errorf(resource.Unauthorized, "%s", msg)
+		case http.StatusForbidden, http.StatusRequestEntityTooLarge:
+			return resource.Errorf(resource.Forbidden, "%s", msg)
+		case http.StatusTooManyRequests:
+			return resource.Errorf(resource.Unavailable, "%s", msg)
+		}
+		if code.Actual >= 500 {
+			return resource.Errorf(resource.Unavailable, "%s", msg)
+		}
+		return resource.Errorf(resource.Unknown, "%s", msg)
+	}
+	var netErr net.Error // *url.Error too: connection refused, timeouts
+	if errors.As(err, &netErr) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return resource.Errorf(resource.Unavailable, "%s: %w", what, err)
+	}
+	var classified *resource.Error
+	if errors.As(err, &classified) {
+		return err
+	}
+	return resource.Errorf(resource.Unknown, "%s: %v", what, err)
+}
+
+// bodyMessage shortens an OpenStack error body to its message. Bodies are
+// responses, never our requests, so they hold no credentials.
+func bodyMessage(body []byte) string {
+	s := strings.TrimSpace(string(body))
+	if len(s) > 300 {
+		s = s[:300] + "..."
+	}
+	return s
+}

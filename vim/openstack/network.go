@@ -1,0 +1,179 @@
+package openstack
+
+import (
+	"context"
+	"net/netip"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/networks"
+	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/subnets"
+
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/vim"
+)
+
+// osNetwork is a Neutron network with its subnet (nil until created).
+type osNetwork struct {
+	net    networks.Network
+	subnet *subnets.Subnet
+}
+
+func networkKind() *kind {
+	return &kind{
+		get:     getNetwork,
+		all:     allNetworks,
+		observe: observeNetwork,
+		create:  createNetwork,
+		update:  updateNetwork,
+		delete:  deleteNetwork,
+		partial: func(v any) bool { return v.(*osNetwork).subnet == nil },
+	}
+}
+
+func getNetwork(ctx context.Context, d *Driver, o *vim.Object) (any, error) {
+	var n *networks.Network
+	if o.ExternalID != "" {
+		got, err := networks.Get(ctx, d.network, o.ExternalID).Extract()
+		switch {
+		case err == nil && got.Name == tag(o):
+			n = got
+		case err != nil && !gophercloud.ResponseCodeIs(err, 404):
+			return nil, classify(ctx, err, "getting network")
+		}
+	}
+	if n == nil {
+		pages, err := networks.List(d.network, networks.ListOpts{Name: tag(o)}).AllPages(ctx)
+		if err != nil {
+			return nil, classify(ctx, err, "listing networks")
+		}
+		found, err := networks.ExtractNetworks(pages)
+		if err != nil || len(found) == 0 {
+			return nil, classify(ctx, err, "listing networks")
+		}
+		n = &found[0]
+	}
+	pages, err := subnets.List(d.network, subnets.ListOpts{NetworkID: n.ID}).AllPages(ctx)
+	if err != nil {
+		return nil, classify(ctx, err, "listing subnets")
+	}
+	subs, err := subnets.ExtractSubnets(pages)
+	if err != nil {
+		return nil, classify(ctx, err, "listing subnets")
+	}
+	v := &osNetwork{net: *n}
+	for i := range subs {
+		if subs[i].Name == n.Name {
+			v.subnet = &subs[i]
+		}
+	}
+	return v, nil
+}
+
+// allNetworks lists the tagged networks and their subnets: two calls.
+func allNetworks(ctx context.Context, d *Driver) (map[string]any, error) {
+	pages, err := networks.List(d.network, networks.ListOpts{}).AllPages(ctx)
+	if err != nil {
+		return nil, classify(ctx, err, "listing networks")
+	}
+	nets, err := networks.ExtractNetworks(pages)
+	if err != nil {
+		return nil, classify(ctx, err, "listing networks")
+	}
+	pages, err = subnets.List(d.network, subnets.ListOpts{}).AllPages(ctx)
+	if err != nil {
+		return nil, classify(ctx, err, "listing subnets")
+	}
+	subs, err := subnets.ExtractSubnets(pages)
+	if err != nil {
+		return nil, classify(ctx, err, "listing subnets")
+	}
+	out := map[string]any{}
+	byNet := map[string]*osNetwork{}
+	for _, n := range nets {
+		if orcaID(n.Name) != "" {
+			v := &osNetwork{net: n}
+			out[n.Name], byNet[n.ID] = v, v
+		}
+	}
+	for i := range subs {
+		if v, ok := byNet[subs[i].NetworkID]; ok && subs[i].Name == v.net.Name {
+			v.subnet = &subs[i]
+		}
+	}
+	return out, nil
+}
+
+func observeNetwork(d *Driver, o *vim.Object, v any) vim.Observation {
+	n := v.(*osNetwork)
+	spec := o.Spec.(*resource.Network)
+	obs := vim.Observation{Exists: true, ExternalID: n.net.ID, TaskStatus: n.net.Status,
+		Output: map[string]any{"network_id": n.net.ID, "subnet_id": n.subnet.ID, "cidr": n.subnet.CIDR, "gateway_ip": n.subnet.GatewayIP}}
+	switch n.net.Status {
+	case "ACTIVE":
+		obs.State = vim.StateReady
+	case "ERROR":
+		obs.State, obs.Message = vim.StateError, "Neutron reports the network in ERROR"
+	default: // BUILD, DOWN
+		obs.State = vim.StateBuilding
+	}
+	if n.net.Description != spec.Description {
+		obs.Drift = append(obs.Drift, "description")
+	}
+	if !sameCIDR(n.subnet.CIDR, spec.CIDR) {
+		obs.Drift = append(obs.Drift, "cidr")
+	}
+	return obs
+}
+
+func sameCIDR(a, b string) bool {
+	pa, errA := netip.ParsePrefix(a)
+	pb, errB := netip.ParsePrefix(b)
+	return errA == nil && errB == nil && pa.Masked() == pb.Masked()
+}
+
+// createNetwork creates the network (unless v holds it already, from a
+// create that stopped half way) and its subnet.
+func createNetwork(ctx context.Context, d *Driver, o *vim.Object, v any) (string, error) {
+	spec := o.Spec.(*resource.Network)
+	var n *networks.Network
+	if v != nil {
+		n = &v.(*osNetwork).net
+	} else {
+		created, err := networks.Create(ctx, d.network, networks.CreateOpts{Name: tag(o), Description: spec.Description}).Extract()
+		if err != nil {
+			return "", classify(ctx, err, "creating network")
+		}
+		n = created
+	}
+	pfx, err := netip.ParsePrefix(spec.CIDR)
+	if err != nil {
+		return "", resource.InvalidField("cidr", "%v", err)
+	}
+	version := gophercloud.IPv4
+	if pfx.Addr().Is6() {
+		version = gophercloud.IPv6
+	}
+	_, err = subnets.Create(ctx, d.network, subnets.CreateOpts{
+		NetworkID: n.ID, Name: tag(o), CIDR: pfx.Masked().String(), IPVersion: version,
+	}).Extract()
+	if err != nil {
+		return "", classify(ctx, err, "creating subnet")
+	}
+	return n.ID, nil
+}
+
+func updateNetwork(ctx context.Context, d *Driver, o *vim.Object, v any, drift []string) error {
+	desc := o.Spec.(*resource.Network).Description
+	_, err := networks.Update(ctx, d.network, v.(*osNetwork).net.ID, networks.UpdateOpts{Description: &desc}).Extract()
+	return classify(ctx, err, "updating network")
+}
+
+// deleteNetwork deletes the network; Neutron removes its subnet with it,
+// and answers 409 while ports (servers) use it.
+func deleteNetwork(ctx context.Context, d *Driver, o *vim.Object, v any) error {
+	err := networks.Delete(ctx, d.network, v.(*osNetwork).net.ID).ExtractErr()
+	if gophercloud.ResponseCodeIs(err, 404) {
+		return nil
+	}
+	return classify(ctx, err, "deleting network")
+}

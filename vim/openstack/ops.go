@@ -1,0 +1,78 @@
+package openstack
+
+import (
+	"context"
+
+	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/remoteconsoles"
+	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/servers"
+
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/vim"
+)
+
+// server finds a server for a one-shot operation.
+func (d *Driver) server(ctx context.Context, o *vim.Object) (*osServer, error) {
+	if o.Kind != resource.KindServer {
+		return nil, resource.Errorf(resource.Invalid, "%s is not a server", o)
+	}
+	if _, err := d.kind(resource.KindServer); err != nil {
+		return nil, err
+	}
+	v, err := getServer(ctx, d, o)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, resource.Errorf(resource.NotFound, "%s not found", o)
+	}
+	return v.(*osServer), nil
+}
+
+// Power starts, stops or reboots a server. Nova answers 409 (Conflict) when
+// the server's state does not allow it.
+func (d *Driver) Power(ctx context.Context, o *vim.Object, action vim.PowerAction) error {
+	if !action.Valid() {
+		return resource.Errorf(resource.Invalid, "unknown power action %q", action)
+	}
+	s, err := d.server(ctx, o)
+	if err != nil {
+		return err
+	}
+	switch action {
+	case vim.ActionPowerOn:
+		err = servers.Start(ctx, d.compute, s.ID).ExtractErr()
+	case vim.ActionPowerOff, vim.ActionSoftOff:
+		// Nova's stop asks the guest first and then cuts the power.
+		err = servers.Stop(ctx, d.compute, s.ID).ExtractErr()
+	case vim.ActionReboot:
+		err = servers.Reboot(ctx, d.compute, s.ID, servers.RebootOpts{Type: servers.SoftReboot}).ExtractErr()
+	case vim.ActionHardReboot:
+		err = servers.Reboot(ctx, d.compute, s.ID, servers.RebootOpts{Type: servers.HardReboot}).ExtractErr()
+	}
+	return classify(ctx, err, "power "+string(action))
+}
+
+// Snapshot images the server's disk; the image may still be saving.
+func (d *Driver) Snapshot(ctx context.Context, o *vim.Object, imageName string) (string, error) {
+	s, err := d.server(ctx, o)
+	if err != nil {
+		return "", err
+	}
+	id, err := servers.CreateImage(ctx, d.compute, s.ID, servers.CreateImageOpts{
+		Name: imageName, Metadata: map[string]string{"orca_snapshot_of": o.Ref.ID}}).ExtractImageID()
+	return id, classify(ctx, err, "snapshot")
+}
+
+// ConsoleURL returns a noVNC console URL.
+func (d *Driver) ConsoleURL(ctx context.Context, o *vim.Object) (string, error) {
+	s, err := d.server(ctx, o)
+	if err != nil {
+		return "", err
+	}
+	c, err := remoteconsoles.Create(ctx, d.compute, s.ID, remoteconsoles.CreateOpts{
+		Protocol: remoteconsoles.ConsoleProtocolVNC, Type: remoteconsoles.ConsoleTypeNoVNC}).Extract()
+	if err != nil {
+		return "", classify(ctx, err, "console")
+	}
+	return c.URL, nil
+}

@@ -337,7 +337,7 @@ func (o *Orchestrator) serverActionAt(ctx context.Context, l *resource.Resource,
 		return "", resource.Errorf(resource.Unavailable, "location %s is unavailable", l.Location)
 	}
 	d := s.driver(parent.Kind)
-	obj, _, err := o.object(ctx, l, parent)
+	obj, _, err := o.object(ctx, s, l, parent)
 	if err != nil {
 		return "", err
 	}

@@ -54,7 +54,7 @@ func (o *Orchestrator) reconcileLocal(ctx context.Context, ref resource.Ref, inf
 		err := resource.Errorf(resource.Unimplemented, "location %s has no driver for %s", l.Location, parent.Kind)
 		return Result{}, o.fail(ctx, l, parent, err)
 	}
-	obj, waiting, err := o.object(ctx, l, parent)
+	obj, waiting, err := o.object(ctx, s, l, parent)
 	if err != nil {
 		return Result{}, err
 	}
@@ -293,7 +293,12 @@ func (o *Orchestrator) fail(ctx context.Context, l, parent *resource.Resource, e
 // object builds the VIM object for a copy: the parent's spec with the
 // location's values in place, its dependencies resolved at the location and
 // its parts. waiting says which dependency is not ready yet.
-func (o *Orchestrator) object(ctx context.Context, l, parent *resource.Resource) (obj *vim.Object, waiting string, err error) {
+//
+// A dependency of a kind no driver at the site serves (an image at a
+// Contrail-only site, which a service template names) is given by name and
+// spec only: nothing there will ever realize it, and waiting would be
+// forever.
+func (o *Orchestrator) object(ctx context.Context, s *site, l, parent *resource.Resource) (obj *vim.Object, waiting string, err error) {
 	obj = &vim.Object{
 		Ref: l.Ref, Kind: parent.Kind, Global: parent.Ref, Tenant: parent.Tenant, Name: parent.Name,
 		ExternalID: l.Status.ExternalID, Spec: parent.Spec, Deps: map[resource.Ref]vim.Dep{},
@@ -324,7 +329,7 @@ func (o *Orchestrator) object(ctx context.Context, l, parent *resource.Resource)
 			return nil, "", err
 		}
 		info, _ := o.reg.Info(ref.Kind)
-		if info.Local == "" {
+		if info.Local == "" || s.driver(ref.Kind) == nil {
 			obj.Deps[ref] = vim.Dep{Name: dep.Name, Spec: dep.Spec}
 			continue
 		}

@@ -936,3 +936,50 @@ func (r recorder) Update(ctx context.Context, o *vim.Object) error {
 	r.seen.mu.Unlock()
 	return r.Driver.Update(ctx, o)
 }
+
+// TestDependencyNoDriverServes: at a site where no driver realizes images
+// and flavors (a Contrail-only site), a service template naming them does
+// not wait for copies that will never be made; it gets their names.
+func TestDependencyNoDriverServes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		seen := &created{}
+		var kinds []resource.Kind
+		for _, k := range fake.DefaultKinds() {
+			if k != resource.KindImage && k != resource.KindFlavor {
+				kinds = append(kinds, k)
+			}
+		}
+		inner := fake.NewFactory(&fake.Options{Kinds: kinds})
+		factory := vim.FactoryFunc(func(ctx context.Context, loc *resource.Resource, c *vim.Credentials) ([]vim.Driver, error) {
+			ds, err := inner.Open(ctx, loc, c)
+			return []vim.Driver{recorder{Driver: ds[0], seen: seen}}, err
+		})
+		e := newEnv(t, envOptions{noRun: true})
+		e.o = orca.New(e.s, &orca.Options{Drivers: factory, Logger: slog.New(slog.DiscardHandler), PollInterval: pollInterval, ResyncInterval: resyncInterval})
+		e.f = inner
+		e.addLocation("loc-1", nil)
+		e.run()
+		e.apply(&resource.Resource{Ref: ref(resource.KindImage, "vsrx"), Tenant: tenant, Name: "vSRX 20.1",
+			Spec: &resource.Image{DiskFormat: "qcow2", ContainerFormat: "bare"}})
+		e.apply(&resource.Resource{Ref: ref(resource.KindFlavor, "medium"), Tenant: tenant, Name: "m1.medium",
+			Spec: &resource.Flavor{RAM: 4096, VCPUs: 2}})
+		st := e.apply(&resource.Resource{Ref: ref(resource.KindServiceTemplate, "fw"), Tenant: tenant,
+			Spec: &resource.ServiceTemplate{ImageID: "vsrx", FlavorID: "medium", ServiceMode: "in-network"}})
+		e.waitPhase(st.Ref, resource.PhaseReady)
+		seen.mu.Lock()
+		defer seen.mu.Unlock()
+		var got *vim.Object
+		for i := range seen.objs {
+			if seen.objs[i].Global == st.Ref {
+				got = &seen.objs[i]
+			}
+		}
+		if got == nil {
+			t.Fatal("the service template never reached the driver")
+		}
+		img := got.Deps[ref(resource.KindImage, "vsrx")]
+		if img.Name != "vSRX 20.1" || img.ExternalID != "" || got.Deps[ref(resource.KindFlavor, "medium")].Name != "m1.medium" {
+			t.Errorf("deps %+v", got.Deps)
+		}
+	})
+}

@@ -105,7 +105,7 @@ func (o *Orchestrator) resyncKind(ctx context.Context, s *site, locals []*resour
 			o.enqueue(l.Ref) // busy, or no bulk observation: a pass of its own
 			continue
 		}
-		obj, waiting, err := o.object(ctx, l, parent)
+		obj, waiting, err := o.object(ctx, s, l, parent)
 		if err != nil || waiting != "" {
 			o.enqueue(l.Ref)
 			continue

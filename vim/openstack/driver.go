@@ -78,6 +78,7 @@ type Driver struct {
 	kinds                                  []resource.Kind
 	ops                                    map[resource.Kind]*kind
 	reg                                    *resource.Registry // field mutability
+	stackCache                             stackCache
 
 	// creating serializes Creates of one tag: OpenStack allows duplicate
 	// names, so two concurrent Creates of one object would otherwise both

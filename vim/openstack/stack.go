@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/orchestration/v1/stacks"
@@ -47,17 +48,87 @@ func allStacks(ctx context.Context, d *Driver) (map[string]any, error) {
 		return nil, classify(ctx, err, "listing stacks")
 	}
 	out := map[string]any{}
+	listed := map[string]bool{}
 	for _, s := range found {
-		if orcaID(s.Name) != "" {
-			// The list lacks outputs and tags: fetch the stack itself.
-			full, err := stacks.Get(ctx, d.orchestration, s.Name, s.ID).Extract()
-			if err != nil {
-				return nil, classify(ctx, err, "getting stack")
-			}
+		if orcaID(s.Name) == "" {
+			continue
+		}
+		listed[s.ID] = true
+		// The list lacks outputs. They change only with the stack's status
+		// or update time, so a settled stack seen before needs no call.
+		if full := d.stackCache.get(&s); full != nil {
 			out[s.Name] = full
+			continue
+		}
+		full, err := stacks.Get(ctx, d.orchestration, s.Name, s.ID).Extract()
+		if err != nil {
+			return nil, classify(ctx, err, "getting stack")
+		}
+		d.stackCache.put(full)
+		out[s.Name] = full
+	}
+	d.stackCache.keepOnly(listed)
+	return out, nil
+}
+
+// stackCache keeps the outputs of settled stacks (status *_COMPLETE or
+// *_FAILED) by ID, so a quiet resync lists stacks in one call. It holds
+// only stacks the last list returned.
+type stackCache struct {
+	mu     sync.Mutex
+	stacks map[string]*stacks.RetrievedStack
+}
+
+func settled(status string) bool {
+	return strings.HasSuffix(status, "_COMPLETE") || strings.HasSuffix(status, "_FAILED")
+}
+
+// get returns the listed stack with its cached outputs, or nil when they
+// may have changed since.
+func (c *stackCache) get(s *stacks.ListedStack) *stacks.RetrievedStack {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old, ok := c.stacks[s.ID]
+	if !ok || !settled(s.Status) || old.Status != s.Status || !old.UpdatedTime.Equal(s.UpdatedTime) {
+		return nil
+	}
+	return &stacks.RetrievedStack{ID: s.ID, Name: s.Name, Status: s.Status, StatusReason: s.StatusReason,
+		Tags: slices.Clone(s.Tags), UpdatedTime: s.UpdatedTime, Outputs: cloneJSON(old.Outputs)}
+}
+
+func (c *stackCache) put(s *stacks.RetrievedStack) {
+	if !settled(s.Status) {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stacks == nil {
+		c.stacks = map[string]*stacks.RetrievedStack{}
+	}
+	c.stacks[s.ID] = &stacks.RetrievedStack{Status: s.Status, UpdatedTime: s.UpdatedTime, Outputs: cloneJSON(s.Outputs)}
+}
+
+func (c *stackCache) keepOnly(ids map[string]bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id := range c.stacks {
+		if !ids[id] {
+			delete(c.stacks, id)
 		}
 	}
-	return out, nil
+}
+
+// cloneJSON deep-copies decoded JSON, so no caller shares the cache's.
+func cloneJSON(outputs []map[string]any) []map[string]any {
+	b, err := json.Marshal(outputs)
+	if err != nil {
+		return nil
+	}
+	var out []map[string]any
+	if json.Unmarshal(b, &out) != nil {
+		return nil
+	}
+	return out
 }
 
 // stackTags are the tags describing what a stack should be built from.

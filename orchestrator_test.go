@@ -872,17 +872,7 @@ func TestHealthAndCreateUpdate(t *testing.T) {
 // own group needs nothing.
 func TestRulePartDependencies(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		seen := &created{}
-		inner := fake.NewFactory(nil)
-		factory := vim.FactoryFunc(func(ctx context.Context, loc *resource.Resource, c *vim.Credentials) ([]vim.Driver, error) {
-			ds, err := inner.Open(ctx, loc, c)
-			return []vim.Driver{recorder{Driver: ds[0], seen: seen}}, err
-		})
-		e := newEnv(t, envOptions{noRun: true})
-		e.o = orca.New(e.s, &orca.Options{Drivers: factory, Logger: slog.New(slog.DiscardHandler), PollInterval: pollInterval, ResyncInterval: resyncInterval})
-		e.f = inner
-		e.addLocation("loc-1", nil)
-		e.run()
+		e, seen := newRecordingEnv(t, fake.NewFactory(nil))
 		web := e.apply(&resource.Resource{Ref: ref(resource.KindSecurityGroup, "web"), Tenant: tenant, Spec: &resource.SecurityGroup{}})
 		db := e.apply(&resource.Resource{Ref: ref(resource.KindSecurityGroup, "db"), Tenant: tenant, Spec: &resource.SecurityGroup{}})
 		e.apply(&resource.Resource{Ref: ref(resource.KindSecurityGroupRule, "from-web"), Tenant: tenant, Owner: &db.Ref,
@@ -910,6 +900,22 @@ func TestRulePartDependencies(t *testing.T) {
 			t.Error("a self-reference was resolved as a dependency")
 		}
 	})
+}
+
+// newRecordingEnv runs an orchestrator over inner's VIMs, recording what
+// its drivers are asked to create or update, with one location, loc-1.
+func newRecordingEnv(t *testing.T, inner *fake.Factory) (*env, *created) {
+	seen := &created{}
+	factory := vim.FactoryFunc(func(ctx context.Context, loc *resource.Resource, c *vim.Credentials) ([]vim.Driver, error) {
+		ds, err := inner.Open(ctx, loc, c)
+		return []vim.Driver{recorder{Driver: ds[0], seen: seen}}, err
+	})
+	e := newEnv(t, envOptions{noRun: true})
+	e.o = orca.New(e.s, &orca.Options{Drivers: factory, Logger: slog.New(slog.DiscardHandler), PollInterval: pollInterval, ResyncInterval: resyncInterval})
+	e.f = inner
+	e.addLocation("loc-1", nil)
+	e.run()
+	return e, seen
 }
 
 // recorder remembers every object its driver is asked to create or update.
@@ -942,23 +948,13 @@ func (r recorder) Update(ctx context.Context, o *vim.Object) error {
 // not wait for copies that will never be made; it gets their names.
 func TestDependencyNoDriverServes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		seen := &created{}
 		var kinds []resource.Kind
 		for _, k := range fake.DefaultKinds() {
 			if k != resource.KindImage && k != resource.KindFlavor {
 				kinds = append(kinds, k)
 			}
 		}
-		inner := fake.NewFactory(&fake.Options{Kinds: kinds})
-		factory := vim.FactoryFunc(func(ctx context.Context, loc *resource.Resource, c *vim.Credentials) ([]vim.Driver, error) {
-			ds, err := inner.Open(ctx, loc, c)
-			return []vim.Driver{recorder{Driver: ds[0], seen: seen}}, err
-		})
-		e := newEnv(t, envOptions{noRun: true})
-		e.o = orca.New(e.s, &orca.Options{Drivers: factory, Logger: slog.New(slog.DiscardHandler), PollInterval: pollInterval, ResyncInterval: resyncInterval})
-		e.f = inner
-		e.addLocation("loc-1", nil)
-		e.run()
+		e, seen := newRecordingEnv(t, fake.NewFactory(&fake.Options{Kinds: kinds}))
 		e.apply(&resource.Resource{Ref: ref(resource.KindImage, "vsrx"), Tenant: tenant, Name: "vSRX 20.1",
 			Spec: &resource.Image{DiskFormat: "qcow2", ContainerFormat: "bare"}})
 		e.apply(&resource.Resource{Ref: ref(resource.KindFlavor, "medium"), Tenant: tenant, Name: "m1.medium",

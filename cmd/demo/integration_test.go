@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orca-nfv/orca/internal/testutil/osenv"
 	"github.com/orca-nfv/orca/secret"
 )
 
@@ -25,15 +25,12 @@ import (
 // serves on port 80 of the machine's first non-loopback IPv4 address, or
 // uses ORCA_TEST_IMAGE_URL (raw data) when set.
 func TestIntegrationDemoOnOpenStack(t *testing.T) {
-	authURL := os.Getenv("OS_AUTH_URL")
-	if authURL == "" {
-		t.Skip("OS_AUTH_URL is not set: source an openrc (scripts/integration does)")
-	}
+	authURL := osenv.AuthURL(t)
 	imageURL := os.Getenv("ORCA_TEST_IMAGE_URL")
 	if imageURL == "" {
 		imageURL = serveImage(t)
 	}
-	token, catalog := keystoneLogin(t, authURL)
+	token, catalog := osenv.Login(t, authURL)
 	d := start(t, []string{"-db", "memory", "-fake-locations", "0", "-keystone-url", authURL},
 		map[string]string{"ORCA_SECRET_KEY": secret.GenerateKey(), "ORCA_ADMIN_PASSWORD": "unused-admin-pw"})
 	defer func() {
@@ -76,15 +73,7 @@ func TestIntegrationDemoOnOpenStack(t *testing.T) {
 		}
 	}
 
-	domain := func(k string) string {
-		if v := os.Getenv(k); v != "" {
-			return v
-		}
-		return "Default"
-	}
-	creds, _ := json.Marshal(map[string]any{"credential": map[string]any{
-		"username": os.Getenv("OS_USERNAME"), "password": os.Getenv("OS_PASSWORD"), "project_name": os.Getenv("OS_PROJECT_NAME"),
-		"user_domain": domain("OS_USER_DOMAIN_NAME"), "project_domain": domain("OS_PROJECT_DOMAIN_NAME")}})
+	creds, _ := json.Marshal(map[string]any{"credential": osenv.Credentials()})
 	must("PUT", "/v1.0/admin/credentials/os-creds", string(creds), 200)
 	must("POST", "/v1.0/locations", fmt.Sprintf(`{"location": {"id": "os-1", "keystone_endpoint": %q, "region": %q, "credential_id": "os-creds"}}`,
 		authURL, os.Getenv("OS_REGION_NAME")), 201)
@@ -129,53 +118,6 @@ func TestIntegrationDemoOnOpenStack(t *testing.T) {
 	}
 	must("DELETE", "/v1.0/locations/os-1", "", 204)
 	wait("/v1.0/locations/os-1", "location", "gone")
-}
-
-// keystoneLogin logs in with the OS_* password credentials and returns the
-// token and the public endpoints by service type.
-func keystoneLogin(t *testing.T, authURL string) (string, map[string]string) {
-	t.Helper()
-	domain := func(k string) string {
-		if v := os.Getenv(k); v != "" {
-			return v
-		}
-		return "Default"
-	}
-	body, _ := json.Marshal(map[string]any{"auth": map[string]any{
-		"identity": map[string]any{"methods": []string{"password"}, "password": map[string]any{"user": map[string]any{
-			"name": os.Getenv("OS_USERNAME"), "password": os.Getenv("OS_PASSWORD"), "domain": map[string]any{"name": domain("OS_USER_DOMAIN_NAME")}}}},
-		"scope": map[string]any{"project": map[string]any{"name": os.Getenv("OS_PROJECT_NAME"), "domain": map[string]any{"name": domain("OS_PROJECT_DOMAIN_NAME")}}},
-	}})
-	resp, err := http.Post(authURL+"/auth/tokens", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var doc struct {
-		Token struct {
-			Catalog []struct {
-				Type      string `json:"type"`
-				Endpoints []struct {
-					Interface string `json:"interface"`
-					URL       string `json:"url"`
-				} `json:"endpoints"`
-			} `json:"catalog"`
-		} `json:"token"`
-	}
-	json.NewDecoder(resp.Body).Decode(&doc)
-	catalog := map[string]string{}
-	for _, s := range doc.Token.Catalog {
-		for _, e := range s.Endpoints {
-			if e.Interface == "public" {
-				catalog[s.Type] = strings.TrimSuffix(e.URL, "/")
-			}
-		}
-	}
-	tok := resp.Header.Get("X-Subject-Token")
-	if resp.StatusCode != http.StatusCreated || tok == "" {
-		t.Fatalf("keystone login: %s", resp.Status)
-	}
-	return tok, catalog
 }
 
 func openstackStatus(t *testing.T, token, url string) int {

@@ -10,28 +10,16 @@ import (
 
 	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
 
+	"github.com/orca-nfv/orca/internal/testutil/osenv"
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/vim"
 	"github.com/orca-nfv/orca/vim/vimtest"
 )
 
-// envOptions configures the driver from the standard OS_* variables (as
-// ../shared/openstack/up.sh writes them to /tmp/openstack/openrc).
+// envOptions configures the driver from the standard OS_* variables.
 func envOptions(t *testing.T) *Options {
-	t.Helper()
-	get := func(k string) string { return os.Getenv(k) }
-	if get("OS_AUTH_URL") == "" {
-		t.Skip("OS_AUTH_URL is not set: source an openrc (scripts/integration does)")
-	}
-	return &Options{
-		AuthURL: get("OS_AUTH_URL"), Region: get("OS_REGION_NAME"), Interface: get("OS_INTERFACE"),
-		Credentials: &vim.Credentials{
-			Username: get("OS_USERNAME"), Password: get("OS_PASSWORD"),
-			ProjectName: get("OS_PROJECT_NAME"), ProjectID: get("OS_PROJECT_ID"),
-			UserDomain: get("OS_USER_DOMAIN_NAME"), ProjectDomain: get("OS_PROJECT_DOMAIN_NAME"),
-			ApplicationCredentialID: get("OS_APPLICATION_CREDENTIAL_ID"), ApplicationCredentialSecret: get("OS_APPLICATION_CREDENTIAL_SECRET"),
-		},
-	}
+	return &Options{AuthURL: osenv.AuthURL(t), Region: os.Getenv("OS_REGION_NAME"), Interface: os.Getenv("OS_INTERFACE"),
+		Credentials: osenv.Credentials()}
 }
 
 // TestIntegrationConformance runs vimtest against a real OpenStack. Servers

@@ -17,39 +17,23 @@ func flavorKind() *kind {
 	return &kind{get: getFlavor, all: allFlavors, observe: observeFlavor, create: createFlavor, update: updateFlavor, delete: deleteFlavor}
 }
 
+func flavorName(f *flavors.Flavor) string { return f.Name }
+
 func getFlavor(ctx context.Context, d *Driver, o *vim.Object) (any, error) {
-	if o.ExternalID != "" {
-		f, err := flavors.Get(ctx, d.compute, o.ExternalID).Extract()
-		switch {
-		case err == nil && f.Name == tag(o):
-			return f, nil
-		case err != nil && !gophercloud.ResponseCodeIs(err, 404):
-			return nil, classify(ctx, err, "getting flavor")
-		}
-	}
-	all, err := allFlavors(ctx, d) // Nova cannot filter flavors by name
-	if err != nil {
-		return nil, err
-	}
-	return all[tag(o)], nil
+	return asAny(find(ctx, o, "flavor", flavorName,
+		func(ctx context.Context, id string) (*flavors.Flavor, error) {
+			return flavors.Get(ctx, d.compute, id).Extract()
+		},
+		func(ctx context.Context) ([]flavors.Flavor, error) { return listFlavors(ctx, d) })) // Nova cannot filter flavors by name
+}
+
+func listFlavors(ctx context.Context, d *Driver) ([]flavors.Flavor, error) {
+	return listAll(ctx, "flavors", flavors.ListDetail(d.compute, flavors.ListOpts{AccessType: flavors.AllAccess}), flavors.ExtractFlavors)
 }
 
 func allFlavors(ctx context.Context, d *Driver) (map[string]any, error) {
-	pages, err := flavors.ListDetail(d.compute, flavors.ListOpts{AccessType: flavors.AllAccess}).AllPages(ctx)
-	if err != nil {
-		return nil, classify(ctx, err, "listing flavors")
-	}
-	found, err := flavors.ExtractFlavors(pages)
-	if err != nil {
-		return nil, classify(ctx, err, "listing flavors")
-	}
-	out := map[string]any{}
-	for i := range found {
-		if orcaID(found[i].Name) != "" {
-			out[found[i].Name] = &found[i]
-		}
-	}
-	return out, nil
+	found, err := listFlavors(ctx, d)
+	return byTag(found, flavorName), err
 }
 
 func observeFlavor(d *Driver, o *vim.Object, v any) vim.Observation {

@@ -37,43 +37,21 @@ func prop(img *images.Image, name string) string {
 	return s
 }
 
+func imageName(i *images.Image) string { return i.Name }
+
 func getImage(ctx context.Context, d *Driver, o *vim.Object) (any, error) {
-	if o.ExternalID != "" {
-		img, err := images.Get(ctx, d.image, o.ExternalID).Extract()
-		switch {
-		case err == nil && img.Name == tag(o):
-			return img, nil
-		case err != nil && !gophercloud.ResponseCodeIs(err, 404):
-			return nil, classify(ctx, err, "getting image")
-		}
-	}
-	pages, err := images.List(d.image, images.ListOpts{Name: tag(o)}).AllPages(ctx)
-	if err != nil {
-		return nil, classify(ctx, err, "listing images")
-	}
-	found, err := images.ExtractImages(pages)
-	if err != nil || len(found) == 0 {
-		return nil, classify(ctx, err, "listing images")
-	}
-	return &found[0], nil
+	return asAny(find(ctx, o, "image", imageName,
+		func(ctx context.Context, id string) (*images.Image, error) {
+			return images.Get(ctx, d.image, id).Extract()
+		},
+		func(ctx context.Context) ([]images.Image, error) {
+			return listAll(ctx, "images", images.List(d.image, images.ListOpts{Name: tag(o)}), images.ExtractImages)
+		}))
 }
 
 func allImages(ctx context.Context, d *Driver) (map[string]any, error) {
-	pages, err := images.List(d.image, images.ListOpts{}).AllPages(ctx)
-	if err != nil {
-		return nil, classify(ctx, err, "listing images")
-	}
-	found, err := images.ExtractImages(pages)
-	if err != nil {
-		return nil, classify(ctx, err, "listing images")
-	}
-	out := map[string]any{}
-	for i := range found {
-		if orcaID(found[i].Name) != "" {
-			out[found[i].Name] = &found[i]
-		}
-	}
-	return out, nil
+	found, err := listAll(ctx, "images", images.List(d.image, images.ListOpts{}), images.ExtractImages)
+	return byTag(found, imageName), err
 }
 
 func observeImage(d *Driver, o *vim.Object, v any) vim.Observation {

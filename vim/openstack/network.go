@@ -30,35 +30,22 @@ func networkKind() *kind {
 	}
 }
 
+func networkName(n *networks.Network) string { return n.Name }
+
 func getNetwork(ctx context.Context, d *Driver, o *vim.Object) (any, error) {
-	var n *networks.Network
-	if o.ExternalID != "" {
-		got, err := networks.Get(ctx, d.network, o.ExternalID).Extract()
-		switch {
-		case err == nil && got.Name == tag(o):
-			n = got
-		case err != nil && !gophercloud.ResponseCodeIs(err, 404):
-			return nil, classify(ctx, err, "getting network")
-		}
+	n, err := find(ctx, o, "network", networkName,
+		func(ctx context.Context, id string) (*networks.Network, error) {
+			return networks.Get(ctx, d.network, id).Extract()
+		},
+		func(ctx context.Context) ([]networks.Network, error) {
+			return listAll(ctx, "networks", networks.List(d.network, networks.ListOpts{Name: tag(o)}), networks.ExtractNetworks)
+		})
+	if n == nil || err != nil {
+		return nil, err
 	}
-	if n == nil {
-		pages, err := networks.List(d.network, networks.ListOpts{Name: tag(o)}).AllPages(ctx)
-		if err != nil {
-			return nil, classify(ctx, err, "listing networks")
-		}
-		found, err := networks.ExtractNetworks(pages)
-		if err != nil || len(found) == 0 {
-			return nil, classify(ctx, err, "listing networks")
-		}
-		n = &found[0]
-	}
-	pages, err := subnets.List(d.network, subnets.ListOpts{NetworkID: n.ID}).AllPages(ctx)
+	subs, err := listAll(ctx, "subnets", subnets.List(d.network, subnets.ListOpts{NetworkID: n.ID}), subnets.ExtractSubnets)
 	if err != nil {
-		return nil, classify(ctx, err, "listing subnets")
-	}
-	subs, err := subnets.ExtractSubnets(pages)
-	if err != nil {
-		return nil, classify(ctx, err, "listing subnets")
+		return nil, err
 	}
 	v := &osNetwork{net: *n}
 	for i := range subs {
@@ -71,21 +58,13 @@ func getNetwork(ctx context.Context, d *Driver, o *vim.Object) (any, error) {
 
 // allNetworks lists the tagged networks and their subnets: two calls.
 func allNetworks(ctx context.Context, d *Driver) (map[string]any, error) {
-	pages, err := networks.List(d.network, networks.ListOpts{}).AllPages(ctx)
+	nets, err := listAll(ctx, "networks", networks.List(d.network, networks.ListOpts{}), networks.ExtractNetworks)
 	if err != nil {
-		return nil, classify(ctx, err, "listing networks")
+		return nil, err
 	}
-	nets, err := networks.ExtractNetworks(pages)
+	subs, err := listAll(ctx, "subnets", subnets.List(d.network, subnets.ListOpts{}), subnets.ExtractSubnets)
 	if err != nil {
-		return nil, classify(ctx, err, "listing networks")
-	}
-	pages, err = subnets.List(d.network, subnets.ListOpts{}).AllPages(ctx)
-	if err != nil {
-		return nil, classify(ctx, err, "listing subnets")
-	}
-	subs, err := subnets.ExtractSubnets(pages)
-	if err != nil {
-		return nil, classify(ctx, err, "listing subnets")
+		return nil, err
 	}
 	out := map[string]any{}
 	byNet := map[string]*osNetwork{}

@@ -27,44 +27,22 @@ func securityGroupKind() *kind {
 	}
 }
 
+func groupName(g *groups.SecGroup) string { return g.Name }
+
 func getSecurityGroup(ctx context.Context, d *Driver, o *vim.Object) (any, error) {
-	if o.ExternalID != "" {
-		g, err := groups.Get(ctx, d.network, o.ExternalID).Extract()
-		switch {
-		case err == nil && g.Name == tag(o):
-			return g, nil
-		case err != nil && !gophercloud.ResponseCodeIs(err, 404):
-			return nil, classify(ctx, err, "getting security group")
-		}
-	}
-	pages, err := groups.List(d.network, groups.ListOpts{Name: tag(o)}).AllPages(ctx)
-	if err != nil {
-		return nil, classify(ctx, err, "listing security groups")
-	}
-	found, err := groups.ExtractGroups(pages)
-	if err != nil || len(found) == 0 {
-		return nil, classify(ctx, err, "listing security groups")
-	}
-	return &found[0], nil
+	return asAny(find(ctx, o, "security group", groupName,
+		func(ctx context.Context, id string) (*groups.SecGroup, error) {
+			return groups.Get(ctx, d.network, id).Extract()
+		},
+		func(ctx context.Context) ([]groups.SecGroup, error) {
+			return listAll(ctx, "security groups", groups.List(d.network, groups.ListOpts{Name: tag(o)}), groups.ExtractGroups)
+		}))
 }
 
 // allSecurityGroups lists the tagged groups, their rules inline: one call.
 func allSecurityGroups(ctx context.Context, d *Driver) (map[string]any, error) {
-	pages, err := groups.List(d.network, groups.ListOpts{}).AllPages(ctx)
-	if err != nil {
-		return nil, classify(ctx, err, "listing security groups")
-	}
-	found, err := groups.ExtractGroups(pages)
-	if err != nil {
-		return nil, classify(ctx, err, "listing security groups")
-	}
-	out := map[string]any{}
-	for i := range found {
-		if orcaID(found[i].Name) != "" {
-			out[found[i].Name] = &found[i]
-		}
-	}
-	return out, nil
+	found, err := listAll(ctx, "security groups", groups.List(d.network, groups.ListOpts{}), groups.ExtractGroups)
+	return byTag(found, groupName), err
 }
 
 func observeSecurityGroup(d *Driver, o *vim.Object, v any) vim.Observation {

@@ -37,24 +37,19 @@ func serverKind() *kind {
 	return &kind{get: getServer, all: allServers, observe: observeServer, create: createServer, update: updateServer, delete: deleteServer}
 }
 
+func serverName(s *osServer) string { return s.Name }
+
 func getServer(ctx context.Context, d *Driver, o *vim.Object) (any, error) {
-	if o.ExternalID != "" {
-		var s struct {
-			Server osServer `json:"server"`
-		}
-		err := servers.Get(ctx, d.compute, o.ExternalID).ExtractInto(&s)
-		switch {
-		case err == nil && s.Server.Name == tag(o):
-			return &s.Server, nil
-		case err != nil && !gophercloud.ResponseCodeIs(err, 404):
-			return nil, classify(ctx, err, "getting server")
-		}
-	}
-	found, err := listServers(ctx, d, servers.ListOpts{Name: "^" + regexp.QuoteMeta(tag(o)) + "$"})
-	if err != nil || len(found) == 0 {
-		return nil, err
-	}
-	return &found[0], nil
+	return asAny(find(ctx, o, "server", serverName,
+		func(ctx context.Context, id string) (*osServer, error) {
+			var s struct {
+				Server osServer `json:"server"`
+			}
+			return &s.Server, servers.Get(ctx, d.compute, id).ExtractInto(&s)
+		},
+		func(ctx context.Context) ([]osServer, error) {
+			return listServers(ctx, d, servers.ListOpts{Name: "^" + regexp.QuoteMeta(tag(o)) + "$"})
+		}))
 }
 
 func listServers(ctx context.Context, d *Driver, opts servers.ListOpts) ([]osServer, error) {
@@ -72,16 +67,7 @@ func listServers(ctx context.Context, d *Driver, opts servers.ListOpts) ([]osSer
 
 func allServers(ctx context.Context, d *Driver) (map[string]any, error) {
 	found, err := listServers(ctx, d, servers.ListOpts{})
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{}
-	for i := range found {
-		if orcaID(found[i].Name) != "" {
-			out[found[i].Name] = &found[i]
-		}
-	}
-	return out, nil
+	return byTag(found, serverName), err
 }
 
 // serverRefs are the VIM IDs a server should be built from.

@@ -19,39 +19,23 @@ func serverGroupKind() *kind {
 		delete: deleteServerGroup}
 }
 
+func serverGroupName(g *servergroups.ServerGroup) string { return g.Name }
+
 func getServerGroup(ctx context.Context, d *Driver, o *vim.Object) (any, error) {
-	if o.ExternalID != "" {
-		g, err := servergroups.Get(ctx, d.compute, o.ExternalID).Extract()
-		switch {
-		case err == nil && g.Name == tag(o):
-			return g, nil
-		case err != nil && !gophercloud.ResponseCodeIs(err, 404):
-			return nil, classify(ctx, err, "getting server group")
-		}
-	}
-	all, err := allServerGroups(ctx, d)
-	if err != nil {
-		return nil, err
-	}
-	return all[tag(o)], nil
+	return asAny(find(ctx, o, "server group", serverGroupName,
+		func(ctx context.Context, id string) (*servergroups.ServerGroup, error) {
+			return servergroups.Get(ctx, d.compute, id).Extract()
+		},
+		func(ctx context.Context) ([]servergroups.ServerGroup, error) { return listServerGroups(ctx, d) }))
+}
+
+func listServerGroups(ctx context.Context, d *Driver) ([]servergroups.ServerGroup, error) {
+	return listAll(ctx, "server groups", servergroups.List(d.compute, servergroups.ListOpts{}), servergroups.ExtractServerGroups)
 }
 
 func allServerGroups(ctx context.Context, d *Driver) (map[string]any, error) {
-	pages, err := servergroups.List(d.compute, servergroups.ListOpts{}).AllPages(ctx)
-	if err != nil {
-		return nil, classify(ctx, err, "listing server groups")
-	}
-	found, err := servergroups.ExtractServerGroups(pages)
-	if err != nil {
-		return nil, classify(ctx, err, "listing server groups")
-	}
-	out := map[string]any{}
-	for i := range found {
-		if orcaID(found[i].Name) != "" {
-			out[found[i].Name] = &found[i]
-		}
-	}
-	return out, nil
+	found, err := listServerGroups(ctx, d)
+	return byTag(found, serverGroupName), err
 }
 
 func observeServerGroup(d *Driver, o *vim.Object, v any) vim.Observation {

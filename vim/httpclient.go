@@ -3,6 +3,7 @@ package vim
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -23,9 +24,11 @@ type HTTPOptions struct {
 }
 
 // NewHTTPClient returns a client for VIM calls: bounded in time (dial, TLS
-// handshake, headers, whole call), TLS 1.2 or later with opts' trust, and a
-// pool sized for many concurrent calls to one endpoint. Errors: Invalid
-// for an unreadable or empty CA file.
+// handshake, headers, whole call), TLS 1.2 or later with opts' trust, a
+// pool sized for many concurrent calls to one endpoint, and redirects
+// followed only to the same scheme and host (Go would carry X-Auth-Token
+// along to any host a VIM, or whoever answers for it, names). Errors:
+// Invalid for an unreadable or empty CA file.
 func NewHTTPClient(opts *HTTPOptions) (*http.Client, error) {
 	if opts == nil {
 		opts = &HTTPOptions{}
@@ -47,7 +50,8 @@ func NewHTTPClient(opts *HTTPOptions) (*http.Client, error) {
 		timeout = 30 * time.Second
 	}
 	return &http.Client{
-		Timeout: timeout,
+		Timeout:       timeout,
+		CheckRedirect: sameOrigin,
 		Transport: &http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
 			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -58,4 +62,16 @@ func NewHTTPClient(opts *HTTPOptions) (*http.Client, error) {
 			IdleConnTimeout:       90 * time.Second,
 		},
 	}, nil
+}
+
+// sameOrigin allows a redirect that stays on the first request's scheme and
+// host, up to 10 of them.
+func sameOrigin(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return fmt.Errorf("stopped after 10 redirects")
+	}
+	if first := via[0].URL; req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
+		return fmt.Errorf("refusing a redirect from %s to another origin (%s://%s)", first.Host, req.URL.Scheme, req.URL.Host)
+	}
+	return nil
 }

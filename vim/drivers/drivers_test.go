@@ -3,13 +3,17 @@ package drivers_test
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/orca-nfv/orca"
 	"github.com/orca-nfv/orca/fake"
 	"github.com/orca-nfv/orca/internal/testutil/contrailfake"
+	"github.com/orca-nfv/orca/internal/testutil/osfake"
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/secret"
 	"github.com/orca-nfv/orca/store/memstore"
@@ -137,5 +141,80 @@ func TestRoutingByKind(t *testing.T) {
 	}
 	if n := srv.Count("virtual-network"); n < 1 {
 		t.Errorf("Contrail holds %d networks, want the orca network", n)
+	}
+}
+
+// tokenRecorder remembers the X-Auth-Token sent to one host.
+type tokenRecorder struct {
+	host string
+	mu   sync.Mutex
+	seen []string
+}
+
+func (r *tokenRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Host == r.host {
+		r.mu.Lock()
+		r.seen = append(r.seen, req.Header.Get("X-Auth-Token"))
+		r.mu.Unlock()
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// TestOpenOpenStack: an http(s) keystone_endpoint opens the OpenStack
+// driver with the location's credentials and region; refused credentials
+// are Unauthorized. Contrail at the same location logs in to that Keystone.
+func TestOpenOpenStack(t *testing.T) {
+	cloud := osfake.New(nil)
+	t.Cleanup(cloud.Close)
+	contrailSrv := contrailfake.New(&contrailfake.Options{Project: "demo"}) // the credentials' project
+	t.Cleanup(contrailSrv.Close)
+	rec := &tokenRecorder{host: strings.TrimPrefix(contrailSrv.URL(), "http://")}
+	f := drivers.New(&drivers.Options{HTTPClient: &http.Client{Transport: rec, Timeout: 10 * time.Second}})
+	good := &vim.Credentials{Username: "admin", Password: "secret", ProjectName: "demo"}
+
+	ds, err := f.Open(t.Context(), location(cloud.AuthURL(), ""), good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 1 || !slices.Contains(ds[0].Kinds(), resource.KindServer) {
+		t.Fatalf("drivers %v, want OpenStack's", ds)
+	}
+	if err := ds[0].(vim.Pinger).Ping(t.Context()); err != nil {
+		t.Errorf("Ping: %v", err)
+	}
+	ds[0].Close()
+
+	_, err = f.Open(t.Context(), location(cloud.AuthURL(), ""), &vim.Credentials{Username: "admin", Password: "wrong", ProjectName: "demo"})
+	if resource.CodeOf(err) != resource.Unauthorized {
+		t.Errorf("wrong password: %v, want Unauthorized", err)
+	}
+	if _, err := f.Open(t.Context(), location(cloud.AuthURL(), ""), nil); resource.CodeOf(err) != resource.Unauthorized {
+		t.Errorf("no credentials: %v, want Unauthorized", err)
+	}
+
+	ds, err = f.Open(t.Context(), location(cloud.AuthURL(), contrailSrv.URL()), good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ds[0].(vim.Pinger).Ping(t.Context()); err != nil {
+		t.Fatalf("Contrail Ping: %v", err)
+	}
+	rec.mu.Lock()
+	seen := slices.Clone(rec.seen)
+	rec.mu.Unlock()
+	if len(seen) == 0 || seen[0] == "" {
+		t.Fatalf("Contrail was called without a token: %q", seen)
+	}
+	// The token Contrail got is one Keystone issued and still accepts.
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", cloud.AuthURL()+"/auth/tokens", nil)
+	req.Header.Set("X-Auth-Token", seen[0])
+	req.Header.Set("X-Subject-Token", seen[0])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("Keystone does not know the token Contrail got: %d", resp.StatusCode)
 	}
 }

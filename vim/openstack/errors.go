@@ -2,6 +2,7 @@ package openstack
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -25,6 +26,12 @@ func classify(ctx context.Context, err error, what string) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return resource.Errorf(resource.Unavailable, "%s: %w", what, ctxErr)
 	}
+	// A token renewal that failed: what matters is why the login failed
+	// (revoked credentials are Unauthorized). The type does not unwrap.
+	var reauth *gophercloud.ErrUnableToReauthenticate
+	if errors.As(err, &reauth) && reauth.ErrReauth != nil {
+		return classify(ctx, reauth.ErrReauth, what+": renewing the token")
+	}
 	var code gophercloud.ErrUnexpectedResponseCode
 	if errors.As(err, &code) {
 		msg := fmt.Sprintf("%s: OpenStack answered %d: %s", what, code.Actual, bodyMessage(code.Body))
@@ -32,6 +39,9 @@ func classify(ctx context.Context, err error, what string) error {
 		case http.StatusNotFound:
 			return resource.Errorf(resource.NotFound, "%s", msg)
 		case http.StatusConflict:
+			if neutronOverQuota(code.Body) { // Neutron's quota refusal is a 409
+				return resource.Errorf(resource.Forbidden, "%s", msg)
+			}
 			return resource.Errorf(resource.Conflict, "%s", msg)
 		case http.StatusBadRequest, http.StatusUnprocessableEntity:
 			return resource.Errorf(resource.Invalid, "%s", msg)
@@ -56,6 +66,17 @@ func classify(ctx context.Context, err error, what string) error {
 		return err
 	}
 	return resource.Errorf(resource.Unknown, "%s: %v", what, err)
+}
+
+// neutronOverQuota reports whether a body is Neutron's quota refusal:
+// {"NeutronError": {"type": "OverQuota", ...}}.
+func neutronOverQuota(body []byte) bool {
+	var b struct {
+		NeutronError struct {
+			Type string `json:"type"`
+		} `json:"NeutronError"`
+	}
+	return json.Unmarshal(body, &b) == nil && b.NeutronError.Type == "OverQuota"
 }
 
 // bodyMessage shortens an OpenStack error body to its message. Bodies are

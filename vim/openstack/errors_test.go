@@ -27,6 +27,9 @@ func TestClassify(t *testing.T) {
 	}{
 		"404":             {err: status(404, `{"itemNotFound": {"code": 404, "message": "Server x could not be found."}}`), want: resource.NotFound},
 		"409":             {err: status(409, `{"NeutronError": {"type": "NetworkInUse", "message": "Unable to complete operation on network x."}}`), want: resource.Conflict},
+		"409 over quota":  {err: status(409, `{"NeutronError": {"type": "OverQuota", "message": "Quota exceeded for resources: ['network'].", "detail": ""}}`), want: resource.Forbidden},
+		"renewal refused": {err: &gophercloud.ErrUnableToReauthenticate{ErrOriginal: status(401, ``), ErrReauth: status(401, `{"error": {"code": 401}}`)}, want: resource.Unauthorized},
+		"renewal down":    {err: &gophercloud.ErrUnableToReauthenticate{ErrOriginal: status(401, ``), ErrReauth: status(503, ``)}, want: resource.Unavailable},
 		"400":             {err: status(400, `{"badRequest": {"code": 400, "message": "Invalid flavorRef provided."}}`), want: resource.Invalid},
 		"422":             {err: status(422, ``), want: resource.Invalid},
 		"401":             {err: status(401, `{"error": {"code": 401, "title": "Unauthorized"}}`), want: resource.Unauthorized},

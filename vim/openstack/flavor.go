@@ -88,8 +88,17 @@ func createFlavor(ctx context.Context, d *Driver, o *vim.Object, _ any) (string,
 }
 
 func updateFlavor(ctx context.Context, d *Driver, o *vim.Object, v any, _ []string) error {
-	_, err := flavors.Update(ctx, d.compute, v.(*flavors.Flavor).ID, flavors.UpdateOpts{Description: o.Spec.(*resource.Flavor).Description}).Extract()
+	_, err := flavors.Update(ctx, d.compute, v.(*flavors.Flavor).ID, flavorUpdate(o.Spec.(*resource.Flavor).Description)).Extract()
 	return classify(ctx, err, "updating flavor")
+}
+
+// flavorUpdate always sends the description: gophercloud's UpdateOpts
+// omits an empty one, and Nova refuses the empty body that leaves (400),
+// so a description could not be cleared.
+type flavorUpdate string
+
+func (f flavorUpdate) ToFlavorUpdateMap() (map[string]any, error) {
+	return map[string]any{"flavor": map[string]any{"description": string(f)}}, nil
 }
 
 func deleteFlavor(ctx context.Context, d *Driver, o *vim.Object, v any) error {

@@ -24,7 +24,26 @@ func securityGroupKind() *kind {
 		create:  createSecurityGroup,
 		update:  updateSecurityGroup,
 		delete:  deleteSecurityGroup,
+		partial: func(v any) bool { return onlyDefaultRules(v.(*groups.SecGroup)) },
 	}
+}
+
+// onlyDefaultRules reports a group holding just the two egress rules
+// Neutron gives a new group: a create that stopped before its rules were
+// set, which Create completes.
+func onlyDefaultRules(g *groups.SecGroup) bool {
+	if len(g.Rules) != 2 {
+		return false
+	}
+	seen := map[string]bool{}
+	for _, r := range g.Rules {
+		if r.Direction != "egress" || r.Protocol != "" || r.RemoteIPPrefix != "" || r.RemoteGroupID != "" ||
+			r.PortRangeMin != 0 || r.PortRangeMax != 0 || r.Description != "" {
+			return false
+		}
+		seen[r.EtherType] = true
+	}
+	return seen["IPv4"] && seen["IPv6"]
 }
 
 func groupName(g *groups.SecGroup) string { return g.Name }
@@ -145,11 +164,16 @@ func ruleDiff(o *vim.Object, g *groups.SecGroup) (add []wantRule, remove []strin
 	return add, remove
 }
 
-func createSecurityGroup(ctx context.Context, d *Driver, o *vim.Object, _ any) (string, error) {
+// createSecurityGroup creates the group (unless v holds it already, from a
+// create that stopped half way) and sets its rules.
+func createSecurityGroup(ctx context.Context, d *Driver, o *vim.Object, v any) (string, error) {
 	spec := o.Spec.(*resource.SecurityGroup)
-	g, err := groups.Create(ctx, d.network, groups.CreateOpts{Name: tag(o), Description: spec.Description}).Extract()
-	if err != nil {
-		return "", classify(ctx, err, "creating security group")
+	g, _ := v.(*groups.SecGroup)
+	if g == nil {
+		var err error
+		if g, err = groups.Create(ctx, d.network, groups.CreateOpts{Name: tag(o), Description: spec.Description}).Extract(); err != nil {
+			return "", classify(ctx, err, "creating security group")
+		}
 	}
 	if err := syncRules(ctx, d, o, g); err != nil {
 		return "", err

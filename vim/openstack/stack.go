@@ -162,10 +162,10 @@ func observeStack(d *Driver, o *vim.Object, v any) vim.Observation {
 		obs.Output["outputs"] = outputs
 	}
 	switch {
+	case strings.HasSuffix(s.Status, "_FAILED"): // DELETE_FAILED too: nothing is under way
+		obs.State = vim.StateError
 	case strings.HasPrefix(s.Status, "DELETE"):
 		obs.State = vim.StateDeleting
-	case strings.HasSuffix(s.Status, "_FAILED"):
-		obs.State = vim.StateError
 	case strings.HasSuffix(s.Status, "_COMPLETE"):
 		obs.State, obs.Message = vim.StateReady, ""
 	default: // *_IN_PROGRESS

@@ -95,7 +95,11 @@ func TestIntegrationDemoOnOpenStack(t *testing.T) {
 	}
 	local := locals[0].(map[string]any)
 	serverID, _ := local["output"].(map[string]any)["server_id"].(string)
-	nova := openstackGet(t, token, catalog["compute"]+"/servers/"+serverID)["server"].(map[string]any)
+	code, body := openstackGet(t, token, catalog["compute"]+"/servers/"+serverID)
+	if code != http.StatusOK {
+		t.Fatalf("Nova's server %s: %d %v", serverID, code, body)
+	}
+	nova := body["server"].(map[string]any)
 	if nova["status"] != "ACTIVE" || !strings.HasPrefix(nova["name"].(string), "orca-") {
 		t.Errorf("Nova's server: status %v, name %v", nova["status"], nova["name"])
 	}
@@ -113,26 +117,15 @@ func TestIntegrationDemoOnOpenStack(t *testing.T) {
 		must("DELETE", r.path, "", 204)
 		wait(r.path, r.wrapper, "gone")
 	}
-	if code := openstackStatus(t, token, catalog["compute"]+"/servers/"+serverID); code != http.StatusNotFound {
+	if code, _ := openstackGet(t, token, catalog["compute"]+"/servers/"+serverID); code != http.StatusNotFound {
 		t.Errorf("Nova still has the server: %d", code)
 	}
 	must("DELETE", "/v1.0/locations/os-1", "", 204)
 	wait("/v1.0/locations/os-1", "location", "gone")
 }
 
-func openstackStatus(t *testing.T, token, url string) int {
-	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
-	req.Header.Set("X-Auth-Token", token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
-}
-
-func openstackGet(t *testing.T, token, url string) map[string]any {
+// openstackGet GETs an OpenStack API URL with the token.
+func openstackGet(t *testing.T, token, url string) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", url, nil)
 	req.Header.Set("X-Auth-Token", token)
@@ -143,10 +136,7 @@ func openstackGet(t *testing.T, token, url string) map[string]any {
 	defer resp.Body.Close()
 	var out map[string]any
 	json.NewDecoder(resp.Body).Decode(&out)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d %v", url, resp.StatusCode, out)
-	}
-	return out
+	return resp.StatusCode, out
 }
 
 // serveImage serves 1 KiB of raw zeros on port 80 of a non-loopback

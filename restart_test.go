@@ -10,27 +10,11 @@ import (
 
 	"github.com/orca-nfv/orca"
 	"github.com/orca-nfv/orca/fake"
+	"github.com/orca-nfv/orca/internal/testutil/wait"
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/store"
 	"github.com/orca-nfv/orca/store/sqlitestore"
 )
-
-// poll checks cond every few milliseconds until it holds. This test cannot
-// use synctest (database/sql runs goroutines of its own), so it waits on real
-// time; the minute is a bound against hanging, not an assertion on speed.
-func poll(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	bound := time.After(time.Minute)
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-bound:
-			t.Fatalf("%s: not within a minute", what)
-		}
-	}
-}
 
 // TestRestartOnSQLiteMidConvergence stops an orchestrator while it is
 // creating objects (some created, none ready: the fake VIMs hold every build
@@ -82,7 +66,7 @@ func TestRestartOnSQLiteMidConvergence(t *testing.T) {
 		}
 		return n
 	}
-	poll(t, "some objects created", func() bool { return created() >= 3 })
+	wait.Until(t, "some objects created", func() bool { return created() >= 3 })
 	stop1()
 	s1.Close()
 	if c := created(); c >= nets*len(locs) {
@@ -96,7 +80,7 @@ func TestRestartOnSQLiteMidConvergence(t *testing.T) {
 	defer s2.Close()
 	_, stop2 := start(s2)
 	defer stop2()
-	poll(t, "every network ready", func() bool {
+	wait.Until(t, "every network ready", func() bool {
 		for _, l := range locs {
 			f.VIM(l).Step() // the VIMs finish what they were building
 		}

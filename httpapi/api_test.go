@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/orca-nfv/orca/identity"
+	"github.com/orca-nfv/orca/internal/testutil/wait"
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/store"
 )
@@ -63,7 +64,7 @@ func TestTenancyMatrix(t *testing.T) {
 	admin, alice, bob := s.login("admin", "admin-pw"), s.login("alice", "alice-pw"), s.login("bob", "bob-pw")
 	s.do("POST", "/v1.0/tenant/networks", alice, netBody("alice-net", "10.1.0.0/24")).want(t, 201, "alice creates")
 	s.do("POST", "/v1.0/tenant/networks", bob, netBody("bob-net", "10.2.0.0/24")).want(t, 201, "bob creates")
-	eventually(t, "events recorded", func() bool {
+	wait.Until(t, "events recorded", func() bool {
 		r := s.do("GET", "/v1.0/events?subject_id=alice-net", admin, nil)
 		return r.code == 200 && r.header.Get("X-Total-Count") != "0"
 	})
@@ -238,7 +239,7 @@ func TestIfMatchAndReferencedDelete(t *testing.T) {
 	created := revision()
 	// The orchestrator records its progress on the network; that is not a
 	// change the ETag reports, so the caller's If-Match still holds.
-	eventually(t, "status written", func() bool { return revision() != created })
+	wait.Until(t, "status written", func() bool { return revision() != created })
 	if got := s.do("GET", "/v1.0/tenant/networks/n1", alice, nil).header.Get("ETag"); got != first {
 		t.Fatalf("status writes changed the ETag from %s to %s", first, got)
 	}
@@ -276,7 +277,7 @@ func TestLocalViewsConverge(t *testing.T) {
 	s.do("POST", "/v1.0/servers", alice, map[string]any{"server": map[string]any{"id": "vm", "image_id": "img", "flavor_id": "fl", "network_id": "n1"}}).want(t, 201, "server")
 
 	var servers []any
-	eventually(t, "local servers ready at both locations", func() bool {
+	wait.Until(t, "local servers ready at both locations", func() bool {
 		r := s.do("GET", "/v1.0/local_servers?server_id=vm&status=Ready", alice, nil)
 		servers, _ = r.body["local_servers"].([]any)
 		return len(servers) == 2
@@ -293,7 +294,7 @@ func TestLocalViewsConverge(t *testing.T) {
 		t.Errorf("local networks %v", nets)
 	}
 	// The server aggregates its copies asynchronously.
-	eventually(t, "server ready", func() bool {
+	wait.Until(t, "server ready", func() bool {
 		st := s.do("GET", "/v1.0/servers/vm", alice, nil).obj("server")[orcaKey].(map[string]any)["status"].(map[string]any)
 		return st["phase"] == "Ready" && st["message"] == "ready at 2 location(s)"
 	})
@@ -301,7 +302,7 @@ func TestLocalViewsConverge(t *testing.T) {
 	r := s.do("POST", "/v1.0/actions", alice, map[string]any{"action": map[string]any{"target_kind": "server", "target_id": "vm", "verb": "power", "params": map[string]any{"target": "off"}}}).
 		want(t, 202, "power off")
 	loc := r.header.Get("Location")
-	eventually(t, "power action done", func() bool {
+	wait.Until(t, "power action done", func() bool {
 		a := s.do("GET", loc, alice, nil).obj("action")
 		return a != nil && a["orca"].(map[string]any)["status"].(map[string]any)["phase"] == "Ready"
 	})
@@ -345,7 +346,7 @@ func TestHealthAndDebugVars(t *testing.T) {
 	if r.body["status"] != "ok" || r.body["orchestrator"] != nil {
 		t.Errorf("anonymous healthz %v", r.body)
 	}
-	eventually(t, "locations ready", func() bool {
+	wait.Until(t, "locations ready", func() bool {
 		h, _ := s.do("GET", "/healthz", admin, nil).body["orchestrator"].(map[string]any)
 		locs, _ := h["locations"].([]any)
 		return len(locs) == 2 && locs[0].(map[string]any)["phase"] == "Ready"
@@ -378,7 +379,7 @@ func TestCredentialsNeverRendered(t *testing.T) {
 	s.do("PUT", "/v1.0/admin/credentials/site-a-creds", admin, map[string]any{"credential": map[string]any{"pasword": "typo"}}).want(t, 400, "unknown credential field")
 	s.do("POST", "/v1.0/locations", admin, map[string]any{"location": map[string]any{"id": "site-a", "keystone_endpoint": "fake://site-a", "credential_id": "site-a-creds"}}).
 		want(t, 201, "location with credentials")
-	eventually(t, "site-a ready", func() bool {
+	wait.Until(t, "site-a ready", func() bool {
 		l := s.do("GET", "/v1.0/locations/site-a", admin, nil).obj("location")
 		return l[orcaKey].(map[string]any)["status"].(map[string]any)["phase"] == "Ready"
 	})
@@ -414,7 +415,7 @@ func TestRestartKeepsResources(t *testing.T) {
 	s := newServer(t, serverOptions{})
 	alice := s.login("alice", "alice-pw")
 	s.do("POST", "/v1.0/tenant/networks", alice, netBody("n1", "10.0.0.0/24")).want(t, 201, "create")
-	eventually(t, "ready", func() bool {
+	wait.Until(t, "ready", func() bool {
 		return s.do("GET", "/v1.0/tenant/networks/n1", alice, nil).obj("network")[orcaKey].(map[string]any)["status"].(map[string]any)["phase"] == "Ready"
 	})
 	s.stop()

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/orca-nfv/orca/internal/testutil/wait"
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/resource/resourcetest"
 )
@@ -109,7 +110,7 @@ func TestCRUDEveryKind(t *testing.T) {
 			s.do("PUT", path, admin, map[string]any{"image": map[string]any{"protected": false}}).want(t, http.StatusOK, "unprotect")
 		}
 		s.do("DELETE", path, admin, nil).want(t, http.StatusNoContent, "DELETE "+path)
-		eventually(t, path+" gone", func() bool { return s.do("GET", path, admin, nil).code == http.StatusNotFound })
+		wait.Until(t, path+" gone", func() bool { return s.do("GET", path, admin, nil).code == http.StatusNotFound })
 	}
 }
 
@@ -144,7 +145,7 @@ func TestIrregularSpellings(t *testing.T) {
 
 	// Its per-location view lives at the singular path, listed under the
 	// singular name; the regular plural path works too.
-	eventually(t, "local service instances", func() bool {
+	wait.Until(t, "local service instances", func() bool {
 		r := s.do("GET", "/v1.0/tenant/local_service_instance?service_instance_id=si1", alice, nil)
 		items, _ := r.body["local_service_instance"].([]any)
 		return r.code == 200 && len(items) == 2

@@ -188,19 +188,3 @@ func (r response) obj(wrapper string) map[string]any {
 	o, _ := r.body[wrapper].(map[string]any)
 	return o
 }
-
-// eventually polls cond until it holds. The bound guards against a hang;
-// it is not an assertion on speed.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	bound := time.After(time.Minute)
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-bound:
-			t.Fatalf("%s: not within a minute", what)
-		}
-	}
-}

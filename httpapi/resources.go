@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -222,15 +223,20 @@ func (h *Handler) show(info resource.KindInfo) httprouter.Handle {
 
 // decodeWrapped reads and unwraps a request object and splits it.
 func (h *Handler) decodeWrapped(w http.ResponseWriter, r *http.Request, info resource.KindInfo) (*input, error) {
-	body, err := h.body(w, r)
-	if err != nil {
-		return nil, err
-	}
-	obj, err := unwrap(body, append([]string{info.Singular}, info.SingularAliases...)...)
+	obj, err := h.wrapped(w, r, info)
 	if err != nil {
 		return nil, err
 	}
 	return parseInput(obj, info)
+}
+
+// wrapped reads a body {"<singular>": {...}} and returns the inner object.
+func (h *Handler) wrapped(w http.ResponseWriter, r *http.Request, info resource.KindInfo) (map[string]json.RawMessage, error) {
+	body, err := h.body(w, r)
+	if err != nil {
+		return nil, err
+	}
+	return unwrap(body, append([]string{info.Singular}, info.SingularAliases...)...)
 }
 
 // tenantFor decides the tenant of a new resource: a member's own (naming

@@ -26,12 +26,7 @@ func strictDecode(raw json.RawMessage, v any, what string) error {
 // appears in its status.
 func (h *Handler) act(info resource.KindInfo) httprouter.Handle {
 	return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-		body, err := h.body(w, r)
-		if err != nil {
-			writeError(w, r, h.log, err)
-			return
-		}
-		obj, err := unwrap(body, info.Singular)
+		obj, err := h.wrapped(w, r, info)
 		if err != nil {
 			writeError(w, r, h.log, err)
 			return
@@ -66,12 +61,7 @@ func (h *Handler) act(info resource.KindInfo) httprouter.Handle {
 // holds no secret.
 func (h *Handler) setCredentials(info resource.KindInfo) httprouter.Handle {
 	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
-		body, err := h.body(w, r)
-		if err != nil {
-			writeError(w, r, h.log, err)
-			return
-		}
-		obj, err := unwrap(body, info.Singular)
+		obj, err := h.wrapped(w, r, info)
 		if err != nil {
 			writeError(w, r, h.log, err)
 			return

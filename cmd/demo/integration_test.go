@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/orca-nfv/orca/internal/testutil/osenv"
+	"github.com/orca-nfv/orca/internal/testutil/wait"
 	"github.com/orca-nfv/orca/secret"
 )
 
@@ -60,24 +61,17 @@ func TestIntegrationDemoOnOpenStack(t *testing.T) {
 		}
 		return p
 	}
-	wait := func(path, wrapper, want string) {
+	until := func(path, wrapper, want string) {
 		t.Helper()
-		deadline := time.Now().Add(5 * time.Minute) // a bound against hanging, not a speed check
-		tick := time.NewTicker(500 * time.Millisecond)
-		defer tick.Stop()
-		for phase(path, wrapper) != want {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s did not become %s (now %q)", path, want, phase(path, wrapper))
-			}
-			<-tick.C
-		}
+		wait.UntilWith(t, &wait.Options{Every: 500 * time.Millisecond, Bound: 5 * time.Minute}, path+" "+want,
+			func() bool { return phase(path, wrapper) == want })
 	}
 
 	creds, _ := json.Marshal(map[string]any{"credential": osenv.Credentials()})
 	must("PUT", "/v1.0/admin/credentials/os-creds", string(creds), 200)
 	must("POST", "/v1.0/locations", fmt.Sprintf(`{"location": {"id": "os-1", "keystone_endpoint": %q, "region": %q, "credential_id": "os-creds"}}`,
 		authURL, os.Getenv("OS_REGION_NAME")), 201)
-	wait("/v1.0/locations/os-1", "location", "Ready")
+	until("/v1.0/locations/os-1", "location", "Ready")
 
 	run := fmt.Sprint(time.Now().Unix() % 100000)
 	net, img, flv, vm := "e2e-net-"+run, "e2e-img-"+run, "e2e-flavor-"+run, "e2e-vm-"+run
@@ -85,8 +79,8 @@ func TestIntegrationDemoOnOpenStack(t *testing.T) {
 	must("POST", "/v1.0/tenant/images", fmt.Sprintf(`{"image": {"id": %q, "url": %q, "disk_format": "raw", "container_format": "bare", "visibility": "private"}}`, img, imageURL), 201)
 	must("POST", "/v1.0/tenant/flavors", fmt.Sprintf(`{"flavor": {"id": %q, "ram": 64, "vcpus": 1, "disk": 1}}`, flv), 201)
 	must("POST", "/v1.0/servers", fmt.Sprintf(`{"server": {"id": %q, "image_id": %q, "flavor_id": %q, "network_id": %q}}`, vm, img, flv, net), 201)
-	wait("/v1.0/tenant/networks/"+net, "network", "Ready")
-	wait("/v1.0/servers/"+vm, "server", "Ready")
+	until("/v1.0/tenant/networks/"+net, "network", "Ready")
+	until("/v1.0/servers/"+vm, "server", "Ready")
 
 	// The server is in Nova, ACTIVE, on the network orca made.
 	locals := must("GET", "/v1.0/tenant/local_servers?server_id="+vm, "", 200)["local_servers"].([]any)
@@ -110,18 +104,18 @@ func TestIntegrationDemoOnOpenStack(t *testing.T) {
 
 	// Tear down: the server first (it holds a port on the network).
 	must("DELETE", "/v1.0/servers/"+vm, "", 204)
-	wait("/v1.0/servers/"+vm, "server", "gone")
+	until("/v1.0/servers/"+vm, "server", "gone")
 	for _, r := range []struct{ path, wrapper string }{
 		{"/v1.0/tenant/flavors/" + flv, "flavor"}, {"/v1.0/tenant/images/" + img, "image"}, {"/v1.0/tenant/networks/" + net, "network"},
 	} {
 		must("DELETE", r.path, "", 204)
-		wait(r.path, r.wrapper, "gone")
+		until(r.path, r.wrapper, "gone")
 	}
 	if code, _ := openstackGet(t, token, catalog["compute"]+"/servers/"+serverID); code != http.StatusNotFound {
 		t.Errorf("Nova still has the server: %d", code)
 	}
 	must("DELETE", "/v1.0/locations/os-1", "", 204)
-	wait("/v1.0/locations/os-1", "location", "gone")
+	until("/v1.0/locations/os-1", "location", "gone")
 }
 
 // openstackGet GETs an OpenStack API URL with the token.

@@ -20,6 +20,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/orca-nfv/orca/internal/testutil/wait"
 )
 
 // demo is one running demo server.
@@ -134,20 +136,11 @@ func TestDemoServesConvergesAndRestarts(t *testing.T) {
 // (a bound against hanging, not a speed assertion).
 func waitReady(t *testing.T, d *demo, tok string) {
 	t.Helper()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	bound := time.After(time.Minute)
-	for {
+	wait.UntilWith(t, &wait.Options{Every: 20 * time.Millisecond}, "demo-net ready at both locations", func() bool {
 		_, _, body := call(t, "GET", d.url+"/v1.0/tenant/local_networks?network_id=demo-net&status=Ready", tok, "")
-		if items, _ := body["local_networks"].([]any); len(items) == 2 {
-			return
-		}
-		select {
-		case <-tick.C:
-		case <-bound:
-			t.Fatal("demo-net not ready at both locations within a minute")
-		}
-	}
+		items, _ := body["local_networks"].([]any)
+		return len(items) == 2
+	})
 }
 
 func TestDemoPasswordSources(t *testing.T) {

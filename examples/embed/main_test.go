@@ -8,9 +8,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/orca-nfv/orca/identity"
+	"github.com/orca-nfv/orca/internal/testutil/wait"
 )
 
 func TestEmbeddedService(t *testing.T) {
@@ -51,18 +51,9 @@ func TestEmbeddedService(t *testing.T) {
 	if resp.StatusCode != 201 || resp.Header.Get("Location") != "/orca/v1.0/tenant/networks/n1" {
 		t.Fatalf("create under /orca: %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	bound := time.After(time.Minute) // against hanging only
-	for {
+	wait.Until(t, "n1 ready at both edge locations", func() bool {
 		_, body := do("GET", "/orca/v1.0/tenant/local_networks?network_id=n1&status=Ready", tok, "")
-		if items, _ := body["local_networks"].([]any); len(items) == 2 {
-			return
-		}
-		select {
-		case <-tick.C:
-		case <-bound:
-			t.Fatal("n1 not ready at both edge locations")
-		}
-	}
+		items, _ := body["local_networks"].([]any)
+		return len(items) == 2
+	})
 }

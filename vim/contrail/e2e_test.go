@@ -12,28 +12,12 @@ import (
 
 	"github.com/orca-nfv/orca"
 	"github.com/orca-nfv/orca/internal/testutil/contrailfake"
+	"github.com/orca-nfv/orca/internal/testutil/wait"
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/store/memstore"
 	"github.com/orca-nfv/orca/vim"
 	"github.com/orca-nfv/orca/vim/contrail"
 )
-
-// poll checks cond every few milliseconds until it holds. The orchestrator
-// talks to the fake over real sockets, so this waits on real time; the
-// minute is a bound against hanging, not an assertion on speed.
-func poll(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	bound := time.After(time.Minute)
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-bound:
-			t.Fatalf("%s: not within a minute", what)
-		}
-	}
-}
 
 // adminObjects returns the fake's objects of typ in the admin project, by
 // name.
@@ -100,7 +84,7 @@ func TestOrchestratorEndToEnd(t *testing.T) {
 		}
 		return cur.Status.Phase
 	}
-	poll(t, "the policy is ready", func() bool { return phase(polRef) == resource.PhaseReady })
+	wait.Until(t, "the policy is ready", func() bool { return phase(polRef) == resource.PhaseReady })
 
 	vns, pols := adminObjects(srv, "virtual-network"), adminObjects(srv, "network-policy")
 	if len(vns) != 2 || len(pols) != 1 {
@@ -127,13 +111,13 @@ func TestOrchestratorEndToEnd(t *testing.T) {
 	}
 	// The networks can be deleted once the policy is gone from the store.
 	for _, n := range []string{"net-a", "net-b"} {
-		poll(t, "deleting "+n, func() bool {
+		wait.Until(t, "deleting "+n, func() bool {
 			err := o.Delete(context.Background(), ref(resource.KindNetwork, n), 0)
 			return err == nil || resource.CodeOf(err) != resource.Conflict
 		})
 	}
 	for _, r := range []resource.Ref{polRef, ref(resource.KindNetwork, "net-a"), ref(resource.KindNetwork, "net-b")} {
-		poll(t, r.String()+" gone", func() bool {
+		wait.Until(t, r.String()+" gone", func() bool {
 			_, err := st.Get(context.Background(), r)
 			return resource.CodeOf(err) == resource.NotFound
 		})

@@ -14,6 +14,7 @@ import (
 	"github.com/orca-nfv/orca/fake"
 	"github.com/orca-nfv/orca/internal/testutil/contrailfake"
 	"github.com/orca-nfv/orca/internal/testutil/osfake"
+	"github.com/orca-nfv/orca/internal/testutil/wait"
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/secret"
 	"github.com/orca-nfv/orca/store/memstore"
@@ -126,15 +127,9 @@ func TestRoutingByKind(t *testing.T) {
 		cur, err := st.Get(ctx, r)
 		return err == nil && cur.Status.Phase == resource.PhaseReady
 	}
-	deadline := time.Now().Add(time.Minute) // a bound against hanging, not a speed check
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for !ready(resource.Ref{Kind: resource.KindNetwork, ID: "net"}) || !ready(resource.Ref{Kind: resource.KindFlavor, ID: "small"}) {
-		if time.Now().After(deadline) {
-			t.Fatal("the network and the flavor did not become ready")
-		}
-		<-tick.C
-	}
+	wait.Until(t, "the network and the flavor ready", func() bool {
+		return ready(resource.Ref{Kind: resource.KindNetwork, ID: "net"}) && ready(resource.Ref{Kind: resource.KindFlavor, ID: "small"})
+	})
 	fv := fakes.VIM("site-1")
 	if n, f := len(fv.Objects(resource.KindNetwork)), len(fv.Objects(resource.KindFlavor)); n != 0 || f != 1 {
 		t.Errorf("the fake holds %d networks and %d flavors, want 0 and 1", n, f)

@@ -2,6 +2,7 @@ package vimtest
 
 import (
 	"fmt"
+	"reflect"
 
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/vim"
@@ -145,30 +146,11 @@ func caseOf(k resource.Kind) kindCase {
 }
 
 // setDescription changes the description, a mutable field of every kind in
-// the table.
+// the table (each spec is a pointer to a struct with a Description).
 func setDescription(s resource.Spec, d string) {
-	switch s := s.(type) {
-	case *resource.Image:
-		s.Description = d
-	case *resource.Flavor:
-		s.Description = d
-	case *resource.Network:
-		s.Description = d
-	case *resource.SecurityGroup:
-		s.Description = d
-	case *resource.NetworkPolicy:
-		s.Description = d
-	case *resource.Server:
-		s.Description = d
-	case *resource.ServerGroup:
-		s.Description = d
-	case *resource.HeatInstance:
-		s.Description = d
-	case *resource.ServiceTemplate:
-		s.Description = d
-	case *resource.ServiceInstance:
-		s.Description = d
-	default:
+	f := reflect.ValueOf(s).Elem().FieldByName("Description")
+	if !f.IsValid() || f.Kind() != reflect.String {
 		panic(fmt.Sprintf("vimtest: no description on %T", s))
 	}
+	f.SetString(d)
 }

@@ -99,7 +99,7 @@ func (o *Orchestrator) reconcileAction(ctx context.Context, ref resource.Ref) (R
 	switch code := resource.CodeOf(err); {
 	case err == nil:
 		st.Phase, st.Message = resource.PhaseReady, summary
-	case code == resource.Unavailable || code == resource.Unknown:
+	case code == resource.Unavailable || code == resource.Unknown || errors.Is(err, store.ErrStale):
 		st.Message = "retrying: " + err.Error()
 		if _, werr := o.writeStatus(ctx, a, st); werr != nil {
 			return Result{}, werr
@@ -259,13 +259,13 @@ func specReferrers(refs []resource.Ref, copies []*resource.Resource) string {
 // failures and schedules them, so they are retried now rather than at the
 // next resync. The next reconciliation recomputes what set_erred set.
 func (o *Orchestrator) override(ctx context.Context, target *resource.Resource, a *resource.Action) (string, error) {
-	st := target.Status
 	if a.Verb == resource.VerbSetErred {
-		st.Phase, st.Message = resource.PhaseFailed, "marked erred by an operator"
-		if m := a.Params["message"]; m != "" {
-			st.Message += ": " + m
-		}
-		_, err := o.writeStatus(ctx, target, st)
+		_, err := o.editStatus(ctx, target.Ref, func(st *resource.Status) {
+			st.Phase, st.Message = resource.PhaseFailed, "marked erred by an operator"
+			if m := a.Params["message"]; m != "" {
+				st.Message += ": " + m
+			}
+		})
 		return "marked erred", err
 	}
 	copies, err := o.copies(ctx, target)
@@ -274,18 +274,23 @@ func (o *Orchestrator) override(ctx context.Context, target *resource.Resource, 
 	}
 	retried := 0
 	for _, c := range copies {
-		if c.Status.Phase == resource.PhaseFailed {
-			cst := c.Status
-			cst.Phase, cst.Message = resource.PhasePending, "failure cleared by an operator; retrying"
-			if _, err := o.writeStatus(ctx, c, cst); err != nil {
-				return "", err
+		cleared := false
+		_, err := o.editStatus(ctx, c.Ref, func(st *resource.Status) {
+			if cleared = st.Phase == resource.PhaseFailed; cleared {
+				st.Phase, st.Message = resource.PhasePending, "failure cleared by an operator; retrying"
 			}
+		})
+		if err != nil {
+			return "", err
+		}
+		if cleared {
 			retried++
 		}
 		o.enqueue(c.Ref)
 	}
-	st.Phase, st.Message = resource.PhaseReady, "marked OK by an operator"
-	if _, err := o.writeStatus(ctx, target, st); err != nil {
+	if _, err := o.editStatus(ctx, target.Ref, func(st *resource.Status) {
+		st.Phase, st.Message = resource.PhaseReady, "marked OK by an operator"
+	}); err != nil {
 		return "", err
 	}
 	o.enqueue(target.Ref)
@@ -376,9 +381,9 @@ func (o *Orchestrator) serverActionAt(ctx context.Context, l *resource.Resource,
 		if err := o.call(ctx, s, func(ctx context.Context) error { return d.Delete(ctx, obj) }); err != nil {
 			return "", err
 		}
-		st := l.Status
-		st.ExternalID, st.Output, st.Phase, st.Message = "", nil, resource.PhaseProvisioning, "redeploying"
-		if _, err := o.writeStatus(ctx, l, st); err != nil {
+		if _, err := o.editStatus(ctx, l.Ref, func(st *resource.Status) {
+			st.ExternalID, st.Output, st.Phase, st.Message = "", nil, resource.PhaseProvisioning, "redeploying"
+		}); err != nil {
 			return "", err
 		}
 		return "redeployed", nil

@@ -3,12 +3,15 @@ package orca_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/orca-nfv/orca/fake"
 	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/store"
+	"github.com/orca-nfv/orca/store/memstore"
 	"github.com/orca-nfv/orca/vim"
 )
 
@@ -254,5 +257,64 @@ func TestActionWaitsForABuildingServer(t *testing.T) {
 		if calls := e.f.VIM("loc-1").Calls(fake.OpPower); calls != 1 {
 			t.Errorf("%d power calls, want 1 once the server was ready", calls)
 		}
+	})
+}
+
+// interferingStore lets another writer win the race for chosen rows once:
+// the next Update of an armed row finds it rewritten since it was read.
+type interferingStore struct {
+	store.Store
+	mu    sync.Mutex
+	armed map[resource.Ref]bool
+}
+
+func (s *interferingStore) arm(refs ...resource.Ref) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range refs {
+		s.armed[r] = true
+	}
+}
+
+func (s *interferingStore) Update(ctx context.Context, r *resource.Resource) (*resource.Resource, error) {
+	s.mu.Lock()
+	armed := s.armed[r.Ref]
+	delete(s.armed, r.Ref)
+	s.mu.Unlock()
+	if armed {
+		now, err := s.Store.Get(ctx, r.Ref)
+		if err != nil {
+			return nil, err
+		}
+		now.Status.TaskStatus += "."
+		if _, err := s.Store.Update(ctx, now); err != nil {
+			return nil, err
+		}
+	}
+	return s.Store.Update(ctx, r)
+}
+
+// TestOverrideLosesRace: set_ok writes rows the workers write too; losing
+// such a race re-reads and still clears the failure once.
+func TestOverrideLosesRace(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &interferingStore{Store: memstore.New(nil), armed: map[resource.Ref]bool{}}
+		e := newEnv(t, envOptions{locations: 1, store: s})
+		n := e.apply(network("net", "10.0.0.0/24", 0))
+		e.waitPhase(n.Ref, resource.PhaseReady)
+		l := e.locals(n.Ref)["loc-1"]
+		if err := e.f.VIM("loc-1").Vanish(l.ID); err != nil {
+			t.Fatal(err)
+		}
+		e.f.VIM("loc-1").FailNext(fake.OpCreate, 1, resource.Forbidden)
+		e.waitAction(e.act(n.Ref, resource.VerbPull, nil))
+		e.waitPhase(n.Ref, resource.PhaseFailed)
+
+		s.arm(n.Ref, l.Ref)
+		a := e.waitAction(e.act(n.Ref, resource.VerbSetOK, nil))
+		if a.Status.Phase != resource.PhaseReady || !strings.Contains(a.Status.Message, "1 failed") {
+			t.Errorf("set_ok: %+v", a.Status)
+		}
+		e.waitPhase(n.Ref, resource.PhaseReady)
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"unicode/utf8"
 
 	"github.com/orca-nfv/orca/resource"
@@ -39,6 +40,29 @@ func (o *Orchestrator) writeStatus(ctx context.Context, r *resource.Resource, st
 	}
 	return out, nil
 }
+
+// editStatus applies edit to ref's status as stored and writes it,
+// re-reading when the write loses to another: actions write rows that
+// workers write too. Each lost round means another writer succeeded, and the
+// rounds are bounded all the same.
+func (o *Orchestrator) editStatus(ctx context.Context, ref resource.Ref, edit func(*resource.Status)) (*resource.Resource, error) {
+	for round := 0; ; round++ {
+		r, err := o.store.Get(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		st := r.Status
+		edit(&st)
+		out, err := o.writeStatus(ctx, r, st)
+		if !errors.Is(err, store.ErrStale) || round == maxStatusRounds {
+			return out, err
+		}
+	}
+}
+
+// maxStatusRounds bounds editStatus's retries; running out leaves the
+// action to its own backoff.
+const maxStatusRounds = 20
 
 // sameStatus compares statuses as they would be stored: outputs by their
 // JSON (a driver's int is the store's float64), times by instant.

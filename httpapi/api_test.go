@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -57,6 +58,40 @@ func TestLogin(t *testing.T) {
 	// Logout ends the token.
 	s.do("DELETE", "/v3/auth/tokens", tok, nil, "X-Subject-Token", tok).want(t, 204, "revoke")
 	s.do("GET", "/v1.0/tenant/networks", tok, nil).want(t, 401, "after logout")
+}
+
+// TestLoginThrottle: failed logins slow the next ones for that user at that
+// address, with 429 and Retry-After, without checking the password; other
+// users and addresses are not slowed, and the burst is not spent by
+// successes.
+func TestLoginThrottle(t *testing.T) {
+	s := newServer(t, serverOptions{throttle: identity.NewThrottle(&identity.ThrottleOptions{Burst: 3, Base: time.Hour})})
+	for range 5 {
+		s.login("bob", "bob-pw")
+	}
+	guess := func(user, password string) response {
+		return s.do("POST", "/v3/auth/tokens", "", map[string]any{"auth": map[string]any{"identity": map[string]any{
+			"methods": []string{"password"}, "password": map[string]any{"user": map[string]any{"name": user, "password": password}}}}})
+	}
+	for i := range 3 {
+		guess("alice", fmt.Sprint("guess-", i)).want(t, 401, "a wrong password within the burst")
+	}
+	r := guess("alice", "alice-pw")
+	if msg, _ := r.errMessage(); r.code != 429 || r.header.Get("Retry-After") != "3600" || !strings.Contains(msg, "too many failed logins") ||
+		r.header.Get("X-Subject-Token") != "" {
+		t.Errorf("after the burst: %d Retry-After %q %s, want 429 without a token", r.code, r.header.Get("Retry-After"), r.raw)
+	}
+	s.login("bob", "bob-pw")
+
+	req := httptest.NewRequest("POST", "/v3/auth/tokens", strings.NewReader(
+		`{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"alice","password":"alice-pw"}}}}}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.RemoteAddr = "192.0.2.9:40000"
+	w := httptest.NewRecorder()
+	s.h.ServeHTTP(w, req)
+	if w.Code != 201 {
+		t.Errorf("alice from another address: %d %s", w.Code, w.Body)
+	}
 }
 
 func TestTenancyMatrix(t *testing.T) {

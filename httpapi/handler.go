@@ -58,6 +58,10 @@ type Options struct {
 	// them tokens come from elsewhere (a real Keystone).
 	Passwords identity.PasswordChecker
 	Tokens    *identity.Tokens
+	// LoginThrottle slows password guessing per user and client address;
+	// nil means identity.NewThrottle(nil). Behind a proxy every client has
+	// the proxy's address, so the throttle then works per user.
+	LoginThrottle *identity.Throttle
 	// BaseURL is the path prefix the handler is mounted under (with
 	// http.StripPrefix), used in Location headers; default "".
 	BaseURL string
@@ -100,6 +104,9 @@ func New(b Backend, opts *Options) (*Handler, error) {
 	h.log = h.opts.Logger
 	if h.log == nil {
 		h.log = slog.Default()
+	}
+	if h.opts.LoginThrottle == nil {
+		h.opts.LoginThrottle = identity.NewThrottle(nil)
 	}
 	r := httprouter.New()
 	// Trailing slashes are stripped before routing (ServeHTTP), so the

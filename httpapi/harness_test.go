@@ -41,6 +41,8 @@ type serverOptions struct {
 	factory *fake.Factory
 	wrap    func(http.Handler) http.Handler
 	baseURL string
+	// throttle replaces the default login throttle.
+	throttle *identity.Throttle
 }
 
 func newServer(t *testing.T, so serverOptions) *server {
@@ -68,7 +70,7 @@ func newServer(t *testing.T, so serverOptions) *server {
 	}
 	tokens := identity.NewTokens(time.Hour)
 	h, err := New(o, &Options{Auth: tokens, Passwords: users, Tokens: tokens, BaseURL: so.baseURL,
-		MaxBodyBytes: 64 << 10, Logger: slog.New(slog.DiscardHandler)})
+		MaxBodyBytes: 64 << 10, Logger: slog.New(slog.DiscardHandler), LoginThrottle: so.throttle})
 	if err != nil {
 		t.Fatal(err)
 	}

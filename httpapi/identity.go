@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"math"
+	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/julienschmidt/httprouter"
@@ -58,6 +61,14 @@ type tokenBody struct {
 	} `json:"token"`
 }
 
+// clientHost is the address a request came from, without its port.
+func clientHost(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}
+
 // keystoneTime is Keystone's timestamp format: microseconds, Z.
 const keystoneTime = "2006-01-02T15:04:05.000000Z"
 
@@ -107,11 +118,18 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, _ httprouter.Par
 			project = s.Project.ID
 		}
 	}
+	key := user + "\x00" + clientHost(r)
+	if wait := h.opts.LoginThrottle.Attempt(key); wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		writeStatusError(w, http.StatusTooManyRequests, "", "too many failed logins for this user from this address; retry after the time in Retry-After")
+		return
+	}
 	p, err := h.opts.Passwords.CheckPassword(r.Context(), user, id.Password.User.Password, project)
 	if err != nil {
 		writeError(w, r, h.log, err)
 		return
 	}
+	h.opts.LoginThrottle.Succeeded(key)
 	token, issued := h.opts.Tokens.Issue(p)
 	w.Header().Set("X-Subject-Token", token)
 	w.Header().Set("Cache-Control", "no-store")

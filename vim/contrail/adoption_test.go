@@ -3,6 +3,7 @@ package contrail_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,4 +142,19 @@ func TestContrailNetworkID(t *testing.T) {
 	if err := e.d.Update(context.Background(), o); resource.FieldOf(err) != "contrail_id" || resource.CodeOf(err) != resource.Invalid {
 		t.Errorf("Update changing contrail_id = %v, want Invalid contrail_id", err)
 	}
+}
+
+// TestSystemRouteTargetRefused: Contrail keeps route targets from 8000000
+// up for itself; the driver says so before sending anything.
+func TestSystemRouteTargetRefused(t *testing.T) {
+	e := newEnv(t, nil)
+	before := len(e.srv.Requests())
+	_, err := e.d.Create(context.Background(), network("net-1", "10.0.0.0/24", 8_000_000))
+	if resource.CodeOf(err) != resource.Invalid || resource.FieldOf(err) != "route_target" || !strings.Contains(err.Error(), "below 8000000") {
+		t.Errorf("Create with route target 8000000: %v, want Invalid on route_target", err)
+	}
+	if n := len(e.srv.Requests()) - before; n != 0 {
+		t.Errorf("%d requests were sent", n)
+	}
+	e.create(network("net-2", "10.0.1.0/24", 7_999_999))
 }

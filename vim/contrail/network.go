@@ -26,9 +26,12 @@ var networkKind = &kindImpl{
 var defaultIPAM = []string{"default-domain", "default-project", "default-network-ipam"}
 
 // routeTargetASN is the ASN of the route targets orca allocates. Contrail
-// refuses numbers from 8000000 up with the global ASN (64512 by default):
-// it keeps them for routing instances.
-const routeTargetASN = 64512
+// refuses numbers from firstSystemRouteTarget up with the global ASN
+// (64512 by default): it keeps them for routing instances.
+const (
+	routeTargetASN         = 64512
+	firstSystemRouteTarget = 8_000_000
+)
 
 func buildNetwork(_ context.Context, o *vim.Object, r *resolver) (*desired, error) {
 	spec, ok := o.Spec.(*resource.Network)
@@ -91,6 +94,10 @@ func routeTargets(parts []vim.Part) ([]string, error) {
 		rta, ok := p.Spec.(*resource.RouteTargetAssociation)
 		if !ok {
 			return nil, resource.InvalidField(vim.PartsField, "a network's parts are route_target_association, not %T", p.Spec)
+		}
+		if rta.RouteTarget >= firstSystemRouteTarget {
+			return nil, resource.InvalidField("route_target", "%d is kept by Contrail for its own routing instances (target:%d:%d and up); allocate route targets below %d",
+				rta.RouteTarget, routeTargetASN, firstSystemRouteTarget, firstSystemRouteTarget)
 		}
 		if rta.RouteTarget != 0 {
 			out = append(out, fmt.Sprintf("target:%d:%d", routeTargetASN, rta.RouteTarget))

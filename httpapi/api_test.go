@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/orca-nfv/orca/identity"
 	"github.com/orca-nfv/orca/internal/testutil/wait"
 	"github.com/orca-nfv/orca/resource"
@@ -470,4 +472,45 @@ func TestRestartKeepsResources(t *testing.T) {
 			t.Errorf("%s holds %d networks after restart", loc, len(objs))
 		}
 	}
+}
+
+// TestPlacementOverHTTP: orca.placement restricts a resource to some
+// locations; an update without it keeps it, and "placement": null puts the
+// resource at every location again.
+func TestPlacementOverHTTP(t *testing.T) {
+	s := newServer(t, serverOptions{})
+	alice := s.login("alice", "alice-pw")
+	placedAt := func(want ...string) {
+		t.Helper()
+		wait.Until(t, fmt.Sprint("copies exactly at ", want), func() bool {
+			r := s.do("GET", "/v1.0/tenant/local_networks?network_id=n1&sort_key=location_id", alice, nil)
+			var got []string
+			for _, it := range r.body["local_networks"].([]any) {
+				got = append(got, it.(map[string]any)["location_id"].(string))
+			}
+			return cmp.Equal(want, got)
+		})
+	}
+	only := func(loc string) map[string]any {
+		return map[string]any{"placement": map[string]any{"locations": []string{loc}}}
+	}
+	s.do("POST", "/v1.0/tenant/networks", alice, map[string]any{"network": map[string]any{"id": "n1", "cidr": "10.0.0.0/24",
+		"orca": only("loc-1")}}).want(t, 201, "network at loc-1")
+	placedAt("loc-1")
+
+	s.do("PUT", "/v1.0/tenant/networks/n1", alice, map[string]any{"network": map[string]any{"orca": only("loc-2")}}).want(t, 200, "move to loc-2")
+	placedAt("loc-2")
+
+	r := s.do("PUT", "/v1.0/tenant/networks/n1", alice, map[string]any{"network": map[string]any{"name": "renamed"}}).want(t, 200, "rename")
+	want := map[string]any{"locations": []any{"loc-2"}}
+	if diff := cmp.Diff(want, r.obj("network")["orca"].(map[string]any)["placement"]); diff != "" {
+		t.Errorf("an update without placement changed it (-want +got):\n%s", diff)
+	}
+
+	r = s.do("PUT", "/v1.0/tenant/networks/n1", alice, map[string]any{"network": map[string]any{"orca": map[string]any{"placement": nil}}}).
+		want(t, 200, "clear the placement")
+	if p, ok := r.obj("network")["orca"].(map[string]any)["placement"]; ok {
+		t.Errorf("placement after clearing: %v", p)
+	}
+	placedAt("loc-1", "loc-2")
 }

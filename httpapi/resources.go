@@ -340,7 +340,7 @@ func (h *Handler) update(info resource.KindInfo) httprouter.Handle {
 			if in.meta.Labels != nil {
 				next.Labels = in.meta.Labels
 			}
-			if in.meta.Placement != nil {
+			if in.meta.Placement != nil || in.clearPlacement {
 				next.Placement = in.meta.Placement
 			}
 		}

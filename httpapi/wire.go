@@ -156,7 +156,10 @@ type input struct {
 	id, name, tenant, parent  string
 	hasName, hasTenant, hasID bool
 	meta                      *orcaMeta
-	spec                      map[string]json.RawMessage // fields not consumed as metadata
+	// clearPlacement: the orca object says "placement": null, which on an
+	// update means every location again (an absent one keeps it).
+	clearPlacement bool
+	spec           map[string]json.RawMessage // fields not consumed as metadata
 }
 
 // parseInput splits a wire object into metadata and spec fields.
@@ -188,6 +191,9 @@ func parseInput(obj map[string]json.RawMessage, info resource.KindInfo) (*input,
 			if err := json.Unmarshal(raw, in.meta); err != nil {
 				return nil, resource.InvalidField(orcaKey, "not a valid orca object: %v", err)
 			}
+			var fields map[string]json.RawMessage
+			json.Unmarshal(raw, &fields) // an object: decoded just above
+			in.clearPlacement = string(fields["placement"]) == "null"
 		}
 	}
 	in.spec = obj

@@ -93,7 +93,7 @@ func (o *Orchestrator) reconcileAction(ctx context.Context, ref resource.Ref) (R
 	if prev, ok := a.Status.Output["locations"].(map[string]any); ok {
 		done = prev // a resumed run skips what it already did
 	}
-	summary, err := o.runAction(ctx, spec, done)
+	summary, err := o.runAction(ctx, ref.ID, spec, done)
 	st = a.Status
 	st.Output = map[string]any{"locations": done}
 	switch code := resource.CodeOf(err); {
@@ -112,8 +112,9 @@ func (o *Orchestrator) reconcileAction(ctx context.Context, ref resource.Ref) (R
 	return Result{}, err
 }
 
-// runAction executes one verb, filling done with per-location results.
-func (o *Orchestrator) runAction(ctx context.Context, a *resource.Action, done map[string]any) (string, error) {
+// runAction executes one verb of action id, filling done with per-location
+// results.
+func (o *Orchestrator) runAction(ctx context.Context, id string, a *resource.Action, done map[string]any) (string, error) {
 	target, err := o.store.Get(ctx, resource.Ref{Kind: a.TargetKind, ID: a.TargetID})
 	if err != nil {
 		if resource.CodeOf(err) == resource.NotFound {
@@ -129,7 +130,7 @@ func (o *Orchestrator) runAction(ctx context.Context, a *resource.Action, done m
 	case resource.VerbSetErred, resource.VerbSetOK:
 		return o.override(ctx, target, a)
 	}
-	return o.serverAction(ctx, target, a, done)
+	return o.serverAction(ctx, target, id, a, done)
 }
 
 // copies returns the per-location copies an action on r applies to.
@@ -299,7 +300,7 @@ func (o *Orchestrator) override(ctx context.Context, target *resource.Resource, 
 
 // serverAction runs a power, reboot, snapshot or recover verb at every copy
 // of a server that has not done it yet.
-func (o *Orchestrator) serverAction(ctx context.Context, target *resource.Resource, a *resource.Action, done map[string]any) (string, error) {
+func (o *Orchestrator) serverAction(ctx context.Context, target *resource.Resource, id string, a *resource.Action, done map[string]any) (string, error) {
 	copies, err := o.copies(ctx, target)
 	if err != nil {
 		return "", err
@@ -308,7 +309,7 @@ func (o *Orchestrator) serverAction(ctx context.Context, target *resource.Resour
 		if _, ok := done[l.Location]; ok {
 			continue
 		}
-		result, err := o.serverActionAt(ctx, l, a)
+		result, err := o.serverActionAt(ctx, l, id, a)
 		if err != nil {
 			err = fmt.Errorf("%s at %s: %w", a.Verb, l.Location, err)
 			if resource.CodeOf(err) == resource.Conflict {
@@ -324,7 +325,9 @@ func (o *Orchestrator) serverAction(ctx context.Context, target *resource.Resour
 	return fmt.Sprintf("%s done at %d location(s)", a.Verb, len(copies)), nil
 }
 
-func (o *Orchestrator) serverActionAt(ctx context.Context, l *resource.Resource, a *resource.Action) (string, error) {
+// serverActionAt runs action id's verb at one copy. A snapshot is keyed by
+// the action and location, so running it again adopts the image it made.
+func (o *Orchestrator) serverActionAt(ctx context.Context, l *resource.Resource, id string, a *resource.Action) (string, error) {
 	if l.Status.ExternalID == "" || l.Status.Phase != resource.PhaseReady {
 		// Still being built (or repaired): wait for it, with backoff,
 		// rather than let the VIM refuse an action on a busy server.
@@ -368,7 +371,7 @@ func (o *Orchestrator) serverActionAt(ctx context.Context, l *resource.Resource,
 		}
 		var image string
 		err := o.call(ctx, s, func(ctx context.Context) (err error) {
-			image, err = sn.Snapshot(ctx, obj, a.Params["name"])
+			image, err = sn.Snapshot(ctx, obj, a.Params["name"], id+"@"+l.Location)
 			return err
 		})
 		return image, err

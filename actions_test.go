@@ -260,45 +260,62 @@ func TestActionWaitsForABuildingServer(t *testing.T) {
 	})
 }
 
-// interferingStore lets another writer win the race for chosen rows once:
-// the next Update of an armed row finds it rewritten since it was read.
-type interferingStore struct {
+// hookStore runs before ahead of every Update; its error is the Update's.
+type hookStore struct {
 	store.Store
-	mu    sync.Mutex
-	armed map[resource.Ref]bool
+	mu     sync.Mutex
+	before func(ctx context.Context, s store.Store, r *resource.Resource) error
 }
 
-func (s *interferingStore) arm(refs ...resource.Ref) {
+func (s *hookStore) Update(ctx context.Context, r *resource.Resource) (*resource.Resource, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, r := range refs {
-		s.armed[r] = true
-	}
-}
-
-func (s *interferingStore) Update(ctx context.Context, r *resource.Resource) (*resource.Resource, error) {
-	s.mu.Lock()
-	armed := s.armed[r.Ref]
-	delete(s.armed, r.Ref)
+	before := s.before
 	s.mu.Unlock()
-	if armed {
-		now, err := s.Store.Get(ctx, r.Ref)
-		if err != nil {
-			return nil, err
-		}
-		now.Status.TaskStatus += "."
-		if _, err := s.Store.Update(ctx, now); err != nil {
+	if before != nil {
+		if err := before(ctx, s.Store, r); err != nil {
 			return nil, err
 		}
 	}
 	return s.Store.Update(ctx, r)
 }
 
+func (s *hookStore) setBefore(f func(ctx context.Context, s store.Store, r *resource.Resource) error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.before = f
+}
+
+// interfere makes another writer win the race for each of refs once: its
+// next Update finds the row rewritten since it was read.
+func (s *hookStore) interfere(refs ...resource.Ref) {
+	var mu sync.Mutex
+	armed := map[resource.Ref]bool{}
+	for _, r := range refs {
+		armed[r] = true
+	}
+	s.setBefore(func(ctx context.Context, st store.Store, r *resource.Resource) error {
+		mu.Lock()
+		hit := armed[r.Ref]
+		delete(armed, r.Ref)
+		mu.Unlock()
+		if !hit {
+			return nil
+		}
+		now, err := st.Get(ctx, r.Ref)
+		if err != nil {
+			return err
+		}
+		now.Status.TaskStatus += "."
+		_, err = st.Update(ctx, now)
+		return err
+	})
+}
+
 // TestOverrideLosesRace: set_ok writes rows the workers write too; losing
 // such a race re-reads and still clears the failure once.
 func TestOverrideLosesRace(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s := &interferingStore{Store: memstore.New(nil), armed: map[resource.Ref]bool{}}
+		s := &hookStore{Store: memstore.New(nil)}
 		e := newEnv(t, envOptions{locations: 1, store: s})
 		n := e.apply(network("net", "10.0.0.0/24", 0))
 		e.waitPhase(n.Ref, resource.PhaseReady)
@@ -310,11 +327,44 @@ func TestOverrideLosesRace(t *testing.T) {
 		e.waitAction(e.act(n.Ref, resource.VerbPull, nil))
 		e.waitPhase(n.Ref, resource.PhaseFailed)
 
-		s.arm(n.Ref, l.Ref)
+		s.interfere(n.Ref, l.Ref)
 		a := e.waitAction(e.act(n.Ref, resource.VerbSetOK, nil))
 		if a.Status.Phase != resource.PhaseReady || !strings.Contains(a.Status.Message, "1 failed") {
 			t.Errorf("set_ok: %+v", a.Status)
 		}
 		e.waitPhase(n.Ref, resource.PhaseReady)
+	})
+}
+
+// TestSnapshotRunsOnceAcrossRetries: the action's record of a snapshot is
+// lost (as in a crash right after the VIM answered); running the action
+// again adopts the image instead of making a second.
+func TestSnapshotRunsOnceAcrossRetries(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &hookStore{Store: memstore.New(nil)}
+		e := newEnv(t, envOptions{locations: 1, store: s})
+		srv := e.serverStack("s1")
+		e.waitPhase(srv, resource.PhaseReady)
+		var lost sync.Once
+		s.setBefore(func(_ context.Context, _ store.Store, r *resource.Resource) error {
+			var err error
+			if r.Kind == resource.KindAction && r.Status.Phase == resource.PhaseReady {
+				lost.Do(func() { err = resource.Errorf(resource.Unavailable, "the disk is full") })
+			}
+			return err
+		})
+		a := e.waitAction(e.act(srv, resource.VerbSnapshot, map[string]string{"name": "nightly"}))
+		if a.Status.Phase != resource.PhaseReady {
+			t.Fatalf("snapshot: %+v", a.Status)
+		}
+		var images []string
+		for _, o := range e.vimObjects("loc-1", resource.KindImage) {
+			if o.Name == "nightly" {
+				images = append(images, o.ExternalID)
+			}
+		}
+		if want := a.Status.Output["locations"].(map[string]any)["loc-1"]; len(images) != 1 || images[0] != want {
+			t.Errorf("snapshot images %v, want only %v", images, want)
+		}
 	})
 }

@@ -407,7 +407,7 @@ func TestSnapshotAndConsole(t *testing.T) {
 	v := fake.New(nil)
 	s := server(t, v, "s1")
 	ext := mustCreate(t, v, s)
-	img, err := v.Snapshot(t.Context(), s, "backup")
+	img, err := v.Snapshot(t.Context(), s, "backup", "action-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -419,6 +419,22 @@ func TestSnapshotAndConsole(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("snapshot image %q not in the VIM: %+v", img, v.Objects(resource.KindImage))
+	}
+	// The same key again (a retry) is the same image; another key is not.
+	if again, err := v.Snapshot(t.Context(), s, "backup", "action-1"); err != nil || again != img {
+		t.Errorf("a retried snapshot = %q, %v; want %q", again, err, img)
+	}
+	if other, err := v.Snapshot(t.Context(), s, "backup", "action-2"); err != nil || other == img {
+		t.Errorf("a second snapshot = %q, %v; want a new image", other, err)
+	}
+	backups := 0
+	for _, o := range v.Objects(resource.KindImage) {
+		if o.Name == "backup" {
+			backups++
+		}
+	}
+	if backups != 2 {
+		t.Errorf("%d snapshot images, want 2", backups)
 	}
 	url, err := v.ConsoleURL(t.Context(), s)
 	if err != nil || !strings.Contains(url, ext) || !strings.HasPrefix(url, "https://") {

@@ -1,6 +1,7 @@
 package fake
 
 import (
+	"cmp"
 	"context"
 	"strconv"
 
@@ -50,9 +51,10 @@ func (v *VIM) Power(ctx context.Context, o *vim.Object, action vim.PowerAction) 
 	return nil
 }
 
-// Snapshot makes a ready image from a ready server. The image is tagged
-// "snapshot:<its external ID>": it is the VIM's, not an orca resource.
-func (v *VIM) Snapshot(ctx context.Context, o *vim.Object, imageName string) (string, error) {
+// Snapshot makes a ready image from a ready server, or returns the one made
+// with the same key. The image is tagged "snapshot:<key>" (without a key,
+// "snapshot:<its external ID>"): it is the VIM's, not an orca resource.
+func (v *VIM) Snapshot(ctx context.Context, o *vim.Object, imageName, key string) (string, error) {
 	if err := v.begin(ctx, OpSnapshot); err != nil {
 		return "", err
 	}
@@ -60,12 +62,15 @@ func (v *VIM) Snapshot(ctx context.Context, o *vim.Object, imageName string) (st
 	if _, err := v.server(o); err != nil {
 		return "", err
 	}
+	if made, ok := v.objects["snapshot:"+key]; ok && key != "" {
+		return made.externalID, nil
+	}
 	v.seq++
 	img := &object{
 		kind: resource.KindImage, name: imageName, tenant: o.Tenant, state: vim.StateReady,
 		externalID: v.opts.Name + "-snapshot-" + strconv.Itoa(v.seq),
 	}
-	img.orcaID = "snapshot:" + img.externalID
+	img.orcaID = "snapshot:" + cmp.Or(key, img.externalID)
 	v.objects[img.orcaID] = img
 	return img.externalID, nil
 }

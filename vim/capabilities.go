@@ -51,8 +51,13 @@ type PowerController interface {
 
 // Snapshotter captures a server's disk as a new image and returns the
 // image's VIM ID. The image may still be building when it returns.
+//
+// key names the request: the driver records it on the image, and a call
+// with a key an existing image of o's carries returns that image instead of
+// making another, so a retry after a lost response or a crash does not
+// snapshot twice.
 type Snapshotter interface {
-	Snapshot(ctx context.Context, o *Object, imageName string) (imageID string, err error)
+	Snapshot(ctx context.Context, o *Object, imageName, key string) (imageID string, err error)
 }
 
 // ConsoleProvider returns a URL for a server's console (local_servers'

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/remoteconsoles"
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/servers"
+	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
 
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/vim"
@@ -52,14 +53,31 @@ func (d *Driver) Power(ctx context.Context, o *vim.Object, action vim.PowerActio
 	return classify(ctx, err, "power "+string(action))
 }
 
-// Snapshot images the server's disk; the image may still be saving.
-func (d *Driver) Snapshot(ctx context.Context, o *vim.Object, imageName string) (string, error) {
+// snapshotKeyProperty is the image property that records a snapshot's key;
+// Nova copies createImage's metadata onto the image.
+const snapshotKeyProperty = "orca_snapshot_key"
+
+// Snapshot images the server's disk; the image may still be saving. An
+// image of that name already carrying key is returned instead.
+func (d *Driver) Snapshot(ctx context.Context, o *vim.Object, imageName, key string) (string, error) {
 	s, err := d.server(ctx, o)
 	if err != nil {
 		return "", err
 	}
-	id, err := servers.CreateImage(ctx, d.compute, s.ID, servers.CreateImageOpts{
-		Name: imageName, Metadata: map[string]string{"orca_snapshot_of": o.Ref.ID}}).ExtractImageID()
+	meta := map[string]string{"orca_snapshot_of": o.Ref.ID}
+	if key != "" {
+		made, err := listAll(ctx, "images", images.List(d.image, images.ListOpts{Name: imageName}), images.ExtractImages)
+		if err != nil {
+			return "", err
+		}
+		for _, img := range made {
+			if img.Properties[snapshotKeyProperty] == key {
+				return img.ID, nil
+			}
+		}
+		meta[snapshotKeyProperty] = key
+	}
+	id, err := servers.CreateImage(ctx, d.compute, s.ID, servers.CreateImageOpts{Name: imageName, Metadata: meta}).ExtractImageID()
 	return id, classify(ctx, err, "snapshot")
 }
 

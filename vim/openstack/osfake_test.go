@@ -397,9 +397,22 @@ func TestServerCapabilities(t *testing.T) {
 	if _, err := power(vim.ActionPowerOn); err != nil {
 		t.Fatal(err)
 	}
-	img, err := f.d.Snapshot(t.Context(), o, "snap")
+	img, err := f.d.Snapshot(t.Context(), o, "snap", "action-1@loc")
 	if err != nil {
 		t.Fatalf("Snapshot: %v", err)
+	}
+	// A retry with the key (after a lost answer, a crash) adopts the image.
+	if again, err := f.d.Snapshot(t.Context(), o, "snap", "action-1@loc"); err != nil || again != img {
+		t.Errorf("a retried Snapshot = %q, %v; want %q", again, err, img)
+	}
+	snaps := 0
+	for _, x := range f.srv.Objects(osfake.KindImage) {
+		if x.Name == "snap" {
+			snaps++
+		}
+	}
+	if snaps != 1 {
+		t.Errorf("%d snapshot images after a retried snapshot, want 1", snaps)
 	}
 	var snap *osfake.Object
 	for _, x := range f.srv.Objects(osfake.KindImage) {

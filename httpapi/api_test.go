@@ -48,6 +48,10 @@ func TestLogin(t *testing.T) {
 		{"no password", map[string]any{"auth": map[string]any{"identity": map[string]any{"methods": []string{"password"},
 			"password": map[string]any{"user": map[string]any{"name": "alice"}}}}}, 400},
 		{"unknown field", map[string]any{"auth": map[string]any{"identiti": map[string]any{}}}, 400},
+		{"long name", map[string]any{"auth": map[string]any{"identity": map[string]any{"methods": []string{"password"},
+			"password": map[string]any{"user": map[string]any{"name": strings.Repeat("a", 256), "password": "x"}}}}}, 400},
+		{"long password", map[string]any{"auth": map[string]any{"identity": map[string]any{"methods": []string{"password"},
+			"password": map[string]any{"user": map[string]any{"name": "alice", "password": strings.Repeat("p", 4097)}}}}}, 400},
 		{"not json", `{"auth":`, 400},
 		{"empty", ``, 400},
 	}

@@ -61,6 +61,12 @@ type tokenBody struct {
 	} `json:"token"`
 }
 
+// Keystone's bounds on a user name and a password.
+const (
+	maxUserName = 255
+	maxPassword = 4096
+)
+
 // clientHost is the address a request came from, without its port.
 func clientHost(r *http.Request) string {
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
@@ -109,6 +115,11 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, _ httprouter.Par
 		return
 	case user == "" || id.Password.User.Password == "":
 		writeError(w, r, h.log, resource.InvalidField("auth.identity.password.user", "a name (or id) and a password are required"))
+		return
+	case len(user) > maxUserName || len(id.Password.User.Password) > maxPassword:
+		// Keystone's limits; they also bound what the throttle keeps.
+		writeError(w, r, h.log, resource.InvalidField("auth.identity.password.user",
+			"the name is longer than %d bytes or the password longer than %d", maxUserName, maxPassword))
 		return
 	}
 	project := ""

@@ -1,8 +1,8 @@
 // Package identity authenticates API callers: it checks passwords, issues
-// tokens that expire, and resolves a token to a Principal (user, tenant,
-// roles). The HTTP layers import it; providers sit behind two small
-// interfaces, so the demo's static users and a real Keystone can serve the
-// same handler.
+// tokens that expire, resolves a token to a Principal (user, tenant,
+// roles), and throttles password guessing. The HTTP layers import it;
+// providers sit behind two small interfaces, so the demo's static users and
+// a real Keystone can serve the same handler.
 //
 // Passwords are kept only as PBKDF2-SHA256 hashes. Tokens are random,
 // returned once, and kept only as SHA-256 digests, so neither a memory dump

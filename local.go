@@ -165,7 +165,7 @@ func (o *Orchestrator) createLocal(ctx context.Context, s *site, d vim.Driver, l
 func (o *Orchestrator) repairDrift(ctx context.Context, s *site, d vim.Driver, l, parent *resource.Resource, obj *vim.Object, obs vim.Observation, st resource.Status) (Result, error) {
 	var replace []string
 	for _, f := range obs.Drift {
-		if f == vim.PartsField {
+		if vim.InPlace(f) {
 			continue
 		}
 		if fld, ok := o.reg.Field(parent.Kind, f); !ok || fld.Mutability != resource.Mutable {

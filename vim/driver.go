@@ -108,6 +108,15 @@ type Part struct {
 // differ from the desired ones. Parts are always updatable in place.
 const PartsField = "parts"
 
+// LinksField is the name Observation.Drift uses when an object names the
+// right objects but is not linked to them in the VIM (a Contrail policy
+// missing from a remade network). Update restores links in place.
+const LinksField = "links"
+
+// InPlace reports whether drift of field is always repaired by Update
+// rather than by replacing the object, whatever the spec's field rules.
+func InPlace(field string) bool { return field == PartsField || field == LinksField }
+
 // State is where a VIM object stands.
 type State string
 
@@ -139,8 +148,8 @@ type Observation struct {
 	Message string
 	// Output carries what the VIM reports back (addresses, stack outputs).
 	Output map[string]any
-	// Drift names the desired spec fields (or PartsField) the VIM object
-	// does not match.
+	// Drift names the desired spec fields (or PartsField, LinksField) the
+	// VIM object does not match.
 	Drift []string
 	// Power is a server's power state, "" for other kinds.
 	Power PowerState

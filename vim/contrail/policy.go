@@ -60,8 +60,15 @@ func buildPolicy(ctx context.Context, o *vim.Object, r *resolver) (*desired, err
 		key := end.key
 		if problem != nil {
 			want.unresolve(problem)
-			// The network cannot be found here: whatever the policy
-			// names, it is not this one.
+			if resource.CodeOf(problem) == resource.NotFound {
+				// The network is gone (to be remade): the policy cannot
+				// be linked to it yet. Update answers with the problem
+				// until the network is back, then links it.
+				want.checks = append(want.checks, check{field: vim.LinksField, put: map[string]any{}, differs: func(*cobject) bool { return true }})
+				continue
+			}
+			// The network is not known here: whatever the policy names,
+			// it is not this one.
 			want.checks = append(want.checks, check{field: end.field, differs: func(*cobject) bool { return true }})
 			continue
 		}
@@ -71,8 +78,9 @@ func buildPolicy(ctx context.Context, o *vim.Object, r *resolver) (*desired, err
 		name := fqs[i]
 		want.checks = append(want.checks,
 			check{field: end.field, differs: func(c *cobject) bool { return c.annotation(key) != name }},
-			// A lost attachment is added again by Update (attachPolicy).
-			check{field: end.field, put: map[string]any{}, differs: func(c *cobject) bool {
+			// A lost attachment (a network remade) is added again by
+			// Update (attachPolicy): the policy itself is right.
+			check{field: vim.LinksField, put: map[string]any{}, differs: func(c *cobject) bool {
 				return !slices.ContainsFunc(c.VirtualNetworkBackRefs, func(x cref) bool { return x.UUID == uuid })
 			}})
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"sync"
 	"testing"
@@ -103,7 +104,7 @@ func TestPolicyLostAttachmentIsRepaired(t *testing.T) {
 	p := policyBetween("pol-1", a, b)
 	e.create(p)
 	e.put("virtual-network", a.ExternalID, `{"virtual-network": {"network_policy_refs": []}}`)
-	if diff := cmp.Diff([]string{"source_network_id"}, e.observe(p).Drift); diff != "" {
+	if diff := cmp.Diff([]string{vim.LinksField}, e.observe(p).Drift); diff != "" {
 		t.Errorf("drift after the source network dropped the policy (-want +got):\n%s", diff)
 	}
 	e.rec.take()
@@ -119,6 +120,45 @@ func TestPolicyLostAttachmentIsRepaired(t *testing.T) {
 	}
 	if obs := e.observe(p); len(obs.Drift) != 0 {
 		t.Errorf("drift after Update: %v", obs.Drift)
+	}
+}
+
+// TestPolicyWaitsForARemadeNetwork: a network deleted out of band leaves
+// its policy unlinked, not wrong: Update answers NotFound without writing
+// until the network is remade, then links the same policy to it.
+func TestPolicyWaitsForARemadeNetwork(t *testing.T) {
+	e := newEnv(t, nil)
+	a, b := network("net-a", "10.1.0.0/24"), network("net-b", "10.2.0.0/24")
+	e.create(a)
+	e.create(b)
+	p := policyBetween("pol-1", a, b)
+	e.create(p)
+	req, _ := http.NewRequest("DELETE", e.srv.URL()+"/virtual-network/"+a.ExternalID, nil)
+	req.Header.Set("X-Auth-Token", e.srv.IssueToken())
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
+		t.Fatalf("deleting net-a out of band: %v, %v", res, err)
+	}
+	if diff := cmp.Diff([]string{vim.LinksField}, e.observe(p).Drift); diff != "" {
+		t.Errorf("drift with the source network gone (-want +got):\n%s", diff)
+	}
+	e.rec.take()
+	if err := e.d.Update(context.Background(), p); resource.CodeOf(err) != resource.NotFound {
+		t.Errorf("Update with the source network gone = %v, want NotFound", err)
+	}
+	for _, r := range e.rec.take() {
+		if r.Method != "GET" {
+			t.Errorf("Update wrote while the network was gone: %s %s", r.Method, r.Path)
+		}
+	}
+
+	a.ExternalID = ""
+	e.create(a)
+	p.Deps[resource.Ref{Kind: resource.KindNetwork, ID: "global-" + a.Ref.ID}] = vim.Dep{ExternalID: a.ExternalID, Name: a.Name, Spec: a.Spec}
+	if err := e.d.Update(context.Background(), p); err != nil {
+		t.Fatalf("Update after the network was remade: %v", err)
+	}
+	if obs := e.observe(p); len(obs.Drift) != 0 || obs.ExternalID != p.ExternalID {
+		t.Errorf("after Update: %+v, want the same policy without drift", obs)
 	}
 }
 

@@ -393,7 +393,7 @@ func (d *Driver) Update(ctx context.Context, o *vim.Object) error {
 	}
 	drift := k.observe(d, o, v).Drift
 	for _, f := range drift {
-		if f == vim.PartsField {
+		if vim.InPlace(f) {
 			continue
 		}
 		if fld, ok := d.reg.Field(o.Kind, f); !ok || fld.Mutability != resource.Mutable {

@@ -96,13 +96,20 @@ func TestPolicyAttachAndDetachOrder(t *testing.T) {
 	}
 }
 
-func TestPolicyLostAttachmentIsRepaired(t *testing.T) {
-	e := newEnv(t, nil)
-	a, b := network("net-a", "10.1.0.0/24"), network("net-b", "10.2.0.0/24")
+// linkedPair creates two networks and a policy between them.
+func (e *env) linkedPair() (a, b, p *vim.Object) {
+	e.t.Helper()
+	a, b = network("net-a", "10.1.0.0/24"), network("net-b", "10.2.0.0/24")
 	e.create(a)
 	e.create(b)
-	p := policyBetween("pol-1", a, b)
+	p = policyBetween("pol-1", a, b)
 	e.create(p)
+	return a, b, p
+}
+
+func TestPolicyLostAttachmentIsRepaired(t *testing.T) {
+	e := newEnv(t, nil)
+	a, _, p := e.linkedPair()
 	e.put("virtual-network", a.ExternalID, `{"virtual-network": {"network_policy_refs": []}}`)
 	if diff := cmp.Diff([]string{vim.LinksField}, e.observe(p).Drift); diff != "" {
 		t.Errorf("drift after the source network dropped the policy (-want +got):\n%s", diff)
@@ -128,11 +135,7 @@ func TestPolicyLostAttachmentIsRepaired(t *testing.T) {
 // until the network is remade, then links the same policy to it.
 func TestPolicyWaitsForARemadeNetwork(t *testing.T) {
 	e := newEnv(t, nil)
-	a, b := network("net-a", "10.1.0.0/24"), network("net-b", "10.2.0.0/24")
-	e.create(a)
-	e.create(b)
-	p := policyBetween("pol-1", a, b)
-	e.create(p)
+	a, _, p := e.linkedPair()
 	req, _ := http.NewRequest("DELETE", e.srv.URL()+"/virtual-network/"+a.ExternalID, nil)
 	req.Header.Set("X-Auth-Token", e.srv.IssueToken())
 	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {

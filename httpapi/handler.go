@@ -190,25 +190,36 @@ func principal(r *http.Request) *identity.Principal {
 	return p
 }
 
-// authed wraps a route that needs a caller.
-func (h *Handler) authed(fn httprouter.Handle) httprouter.Handle {
+// handler serves a route: it writes the answer, or returns the error to
+// answer with, having written nothing.
+type handler func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) error
+
+// serve makes a handler a route, answering its error.
+func (h *Handler) serve(fn handler) httprouter.Handle {
 	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
-		p, err := h.opts.Auth.Authenticate(r.Context(), r.Header.Get("X-Auth-Token"))
-		if err != nil {
+		if err := fn(w, r, ps); err != nil {
 			writeError(w, r, h.log, err)
-			return
 		}
-		fn(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), ps)
 	}
 }
 
-// admin wraps a route for administrators only.
-func (h *Handler) admin(fn httprouter.Handle) httprouter.Handle {
-	return h.authed(func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
-		if !principal(r).IsAdmin() {
-			writeError(w, r, h.log, resource.Errorf(resource.Forbidden, "administrators only"))
-			return
+// authed makes a route that needs a caller.
+func (h *Handler) authed(fn handler) httprouter.Handle {
+	return h.serve(func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) error {
+		p, err := h.opts.Auth.Authenticate(r.Context(), r.Header.Get("X-Auth-Token"))
+		if err != nil {
+			return err
 		}
-		fn(w, r, ps)
+		return fn(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), ps)
+	})
+}
+
+// admin makes a route for administrators only.
+func (h *Handler) admin(fn handler) httprouter.Handle {
+	return h.authed(func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) error {
+		if !principal(r).IsAdmin() {
+			return resource.Errorf(resource.Forbidden, "administrators only")
+		}
+		return fn(w, r, ps)
 	})
 }

@@ -80,7 +80,7 @@ const keystoneTime = "2006-01-02T15:04:05.000000Z"
 
 func (h *Handler) routeIdentity() {
 	if h.opts.Passwords != nil {
-		h.router.POST("/v3/auth/tokens", h.login)
+		h.router.POST("/v3/auth/tokens", h.serve(h.login))
 	}
 	h.router.GET("/v3/auth/tokens", h.authed(h.validateToken))
 	h.router.DELETE("/v3/auth/tokens", h.authed(h.revokeToken))
@@ -88,21 +88,18 @@ func (h *Handler) routeIdentity() {
 
 // login checks a password and issues a token: 201, X-Subject-Token, and the
 // token's description in the body.
-func (h *Handler) login(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+func (h *Handler) login(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
 	body, err := h.body(w, r)
 	if err != nil {
-		writeError(w, r, h.log, err)
-		return
+		return err
 	}
 	raw, ok := body["auth"]
 	if !ok || len(body) != 1 {
-		writeError(w, r, h.log, resource.Errorf(resource.Invalid, `the body must be {"auth": {...}}`))
-		return
+		return resource.Errorf(resource.Invalid, `the body must be {"auth": {...}}`)
 	}
 	var req authRequest
 	if err := strictDecode([]byte(`{"auth":`+string(raw)+`}`), &req, "auth"); err != nil {
-		writeError(w, r, h.log, err)
-		return
+		return err
 	}
 	id := req.Auth.Identity
 	user := id.Password.User.Name
@@ -111,16 +108,13 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, _ httprouter.Par
 	}
 	switch {
 	case len(id.Methods) != 1 || id.Methods[0] != "password":
-		writeError(w, r, h.log, resource.InvalidField("auth.identity.methods", `only ["password"] is supported`))
-		return
+		return resource.InvalidField("auth.identity.methods", `only ["password"] is supported`)
 	case user == "" || id.Password.User.Password == "":
-		writeError(w, r, h.log, resource.InvalidField("auth.identity.password.user", "a name (or id) and a password are required"))
-		return
+		return resource.InvalidField("auth.identity.password.user", "a name (or id) and a password are required")
 	case len(user) > maxUserName || len(id.Password.User.Password) > maxPassword:
 		// Keystone's limits; they also bound what the throttle keeps.
-		writeError(w, r, h.log, resource.InvalidField("auth.identity.password.user",
-			"the name is longer than %d bytes or the password longer than %d", maxUserName, maxPassword))
-		return
+		return resource.InvalidField("auth.identity.password.user",
+			"the name is longer than %d bytes or the password longer than %d", maxUserName, maxPassword)
 	}
 	project := ""
 	if s := req.Auth.Scope; s != nil && s.Project != nil {
@@ -133,18 +127,18 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, _ httprouter.Par
 	if wait := h.opts.LoginThrottle.Attempt(key); wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		writeStatusError(w, http.StatusTooManyRequests, "", "too many failed logins for this user from this address; retry after the time in Retry-After")
-		return
+		return nil
 	}
 	p, err := h.opts.Passwords.CheckPassword(r.Context(), user, id.Password.User.Password, project)
 	if err != nil {
-		writeError(w, r, h.log, err)
-		return
+		return err
 	}
 	h.opts.LoginThrottle.Succeeded(key)
 	token, issued := h.opts.Tokens.Issue(p)
 	w.Header().Set("X-Subject-Token", token)
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, describeToken(issued))
+	return nil
 }
 
 func describeToken(p *identity.Principal) tokenBody {
@@ -166,38 +160,35 @@ func describeToken(p *identity.Principal) tokenBody {
 
 // validateToken describes the token in X-Subject-Token (Keystone's token
 // validation). Callers may check their own token; administrators any.
-func (h *Handler) validateToken(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+func (h *Handler) validateToken(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
 	subject := r.Header.Get("X-Subject-Token")
 	if subject != r.Header.Get("X-Auth-Token") && !principal(r).IsAdmin() {
-		writeError(w, r, h.log, resource.Errorf(resource.Forbidden, "only administrators validate others' tokens"))
-		return
+		return resource.Errorf(resource.Forbidden, "only administrators validate others' tokens")
 	}
 	p, err := h.opts.Auth.Authenticate(r.Context(), subject)
 	if resource.CodeOf(err) == resource.Unavailable {
-		writeError(w, r, h.log, err) // the provider is down: not the token's fault
-		return
+		return err // the provider is down: not the token's fault
 	}
 	if err != nil {
-		writeError(w, r, h.log, resource.Errorf(resource.NotFound, "the subject token is unknown or expired"))
-		return
+		return resource.Errorf(resource.NotFound, "the subject token is unknown or expired")
 	}
 	w.Header().Set("X-Subject-Token", subject)
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, describeToken(p))
+	return nil
 }
 
 // revokeToken ends the token in X-Subject-Token (a logout when it is the
 // caller's own).
-func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
 	subject := r.Header.Get("X-Subject-Token")
 	if subject != r.Header.Get("X-Auth-Token") && !principal(r).IsAdmin() {
-		writeError(w, r, h.log, resource.Errorf(resource.Forbidden, "only administrators revoke others' tokens"))
-		return
+		return resource.Errorf(resource.Forbidden, "only administrators revoke others' tokens")
 	}
 	if h.opts.Tokens == nil {
-		writeError(w, r, h.log, resource.Errorf(resource.Unimplemented, "tokens are issued elsewhere; revoke them there"))
-		return
+		return resource.Errorf(resource.Unimplemented, "tokens are issued elsewhere; revoke them there")
 	}
 	h.opts.Tokens.Revoke(subject)
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

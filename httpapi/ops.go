@@ -38,13 +38,12 @@ func (h *Handler) healthz(w http.ResponseWriter, r *http.Request, _ httprouter.P
 // debugVars serves this handler's and its orchestrator's counters. Unlike
 // expvar's /debug/vars it is per instance and never shows the command line,
 // which may hold a password.
-func (h *Handler) debugVars(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+func (h *Handler) debugVars(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	health, err := h.b.Health(r.Context())
 	if err != nil {
-		writeError(w, r, h.log, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"orchestrator": h.b.StatsSnapshot(),
@@ -54,6 +53,7 @@ func (h *Handler) debugVars(w http.ResponseWriter, r *http.Request, _ httprouter
 			"goroutines": runtime.NumGoroutine(), "heap_alloc_bytes": ms.HeapAlloc, "gc_cycles": ms.NumGC,
 		},
 	})
+	return nil
 }
 
 // latencyBuckets are the upper bounds (ms) of the latency histogram.

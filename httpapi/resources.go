@@ -121,20 +121,18 @@ func (h *Handler) location(info resource.KindInfo, id string) string {
 	return h.opts.BaseURL + info.Path + "/" + id
 }
 
-func (h *Handler) list(info resource.KindInfo) httprouter.Handle {
-	return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+func (h *Handler) list(info resource.KindInfo) handler {
+	return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
 		f, empty, err := h.filter(r, info)
 		if err != nil {
-			writeError(w, r, h.log, err)
-			return
+			return err
 		}
 		items := []map[string]any{}
 		total := 0
 		if !empty {
 			page, err := h.b.List(r.Context(), f)
 			if err != nil {
-				writeError(w, r, h.log, err)
-				return
+				return err
 			}
 			for _, it := range page.Items {
 				items = append(items, h.render(it))
@@ -143,6 +141,7 @@ func (h *Handler) list(info resource.KindInfo) httprouter.Handle {
 		}
 		w.Header().Set("X-Total-Count", strconv.Itoa(total))
 		writeJSON(w, http.StatusOK, map[string]any{info.Plural: items})
+		return nil
 	}
 }
 
@@ -210,14 +209,14 @@ func (h *Handler) filter(r *http.Request, info resource.KindInfo) (f store.Filte
 	return f, empty, nil
 }
 
-func (h *Handler) show(info resource.KindInfo) httprouter.Handle {
-	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+func (h *Handler) show(info resource.KindInfo) handler {
+	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) error {
 		res, err := h.fetch(r, info, ps.ByName("id"))
 		if err != nil {
-			writeError(w, r, h.log, err)
-			return
+			return err
 		}
 		h.one(w, http.StatusOK, info, res)
+		return nil
 	}
 }
 
@@ -257,28 +256,24 @@ func tenantFor(p *identity.Principal, info resource.KindInfo, in *input) (string
 	return p.TenantID, nil
 }
 
-func (h *Handler) create(info resource.KindInfo) httprouter.Handle {
-	return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+func (h *Handler) create(info resource.KindInfo) handler {
+	return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
 		in, err := h.decodeWrapped(w, r, info)
 		if err != nil {
-			writeError(w, r, h.log, err)
-			return
+			return err
 		}
 		tenant, err := tenantFor(principal(r), info, in)
 		if err != nil {
-			writeError(w, r, h.log, err)
-			return
+			return err
 		}
 		spec, err := h.specFrom(info.Kind, in.spec, nil)
 		if err != nil {
-			writeError(w, r, h.log, err)
-			return
+			return err
 		}
 		res := &resource.Resource{Ref: resource.Ref{Kind: info.Kind, ID: in.id}, Tenant: tenant, Name: in.name, Spec: spec}
 		if info.ParentField != "" {
 			if in.parent == "" {
-				writeError(w, r, h.log, resource.InvalidField(info.ParentField, "required"))
-				return
+				return resource.InvalidField(info.ParentField, "required")
 			}
 			res.Owner = &resource.Ref{Kind: info.Parent, ID: in.parent}
 		}
@@ -287,31 +282,28 @@ func (h *Handler) create(info resource.KindInfo) httprouter.Handle {
 		}
 		out, err := h.b.Create(r.Context(), res)
 		if err != nil {
-			writeError(w, r, h.log, err)
-			return
+			return err
 		}
 		w.Header().Set("Location", h.location(info, out.ID))
 		h.one(w, http.StatusCreated, info, out)
+		return nil
 	}
 }
 
-func (h *Handler) update(info resource.KindInfo) httprouter.Handle {
-	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+func (h *Handler) update(info resource.KindInfo) handler {
+	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) error {
 		id := ps.ByName("id")
 		gen, err := ifMatch(r)
 		if err != nil {
-			writeError(w, r, h.log, err)
-			return
+			return err
 		}
 		cur, err := h.fetch(r, info, id)
 		if err != nil {
-			writeError(w, r, h.log, err)
-			return
+			return err
 		}
 		in, err := h.decodeWrapped(w, r, info)
 		if err != nil {
-			writeError(w, r, h.log, err)
-			return
+			return err
 		}
 		p := principal(r)
 		switch {
@@ -325,13 +317,11 @@ func (h *Handler) update(info resource.KindInfo) httprouter.Handle {
 			err = resource.InvalidField(info.ParentField, "cannot be changed")
 		}
 		if err != nil {
-			writeError(w, r, h.log, err)
-			return
+			return err
 		}
 		next := *cur
 		if next.Spec, err = h.specFrom(info.Kind, in.spec, cur.Spec); err != nil {
-			writeError(w, r, h.log, err)
-			return
+			return err
 		}
 		if in.hasName {
 			next.Name = in.name
@@ -351,37 +341,35 @@ func (h *Handler) update(info resource.KindInfo) httprouter.Handle {
 			return err
 		})
 		if err != nil {
-			writeError(w, r, h.log, err)
-			return
+			return err
 		}
 		h.one(w, http.StatusOK, info, out)
+		return nil
 	}
 }
 
-func (h *Handler) remove(info resource.KindInfo) httprouter.Handle {
-	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+func (h *Handler) remove(info resource.KindInfo) handler {
+	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) error {
 		gen, err := ifMatch(r)
 		if err != nil {
-			writeError(w, r, h.log, err)
-			return
+			return err
 		}
 		cur, err := h.fetch(r, info, ps.ByName("id"))
 		if err != nil {
-			writeError(w, r, h.log, err)
-			return
+			return err
 		}
 		if err := h.ifGeneration(r, cur, gen, func(rev int64) error { return h.b.Delete(r.Context(), cur.Ref, rev) }); err != nil {
-			writeError(w, r, h.log, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	}
 }
 
-func (h *Handler) managed(info resource.KindInfo) httprouter.Handle {
-	return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-		writeError(w, r, h.log, resource.Errorf(resource.Forbidden,
-			"%s resources are read-only: orca writes them as it realizes their %s", info.Kind, info.Parent))
+func (h *Handler) managed(info resource.KindInfo) handler {
+	return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
+		return resource.Errorf(resource.Forbidden,
+			"%s resources are read-only: orca writes them as it realizes their %s", info.Kind, info.Parent)
 	}
 }
 

@@ -24,74 +24,64 @@ func strictDecode(raw json.RawMessage, v any, what string) error {
 // act requests an action: {"action": {"target_kind", "target_id", "verb",
 // "params"}}. It answers 202 Accepted with the action record; the outcome
 // appears in its status.
-func (h *Handler) act(info resource.KindInfo) httprouter.Handle {
-	return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+func (h *Handler) act(info resource.KindInfo) handler {
+	return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) error {
 		obj, err := h.wrapped(w, r, info)
 		if err != nil {
-			writeError(w, r, h.log, err)
-			return
+			return err
 		}
 		raw, _ := json.Marshal(obj)
 		var req resource.Action
 		if err := strictDecode(raw, &req, "action"); err != nil {
-			writeError(w, r, h.log, err)
-			return
+			return err
 		}
 		tinfo, ok := h.reg.Info(req.TargetKind)
 		if !ok {
-			writeError(w, r, h.log, resource.InvalidField("target_kind", "unknown kind %q", req.TargetKind))
-			return
+			return resource.InvalidField("target_kind", "unknown kind %q", req.TargetKind)
 		}
 		if _, err := h.fetch(r, tinfo, req.TargetID); err != nil {
-			writeError(w, r, h.log, err)
-			return
+			return err
 		}
 		a, err := h.b.Act(r.Context(), resource.Ref{Kind: req.TargetKind, ID: req.TargetID}, req.Verb, req.Params)
 		if err != nil {
-			writeError(w, r, h.log, err)
-			return
+			return err
 		}
 		w.Header().Set("Location", h.location(info, a.ID))
 		h.one(w, http.StatusAccepted, info, a)
+		return nil
 	}
 }
 
 // setCredentials stores a credential, sealed: {"credential": {"username",
 // "password", ...}}. The answer, like every rendering of a credential,
 // holds no secret.
-func (h *Handler) setCredentials(info resource.KindInfo) httprouter.Handle {
-	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+func (h *Handler) setCredentials(info resource.KindInfo) handler {
+	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) error {
 		obj, err := h.wrapped(w, r, info)
 		if err != nil {
-			writeError(w, r, h.log, err)
-			return
+			return err
 		}
 		id, _, err := stringField(obj, "id")
 		if err != nil {
-			writeError(w, r, h.log, err)
-			return
+			return err
 		}
 		if path := ps.ByName("id"); path != "" {
 			if id != "" && id != path {
-				writeError(w, r, h.log, resource.InvalidField("id", "%q differs from the ID in the path (%s)", id, path))
-				return
+				return resource.InvalidField("id", "%q differs from the ID in the path (%s)", id, path)
 			}
 			id = path
 		}
 		if id == "" {
-			writeError(w, r, h.log, resource.InvalidField("id", "required"))
-			return
+			return resource.InvalidField("id", "required")
 		}
 		raw, _ := json.Marshal(obj)
 		var creds vim.Credentials
 		if err := strictDecode(raw, &creds, "credential"); err != nil {
-			writeError(w, r, h.log, err)
-			return
+			return err
 		}
 		c, err := h.b.SetCredentials(r.Context(), id, creds)
 		if err != nil {
-			writeError(w, r, h.log, err)
-			return
+			return err
 		}
 		code := http.StatusOK
 		if c.Generation == 1 && c.Revision != 0 && r.Method == http.MethodPost {
@@ -99,5 +89,6 @@ func (h *Handler) setCredentials(info resource.KindInfo) httprouter.Handle {
 			w.Header().Set("Location", h.location(info, c.ID))
 		}
 		h.one(w, code, info, c)
+		return nil
 	}
 }

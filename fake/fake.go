@@ -489,6 +489,16 @@ func (v *VIM) checkDeps(o *vim.Object) ([]string, error) {
 	return uses, nil
 }
 
+// live returns o's object unless it is absent or being deleted. Callers
+// hold v.mu.
+func (v *VIM) live(o *vim.Object) *object {
+	obj := v.objects[o.Ref.ID]
+	if obj == nil || obj.kind != o.Kind || obj.state == vim.StateDeleting {
+		return nil
+	}
+	return obj
+}
+
 func (v *VIM) byExternal(k resource.Kind, ext string) *object {
 	for _, o := range v.objects {
 		if o.kind == k && o.externalID == ext {
@@ -506,8 +516,8 @@ func (v *VIM) Update(ctx context.Context, o *vim.Object) error {
 	if !v.serves(o.Kind) {
 		return vim.Unsupported(o.Kind)
 	}
-	obj, ok := v.objects[o.Ref.ID]
-	if !ok || obj.kind != o.Kind || obj.state == vim.StateDeleting {
+	obj := v.live(o)
+	if obj == nil {
 		return resource.Errorf(resource.NotFound, "fake %s: %s not found", v.opts.Name, o)
 	}
 	if err := o.Spec.Validate(); err != nil {
@@ -541,8 +551,8 @@ func (v *VIM) Delete(ctx context.Context, o *vim.Object) error {
 	if !v.serves(o.Kind) {
 		return vim.Unsupported(o.Kind)
 	}
-	obj, ok := v.objects[o.Ref.ID]
-	if !ok || obj.kind != o.Kind || obj.state == vim.StateDeleting {
+	obj := v.live(o)
+	if obj == nil {
 		return nil
 	}
 	for _, other := range v.objects {

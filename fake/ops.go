@@ -14,8 +14,8 @@ func (v *VIM) server(o *vim.Object) (*object, error) {
 	if o.Kind != resource.KindServer {
 		return nil, resource.Errorf(resource.Invalid, "fake: %s is not a server", o)
 	}
-	obj, ok := v.objects[o.Ref.ID]
-	if !ok || obj.kind != resource.KindServer || obj.state == vim.StateDeleting {
+	obj := v.live(o)
+	if obj == nil {
 		return nil, resource.Errorf(resource.NotFound, "fake %s: %s not found", v.opts.Name, o)
 	}
 	if obj.state != vim.StateReady {

@@ -8,20 +8,24 @@
 // Options.BuildTime, or on Step in Manual mode; the same for deletion);
 // per-call latency that honours the context; quotas (Forbidden); immutable
 // fields (Invalid on Update); dependencies that must exist at Create and that
-// block Delete while used (Conflict); compute hosts that can be disabled (a
-// server created with no enabled host goes to Error, as Nova's "No valid
-// host" does); server power, reboot, snapshots and console URLs.
+// block Delete while used (Conflict), except a server group, which Nova lets
+// go with members; compute hosts that can be disabled (a machine created with
+// no enabled host goes to Error, as Nova's "No valid host" does); machines
+// (every kind whose spec is a resource.MachineSpec: servers, bare-metal
+// instances) with power, reboot, snapshots, console URLs and NICs; server
+// groups that list their members.
 //
 // Faults, for tests: fail the next N calls of an operation with a code, fail
 // with a probability, lose Create responses after committing, hang until the
 // context ends, and change (Drift), break or remove (Vanish) objects out of
 // band. Inspection: Objects, Calls.
 //
-// What it does not model: any data plane (addresses are invented, nothing is
-// reachable); IP address management; Heat template processing (stacks do not
-// create resources or outputs); Contrail fq_names and ref semantics; token
-// expiry (inject Unauthorized instead); rate limiting (inject Unavailable);
-// lists that lag behind writes; partial creates other than a lost response.
+// What it does not model: any data plane (addresses and MACs are invented
+// and may repeat, nothing is reachable); IP address management; port types;
+// Heat template processing (stacks do not create resources or outputs);
+// Contrail fq_names and ref semantics; token expiry (inject Unauthorized
+// instead); rate limiting (inject Unavailable); lists that lag behind
+// writes; partial creates other than a lost response.
 //
 // Time comes from the time package, so tests that run it inside a
 // testing/synctest bubble control BuildTime and Latency exactly.
@@ -70,7 +74,7 @@ func DefaultKinds() []resource.Kind {
 	return []resource.Kind{
 		resource.KindFlavor, resource.KindHeatInstance, resource.KindImage, resource.KindNetwork,
 		resource.KindNetworkPolicy, resource.KindSecurityGroup, resource.KindServer, resource.KindServerGroup,
-		resource.KindServiceInstance, resource.KindServiceTemplate,
+		resource.KindServiceInstance, resource.KindServiceTemplate, resource.KindBaremetalInstance,
 	}
 }
 
@@ -117,6 +121,11 @@ type object struct {
 	// is drift of that field, as Heat sees a changed template.
 	content map[string][]byte
 	uses    []string // external IDs this object depends on
+	// machine objects boot a machine: they have power, a host and NICs,
+	// and may be members of a server group (the group's external ID).
+	machine bool
+	nics    []nic
+	group   string
 	state   vim.State
 	message string
 	power   vim.PowerState
@@ -226,7 +235,7 @@ func (v *VIM) finish(id string, o *object) {
 	switch o.state {
 	case vim.StateBuilding:
 		o.state, o.until = vim.StateReady, time.Time{}
-		if o.kind == resource.KindServer {
+		if o.machine {
 			o.power = vim.PowerOn
 		}
 	case vim.StateDeleting:
@@ -290,6 +299,12 @@ func (v *VIM) observe(want *vim.Object) (vim.Observation, error) {
 	}
 	if o.host != "" {
 		obs.Output["host"] = o.host
+	}
+	if o.machine {
+		obs.Output["nics"] = nicsOutput(o.nics)
+	}
+	if o.kind == resource.KindServerGroup {
+		obs.Output["members"] = v.members(o.externalID)
 	}
 	desired, parts, err := encode(want)
 	if err != nil {
@@ -419,7 +434,9 @@ func (v *VIM) Create(ctx context.Context, o *vim.Object) (string, error) {
 		externalID: fmt.Sprintf("%s-%s-%06d", v.opts.Name, o.Kind, v.seq),
 		applied:    fields, parts: parts, uses: uses, state: vim.StateBuilding, content: v.content(o),
 	}
-	if o.Kind == resource.KindServer {
+	if m, ok := o.Spec.(resource.MachineSpec); ok {
+		obj.machine = true
+		obj.nics, obj.group = v.boot(obj.externalID, m.Boot(), o.Deps)
 		if obj.host = v.schedule(); obj.host == "" {
 			obj.state, obj.message = vim.StateError, "No valid host was found: every host is disabled"
 		}
@@ -483,6 +500,9 @@ func (v *VIM) checkDeps(o *vim.Object) ([]string, error) {
 		}
 		if !ok || dep.ExternalID == "" || v.byExternal(ref.Kind, dep.ExternalID) == nil {
 			return nil, resource.Errorf(resource.NotFound, "fake %s: %s %s not found (external ID %q)", v.opts.Name, ref.Kind, ref.ID, dep.ExternalID)
+		}
+		if ref.Kind == resource.KindServerGroup {
+			continue // members do not hold a group: Nova deletes it under them
 		}
 		uses = append(uses, dep.ExternalID)
 	}

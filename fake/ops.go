@@ -9,13 +9,13 @@ import (
 	"github.com/orca-nfv/orca/vim"
 )
 
-// server returns the ready server for o, or the error a VIM would give.
+// server returns the ready machine for o, or the error a VIM would give.
 func (v *VIM) server(o *vim.Object) (*object, error) {
-	if o.Kind != resource.KindServer {
-		return nil, resource.Errorf(resource.Invalid, "fake: %s is not a server", o)
+	if _, ok := o.Spec.(resource.MachineSpec); !ok {
+		return nil, resource.Errorf(resource.Invalid, "fake: %s is not a machine", o)
 	}
 	obj := v.live(o)
-	if obj == nil {
+	if obj == nil || !obj.machine {
 		return nil, resource.Errorf(resource.NotFound, "fake %s: %s not found", v.opts.Name, o)
 	}
 	if obj.state != vim.StateReady {
@@ -24,8 +24,8 @@ func (v *VIM) server(o *vim.Object) (*object, error) {
 	return obj, nil
 }
 
-// Power changes a ready server's power. Rebooting a server that is off is a
-// Conflict, as in Nova.
+// Power changes a ready machine's power. Rebooting a machine that is off is
+// a Conflict, as in Nova.
 func (v *VIM) Power(ctx context.Context, o *vim.Object, action vim.PowerAction) error {
 	if err := v.begin(ctx, OpPower); err != nil {
 		return err
@@ -51,7 +51,7 @@ func (v *VIM) Power(ctx context.Context, o *vim.Object, action vim.PowerAction) 
 	return nil
 }
 
-// Snapshot makes a ready image from a ready server, or returns the one made
+// Snapshot makes a ready image from a ready machine, or returns the one made
 // with the same key. The image is tagged "snapshot:<key>" (without a key,
 // "snapshot:<its external ID>"): it is the VIM's, not an orca resource.
 func (v *VIM) Snapshot(ctx context.Context, o *vim.Object, imageName, key string) (string, error) {
@@ -75,7 +75,7 @@ func (v *VIM) Snapshot(ctx context.Context, o *vim.Object, imageName, key string
 	return img.externalID, nil
 }
 
-// ConsoleURL returns a console address for a ready server (under .invalid,
+// ConsoleURL returns a console address for a ready machine (under .invalid,
 // so it can never resolve).
 func (v *VIM) ConsoleURL(ctx context.Context, o *vim.Object) (string, error) {
 	if err := v.begin(ctx, OpConsole); err != nil {
@@ -101,7 +101,7 @@ func (v *VIM) Hosts(ctx context.Context) ([]vim.Host, error) {
 	return out, nil
 }
 
-// SetHostEnabled enables or disables scheduling on a host: servers created
+// SetHostEnabled enables or disables scheduling on a host: machines created
 // while every host is disabled go to the Error state.
 func (v *VIM) SetHostEnabled(ctx context.Context, host string, enabled bool) error {
 	if err := v.begin(ctx, OpSetHost); err != nil {

@@ -1,7 +1,8 @@
 package resource
 
-// The built-in kinds: every kind of seed 000, its per-location counterparts,
-// and the shared tenant registry.
+// The built-in kinds: every kind of seed 000, server groups (seed 002) and
+// bare-metal instances (seed 003), their per-location counterparts, and the
+// shared tenant registry.
 const (
 	KindLocation               Kind = "location"
 	KindTenant                 Kind = "tenant"
@@ -33,6 +34,8 @@ const (
 	KindIDAllocation           Kind = "id_allocation"
 	KindServerGroup            Kind = "server_group"
 	KindLocalServerGroup       Kind = "local_server_group"
+	KindBaremetalInstance      Kind = "baremetal_instance"
+	KindLocalBaremetalInstance Kind = "local_baremetal_instance"
 )
 
 // global describes a tenant-scoped global kind served under /v1.0/tenant.
@@ -136,6 +139,9 @@ func BuiltinKinds() []KindInfo {
 		local(KindLocalNetwork, KindNetwork, "network_id", "local_networks", func() Spec { return new(LocalNetwork) }),
 		global(KindNetworkPolicy, KindLocalNetworkPolicy, "network_policies", func() Spec { return new(NetworkPolicy) }),
 		local(KindLocalNetworkPolicy, KindNetworkPolicy, "network_policy_id", "local_network_policies", newLocalSpec),
+		global(KindBaremetalInstance, KindLocalBaremetalInstance, "baremetal_instances", func() Spec { return new(BaremetalInstance) }),
+		// A bare-metal copy records its machine as a server copy does.
+		local(KindLocalBaremetalInstance, KindBaremetalInstance, "baremetal_instance_id", "local_baremetal_instances", func() Spec { return new(LocalServer) }),
 	}
 
 	si := global(KindServiceInstance, KindLocalServiceInstance, "service_instances", func() Spec { return new(ServiceInstance) })

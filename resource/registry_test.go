@@ -58,6 +58,9 @@ func TestBuiltinSpellings(t *testing.T) {
 		"server_group":         {"server_group", "server_groups", "/v1.0/tenant/server_groups", nil, tenant, "", "", "local_server_group"},
 		"local_server_group":   {"local_server_group", "local_server_groups", "/v1.0/tenant/local_server_groups", nil, tenant, "server_group", "server_group_id", ""},
 		"local_server":         {"local_server", "local_servers", "/v1.0/local_servers", []string{"/v1.0/tenant/local_servers"}, tenant, "server", "server_id", ""},
+		"baremetal_instance":   {"baremetal_instance", "baremetal_instances", "/v1.0/tenant/baremetal_instances", nil, tenant, "", "", "local_baremetal_instance"},
+		"local_baremetal_instance": {"local_baremetal_instance", "local_baremetal_instances", "/v1.0/tenant/local_baremetal_instances", nil, tenant,
+			"baremetal_instance", "baremetal_instance_id", ""},
 	}
 	reg := resource.NewBuiltinRegistry()
 	got := map[resource.Kind]spelling{}
@@ -94,6 +97,7 @@ func TestFieldsFromTags(t *testing.T) {
 		{Name: "network_id", Type: resource.FieldString, Ref: resource.KindNetwork, Mutability: resource.Replace},
 		{Name: "security_group_id", Type: resource.FieldString, Ref: resource.KindSecurityGroup, Mutability: resource.Mutable},
 		{Name: "flavor_id", Type: resource.FieldString, Ref: resource.KindFlavor, Mutability: resource.Replace},
+		{Name: "server_group_id", Type: resource.FieldString, Ref: resource.KindServerGroup, Mutability: resource.Replace, Indexed: true},
 	}
 	if diff := cmp.Diff(want, info.Fields, cmpopts.IgnoreUnexported(resource.Field{})); diff != "" {
 		t.Errorf("server fields (-want +got):\n%s", diff)
@@ -116,8 +120,11 @@ func TestFieldsFromTags(t *testing.T) {
 		t.Errorf("credential.sealed: %+v, want a mutable secret", f)
 	}
 	idx := reg.IndexedFields()
-	if f := idx[resource.KindEvent]; len(f) != 1 || f[0].Name != "subject_id" || len(idx) != 4 {
+	if f := idx[resource.KindEvent]; len(f) != 1 || f[0].Name != "subject_id" || len(idx) != 5 {
 		t.Errorf("indexed fields: %+v", idx)
+	}
+	if f := idx[resource.KindServer]; len(f) != 1 || f[0].Name != "server_group_id" {
+		t.Errorf("server's indexed fields: %+v, want server_group_id (a group's members are listed by it)", f)
 	}
 	if _, ok := reg.Field(resource.KindServer, "name"); ok {
 		t.Error("name is metadata, not a spec field")

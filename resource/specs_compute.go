@@ -92,6 +92,10 @@ type Server struct {
 	NetworkID       string `json:"network_id" orca:"ref=network,replace"`
 	SecurityGroupID string `json:"security_group_id" orca:"ref=security_group,mutable"`
 	FlavorID        string `json:"flavor_id" orca:"ref=flavor,replace"`
+	// ServerGroupID optionally places the server in a server group (seed
+	// 002 lists a group's servers by it). Nova cannot move a server
+	// between groups, so a change replaces it.
+	ServerGroupID string `json:"server_group_id" orca:"ref=server_group,replace,index"`
 }
 
 func (s *Server) Validate() error {
@@ -101,6 +105,7 @@ func (s *Server) Validate() error {
 	p.ref("network_id", s.NetworkID, true)
 	p.ref("security_group_id", s.SecurityGroupID, false)
 	p.ref("flavor_id", s.FlavorID, true)
+	p.ref("server_group_id", s.ServerGroupID, false)
 	return p.err()
 }
 
@@ -110,6 +115,7 @@ func (s *Server) Dependencies() []Ref {
 		Ref{KindNetwork, s.NetworkID},
 		Ref{KindSecurityGroup, s.SecurityGroupID},
 		Ref{KindFlavor, s.FlavorID},
+		Ref{KindServerGroup, s.ServerGroupID},
 	)
 }
 

@@ -39,12 +39,13 @@ func (s *LocalNetwork) Validate() error {
 
 func (s *LocalNetwork) Dependencies() []Ref { return nil }
 
-// LocalServer is a server at one location.
+// LocalServer is a machine at one location: the copy of a server or of a
+// bare-metal instance.
 type LocalServer struct {
 	Description string `json:"description" orca:"mutable"`
-	// InstanceID is the VIM's ID of the server.
+	// InstanceID is the VIM's ID of the machine.
 	InstanceID string `json:"instance_id" orca:"mutable"`
-	// ConsoleURL links to the server's console when the VIM offers one.
+	// ConsoleURL links to the machine's console when the VIM offers one.
 	ConsoleURL string `json:"console_url" orca:"mutable"`
 }
 

@@ -3,6 +3,7 @@ package resource_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -23,6 +24,15 @@ func TestValidate(t *testing.T) {
 		return &resource.Image{DiskFormat: "qcow2", ContainerFormat: "bare"}
 	}
 	okRule := func() *resource.SecurityGroupRule { return &resource.SecurityGroupRule{Direction: "ingress"} }
+	okMetal := func() *resource.BaremetalInstance {
+		return &resource.BaremetalInstance{FlavorID: "f", ImageID: "i", Networks: []resource.NetworkPort{{NetworkID: "n1"}},
+			Extra: map[string]string{"rack": "r1"}, UserID: "u1"}
+	}
+	metal := func(change func(*resource.BaremetalInstance)) *resource.BaremetalInstance {
+		m := okMetal()
+		change(m)
+		return m
+	}
 	tests := map[string]struct {
 		spec      resource.Spec
 		wantField string
@@ -92,6 +102,41 @@ func TestValidate(t *testing.T) {
 		"server/ok":            {spec: &resource.Server{ImageID: "i", NetworkID: "n", FlavorID: "f"}},
 		"server/missing all":   {spec: &resource.Server{}, wantField: "image_id", wantMsg: "network_id: required"},
 		"server/bad sg ref":    {spec: &resource.Server{ImageID: "i", NetworkID: "n", FlavorID: "f", SecurityGroupID: "a b"}, wantField: "security_group_id"},
+		"server/in a group":    {spec: &resource.Server{ImageID: "i", NetworkID: "n", FlavorID: "f", ServerGroupID: "g"}},
+		"server/bad group ref": {spec: &resource.Server{ImageID: "i", NetworkID: "n", FlavorID: "f", ServerGroupID: "g/1"}, wantField: "server_group_id"},
+
+		"metal/ok":          {spec: okMetal()},
+		"metal/port types":  {spec: metal(func(m *resource.BaremetalInstance) { m.Networks[0].PortType = "direct" })},
+		"metal/missing all": {spec: &resource.BaremetalInstance{}, wantField: "flavor_id", wantMsg: "networks: required"},
+		"metal/no networks": {spec: metal(func(m *resource.BaremetalInstance) { m.Networks = nil }), wantField: "networks", wantMsg: "at least one"},
+		"metal/17 networks": {spec: metal(func(m *resource.BaremetalInstance) {
+			m.Networks = nil
+			for i := range 17 {
+				m.Networks = append(m.Networks, resource.NetworkPort{NetworkID: fmt.Sprint("n", i)})
+			}
+		}), wantField: "networks", wantMsg: "at most 16"},
+		"metal/network twice": {spec: metal(func(m *resource.BaremetalInstance) {
+			m.Networks = append(m.Networks, resource.NetworkPort{NetworkID: "n1", PortType: "direct"})
+		}), wantField: "networks[1].network_id", wantMsg: "named twice"},
+		"metal/bad network id":   {spec: metal(func(m *resource.BaremetalInstance) { m.Networks[0].NetworkID = "" }), wantField: "networks[0].network_id", wantMsg: "required"},
+		"metal/long port type":   {spec: metal(func(m *resource.BaremetalInstance) { m.Networks[0].PortType = strings.Repeat("p", 256) }), wantField: "networks[0].port_type"},
+		"metal/reserved key":     {spec: metal(func(m *resource.BaremetalInstance) { m.Extra["orca_id"] = "x" }), wantField: "extra", wantMsg: "reserved"},
+		"metal/empty key":        {spec: metal(func(m *resource.BaremetalInstance) { m.Extra[""] = "x" }), wantField: "extra", wantMsg: "1 to 255"},
+		"metal/key nova refuses": {spec: metal(func(m *resource.BaremetalInstance) { m.Extra["a/b"] = "x" }), wantField: "extra", wantMsg: `"a/b"`},
+		"metal/long key":         {spec: metal(func(m *resource.BaremetalInstance) { m.Extra[strings.Repeat("k", 256)] = "x" }), wantField: "extra"},
+		"metal/longest key":      {spec: metal(func(m *resource.BaremetalInstance) { m.Extra[strings.Repeat("k", 255)] = strings.Repeat("v", 255) })},
+		"metal/long value":       {spec: metal(func(m *resource.BaremetalInstance) { m.Extra["k"] = strings.Repeat("é", 128) }), wantField: "extra.k", wantMsg: "longer than 255 bytes"},
+		"metal/112 keys": {spec: metal(func(m *resource.BaremetalInstance) {
+			for i := range 111 {
+				m.Extra[fmt.Sprint("k", i)] = "v"
+			}
+		})},
+		"metal/113 keys": {spec: metal(func(m *resource.BaremetalInstance) {
+			for i := range 112 {
+				m.Extra[fmt.Sprint("k", i)] = "v"
+			}
+		}), wantField: "extra", wantMsg: "at most 112"},
+		"metal/long user":      {spec: metal(func(m *resource.BaremetalInstance) { m.UserID = strings.Repeat("u", 256) }), wantField: "user_id"},
 		"network/ok v4":        {spec: &resource.Network{CIDR: "10.0.0.0/8", LocalPrefixLen: 24}},
 		"network/ok v6":        {spec: &resource.Network{CIDR: "fd00::/48", LocalPrefixLen: 64}},
 		"network/no cidr":      {spec: &resource.Network{}, wantField: "cidr", wantMsg: "required"},
@@ -253,10 +298,21 @@ func TestSamplesCoverEveryKind(t *testing.T) {
 	}
 }
 
+// listedRefs names the references held inside object-typed fields, which
+// carry no ref tag: the field, the key holding an ID in each of its
+// elements, and the kind referred to. Dependencies must list these too.
+var listedRefs = map[resource.Kind][]struct {
+	field, key string
+	kind       resource.Kind
+}{
+	resource.KindBaremetalInstance: {{"networks", "network_id", resource.KindNetwork}},
+}
+
 // TestDependenciesMatchRefTags checks that each built-in spec's hand-written
-// Dependencies list exactly the IDs held by its ref-tagged fields, so the
-// registry's reference metadata (used by the HTTP layer) and the store's
-// referential integrity (driven by Dependencies) cannot drift apart.
+// Dependencies list exactly the IDs held by its ref-tagged fields and by the
+// object-typed fields listedRefs names, so the registry's reference metadata
+// (used by the HTTP layer) and the store's referential integrity (driven by
+// Dependencies) cannot drift apart.
 func TestDependenciesMatchRefTags(t *testing.T) {
 	reg := resource.NewBuiltinRegistry()
 	sortRefs := cmpopts.SortSlices(func(a, b resource.Ref) bool { return a.String() < b.String() })
@@ -270,14 +326,29 @@ func TestDependenciesMatchRefTags(t *testing.T) {
 		if err := json.Unmarshal(raw, &values); err != nil {
 			t.Fatal(err)
 		}
-		var fromTags []resource.Ref
+		var want []resource.Ref
 		for _, f := range info.Fields {
 			if id, _ := values[f.Name].(string); f.Ref != "" && id != "" {
-				fromTags = append(fromTags, resource.Ref{Kind: f.Ref, ID: id})
+				want = append(want, resource.Ref{Kind: f.Ref, ID: id})
 			}
 		}
-		if diff := cmp.Diff(fromTags, r.Spec.Dependencies(), sortRefs, cmpopts.EquateEmpty()); diff != "" {
-			t.Errorf("%s: ref-tagged fields vs Dependencies() (-tags +deps):\n%s", r.Kind, diff)
+		for _, l := range listedRefs[r.Kind] {
+			if f, ok := reg.Field(r.Kind, l.field); !ok || f.Type != resource.FieldObject {
+				t.Errorf("%s: listedRefs names %q, which is not an object-typed field", r.Kind, l.field)
+				continue
+			}
+			elems, _ := values[l.field].([]any)
+			if len(elems) == 0 {
+				t.Errorf("%s: the sample holds no %s, so their references go unchecked", r.Kind, l.field)
+			}
+			for _, e := range elems {
+				if id, _ := e.(map[string]any)[l.key].(string); id != "" {
+					want = append(want, resource.Ref{Kind: l.kind, ID: id})
+				}
+			}
+		}
+		if diff := cmp.Diff(want, r.Spec.Dependencies(), sortRefs, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s: referencing fields vs Dependencies() (-fields +deps):\n%s", r.Kind, diff)
 		}
 	}
 }

@@ -127,7 +127,7 @@ const (
 	StateDeleting State = "Deleting" // being removed by the VIM
 )
 
-// PowerState is a server's power.
+// PowerState is a machine's power (a server's, a bare-metal instance's).
 type PowerState string
 
 const (
@@ -151,7 +151,7 @@ type Observation struct {
 	// Drift names the desired spec fields (or PartsField, LinksField) the
 	// VIM object does not match.
 	Drift []string
-	// Power is a server's power state, "" for other kinds.
+	// Power is a machine's power state, "" for other kinds.
 	Power PowerState
 }
 

@@ -107,6 +107,12 @@ func Samples(prefix, tenant string) []*resource.Resource {
 	group := mk(resource.KindServerGroup, "group", &resource.ServerGroup{Description: "spread", Policy: "soft-anti-affinity"})
 	server := mk(resource.KindServer, "server", &resource.Server{
 		Description: "a server", ImageID: image.ID, NetworkID: left.ID, SecurityGroupID: sg.ID, FlavorID: flavor.ID,
+		ServerGroupID: group.ID,
+	})
+	metal := mk(resource.KindBaremetalInstance, "metal", &resource.BaremetalInstance{
+		Description: "a bare-metal machine", FlavorID: flavor.ID, ImageID: image.ID,
+		Networks: []resource.NetworkPort{{NetworkID: left.ID}, {NetworkID: right.ID, PortType: "direct"}},
+		Extra:    map[string]string{"rack": "r7", "owner:team": "nfv"}, UserID: "user-1",
 	})
 	event := mk(resource.KindEvent, "event", &resource.Event{
 		SubjectKind: resource.KindLocalNetwork, SubjectID: id("lnet"), Location: loc,
@@ -147,6 +153,10 @@ func Samples(prefix, tenant string) []*resource.Resource {
 		server,
 		localOf(resource.KindLocalServer, "lserver", server, &resource.LocalServer{
 			Description: "server at loc", InstanceID: "3f1c-nova", ConsoleURL: "https://nova.example.net/vnc?token=x",
+		}),
+		metal,
+		localOf(resource.KindLocalBaremetalInstance, "lmetal", metal, &resource.LocalServer{
+			Description: "metal at loc", InstanceID: "9a2e-nova", ConsoleURL: "https://nova.example.net/vnc?token=y",
 		}),
 		rt, event, action, alloc,
 	}

@@ -1,7 +1,7 @@
 // Package openstack is the VIM driver for an OpenStack location, on
 // gophercloud v2: networks and subnets and security groups (Neutron),
-// images (Glance), flavors, servers and server groups (Nova), and stacks
-// (Heat). The orchestrator builds one per location from its keystone
+// images (Glance), flavors, server groups and machines (Nova servers, for
+// servers and bare-metal instances alike), and stacks (Heat). The orchestrator builds one per location from its keystone
 // endpoint and credentials; it passes vim/vimtest against a stateful wire
 // fake (internal/testutil/osfake) and, with the integration build tag,
 // against a real OpenStack.
@@ -17,7 +17,8 @@
 // as not existing yet, so the orchestrator calls Create again.
 //
 // What it does not do: volumes (Cinder), floating IPs, routers, ports of
-// their own, security-group names (Nova is given group IDs), Glance data
+// their own (so a bare-metal NIC's port type is recorded, not honoured),
+// security-group names (Nova is given group IDs), Glance data
 // uploads through orca (a URL is imported by Glance itself, with its
 // web-download method), and host management.
 package openstack
@@ -62,7 +63,7 @@ type Options struct {
 func KnownKinds() []resource.Kind {
 	return []resource.Kind{
 		resource.KindFlavor, resource.KindHeatInstance, resource.KindImage, resource.KindNetwork,
-		resource.KindSecurityGroup, resource.KindServer, resource.KindServerGroup,
+		resource.KindSecurityGroup, resource.KindServer, resource.KindServerGroup, resource.KindBaremetalInstance,
 	}
 }
 
@@ -79,6 +80,7 @@ type Driver struct {
 	ops                                    map[resource.Kind]*kind
 	reg                                    *resource.Registry // field mutability
 	stackCache                             stackCache
+	netNames                               netNames
 
 	// creating serializes Creates of one tag: OpenStack allows duplicate
 	// names, so two concurrent Creates of one object would otherwise both
@@ -166,18 +168,18 @@ func New(ctx context.Context, opts *Options) (*Driver, error) {
 	if d.identity, err = gopenstack.NewIdentityV3(provider, eo); err != nil {
 		return nil, classify(ctx, err, "identity endpoint")
 	}
-	if need(resource.KindFlavor, resource.KindServer, resource.KindServerGroup) {
+	if need(resource.KindFlavor, resource.KindServer, resource.KindServerGroup, resource.KindBaremetalInstance) {
 		if d.compute, err = gopenstack.NewComputeV2(provider, eo); err != nil {
 			return nil, classify(ctx, err, "compute endpoint")
 		}
 		d.compute.Microversion = computeMicroversion
 	}
-	if need(resource.KindNetwork, resource.KindSecurityGroup, resource.KindServer) {
+	if need(resource.KindNetwork, resource.KindSecurityGroup, resource.KindServer, resource.KindBaremetalInstance) {
 		if d.network, err = gopenstack.NewNetworkV2(provider, eo); err != nil {
 			return nil, classify(ctx, err, "network endpoint")
 		}
 	}
-	if need(resource.KindImage, resource.KindServer) {
+	if need(resource.KindImage, resource.KindServer, resource.KindBaremetalInstance) {
 		if d.image, err = gopenstack.NewImageV2(provider, eo); err != nil {
 			return nil, classify(ctx, err, "image endpoint")
 		}
@@ -188,13 +190,14 @@ func New(ctx context.Context, opts *Options) (*Driver, error) {
 		}
 	}
 	d.ops = map[resource.Kind]*kind{
-		resource.KindNetwork:       networkKind(),
-		resource.KindSecurityGroup: securityGroupKind(),
-		resource.KindImage:         imageKind(),
-		resource.KindFlavor:        flavorKind(),
-		resource.KindServer:        serverKind(),
-		resource.KindServerGroup:   serverGroupKind(),
-		resource.KindHeatInstance:  stackKind(),
+		resource.KindNetwork:           networkKind(),
+		resource.KindSecurityGroup:     securityGroupKind(),
+		resource.KindImage:             imageKind(),
+		resource.KindFlavor:            flavorKind(),
+		resource.KindServer:            serverKind(),
+		resource.KindBaremetalInstance: baremetalKind(),
+		resource.KindServerGroup:       serverGroupKind(),
+		resource.KindHeatInstance:      stackKind(),
 	}
 	return d, nil
 }
@@ -317,6 +320,9 @@ type kind struct {
 	delete func(ctx context.Context, d *Driver, o *vim.Object, v any) error
 	// partial reports an object created only in part (no subnet yet).
 	partial func(v any) bool
+	// resolve, when set, fetches what observe needs besides the objects
+	// themselves (the names of a machine's networks). Optional.
+	resolve func(ctx context.Context, d *Driver, objs []*vim.Object) error
 }
 
 func (d *Driver) kind(k resource.Kind) (*kind, error) {
@@ -344,6 +350,11 @@ func (d *Driver) Observe(ctx context.Context, o *vim.Object) (vim.Observation, e
 	if err != nil || v == nil || k.partial != nil && k.partial(v) {
 		return vim.Observation{}, err
 	}
+	if k.resolve != nil {
+		if err := k.resolve(ctx, d, []*vim.Object{o}); err != nil {
+			return vim.Observation{}, err
+		}
+	}
 	return k.observe(d, o, v), nil
 }
 
@@ -355,6 +366,11 @@ func (d *Driver) ObserveAll(ctx context.Context, kindName resource.Kind, objs []
 	byTag, err := k.all(ctx, d)
 	if err != nil {
 		return nil, err
+	}
+	if k.resolve != nil {
+		if err := k.resolve(ctx, d, objs); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]vim.Observation, len(objs))
 	for i, o := range objs {

@@ -11,12 +11,12 @@ import (
 	"github.com/orca-nfv/orca/vim"
 )
 
-// server finds a server for a one-shot operation.
+// server finds a machine's Nova server for a one-shot operation.
 func (d *Driver) server(ctx context.Context, o *vim.Object) (*osServer, error) {
-	if o.Kind != resource.KindServer {
-		return nil, resource.Errorf(resource.Invalid, "%s is not a server", o)
+	if _, ok := o.Spec.(resource.MachineSpec); !ok {
+		return nil, resource.Errorf(resource.Invalid, "%s is not a machine", o)
 	}
-	if _, err := d.kind(resource.KindServer); err != nil {
+	if _, err := d.kind(o.Kind); err != nil {
 		return nil, err
 	}
 	v, err := getServer(ctx, d, o)
@@ -29,7 +29,7 @@ func (d *Driver) server(ctx context.Context, o *vim.Object) (*osServer, error) {
 	return v.(*osServer), nil
 }
 
-// Power starts, stops or reboots a server. Nova answers 409 (Conflict) when
+// Power starts, stops or reboots a machine. Nova answers 409 (Conflict) when
 // the server's state does not allow it.
 func (d *Driver) Power(ctx context.Context, o *vim.Object, action vim.PowerAction) error {
 	if !action.Valid() {

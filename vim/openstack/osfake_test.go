@@ -22,6 +22,7 @@ var osfakeKinds = map[resource.Kind]osfake.Kind{
 	resource.KindNetwork: osfake.KindNetwork, resource.KindSecurityGroup: osfake.KindSecurityGroup,
 	resource.KindImage: osfake.KindImage, resource.KindFlavor: osfake.KindFlavor, resource.KindServer: osfake.KindServer,
 	resource.KindServerGroup: osfake.KindServerGroup, resource.KindHeatInstance: osfake.KindStack,
+	resource.KindBaremetalInstance: osfake.KindServer,
 }
 
 // httpStatus is the answer classify maps to each code.

@@ -2,8 +2,12 @@ package openstack
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"maps"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/servers"
@@ -13,10 +17,15 @@ import (
 	"github.com/orca-nfv/orca/vim"
 )
 
-// Servers record what they were built from in their metadata (orca_image,
-// orca_flavor, orca_network, orca_security_group, orca_description): Nova
-// 2.64 shows a flavor by its properties, not its ID, and a security group by
-// name, so the metadata is what drift is judged on.
+// Machines (servers, bare-metal instances: every kind whose spec is a
+// resource.MachineSpec) are Nova servers, made from their Boot by one code
+// path. They record what they were built from in their metadata
+// (orca_image, orca_flavor, orca_network and orca_networks,
+// orca_security_group, orca_server_group, orca_description): Nova 2.64 shows
+// a flavor by its properties, not its ID, a security group by name, and
+// neither networks by ID nor the server group at all, so the metadata is
+// what drift is judged on. The spec's user metadata sits next to it, under
+// keys without the orca_ prefix.
 
 // osServer is the part of Nova's server view orca reads.
 type osServer struct {
@@ -33,9 +42,25 @@ type osServer struct {
 	} `json:"fault"`
 }
 
-func serverKind() *kind {
-	return &kind{get: getServer, all: allServers, observe: observeServer, create: createServer, update: updateServer, delete: deleteServer}
+// machineFields names the spec fields of a machine kind under which drift
+// of the Boot parts whose field differs between kinds is reported.
+type machineFields struct {
+	networks string // "network_id" on a server, "networks" on bare metal
+	metadata string // the user metadata ("extra"); "" when the kind has none
 }
+
+// machineKind is the operations of a machine kind.
+func machineKind(f machineFields) *kind {
+	return &kind{get: getServer, all: allServers, resolve: resolveNetworkNames,
+		observe: func(d *Driver, o *vim.Object, v any) vim.Observation { return observeServer(d, o, v, f) },
+		create:  createServer,
+		update: func(ctx context.Context, d *Driver, o *vim.Object, v any, drift []string) error {
+			return updateServer(ctx, d, o, v, drift, f)
+		},
+		delete: deleteServer}
+}
+
+func serverKind() *kind { return machineKind(machineFields{networks: "network_id"}) }
 
 func serverName(s *osServer) string { return s.Name }
 
@@ -70,19 +95,26 @@ func allServers(ctx context.Context, d *Driver) (map[string]any, error) {
 	return byTag(found, serverName), err
 }
 
-// serverRefs are the VIM IDs a server should be built from.
-type serverRefs struct{ image, flavor, network, group string }
+// machineRefs are the VIM IDs a machine should be built from.
+type machineRefs struct {
+	image, flavor, secGroup, group string
+	networks                       []string // in NIC order
+}
 
-func refsOf(o *vim.Object) serverRefs {
-	spec := o.Spec.(*resource.Server)
+func refsOf(o *vim.Object) (machineRefs, resource.Boot) {
+	b := o.Spec.(resource.MachineSpec).Boot()
 	ext := func(k resource.Kind, id string) string {
 		if id == "" {
 			return ""
 		}
 		return o.Deps[resource.Ref{Kind: k, ID: id}].ExternalID
 	}
-	return serverRefs{ext(resource.KindImage, spec.ImageID), ext(resource.KindFlavor, spec.FlavorID),
-		ext(resource.KindNetwork, spec.NetworkID), ext(resource.KindSecurityGroup, spec.SecurityGroupID)}
+	r := machineRefs{image: ext(resource.KindImage, b.ImageID), flavor: ext(resource.KindFlavor, b.FlavorID),
+		secGroup: ext(resource.KindSecurityGroup, b.SecurityGroupID), group: ext(resource.KindServerGroup, b.ServerGroupID)}
+	for _, id := range b.NetworkIDs {
+		r.networks = append(r.networks, ext(resource.KindNetwork, id))
+	}
+	return r, b
 }
 
 // metaValue fits a value in Nova's 255-byte metadata.
@@ -93,10 +125,52 @@ func metaValue(s string) string {
 	return s
 }
 
-func observeServer(d *Driver, o *vim.Object, v any) vim.Observation {
+// networksValue records a machine's networks (and port types, which Nova
+// cannot honour without ports of their own) in one metadata value: joined
+// by commas, or, when that does not fit Nova's 255 bytes (16 networks do
+// not), as a digest, which is all drift detection needs.
+func networksValue(networks, portTypes []string) string {
+	parts := slices.Clone(networks)
+	for i, t := range portTypes {
+		if t != "" && i < len(parts) {
+			parts[i] += "=" + t
+		}
+	}
+	v := strings.Join(parts, ",")
+	if len(v) > 255 {
+		sum := sha256.Sum256([]byte(v))
+		return "sha256:" + hex.EncodeToString(sum[:])
+	}
+	return v
+}
+
+// sameNetworks compares a server's recorded networks with the wanted ones.
+// Servers made before orca_networks carry orca_network alone.
+func sameNetworks(meta map[string]string, want machineRefs, b resource.Boot) bool {
+	got, ok := meta["orca_networks"]
+	if !ok {
+		return len(want.networks) == 1 && meta["orca_network"] == want.networks[0] &&
+			!slices.ContainsFunc(b.PortTypes, func(t string) bool { return t != "" })
+	}
+	return got == networksValue(want.networks, b.PortTypes)
+}
+
+// userMetadata is the part of a server's metadata that is not orca's own.
+func userMetadata(meta map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range meta {
+		if !strings.HasPrefix(k, resource.MetadataReserved) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func observeServer(d *Driver, o *vim.Object, v any, f machineFields) vim.Observation {
 	s := v.(*osServer)
+	want, b := refsOf(o)
 	obs := vim.Observation{Exists: true, ExternalID: s.ID, TaskStatus: s.Status,
-		Output: map[string]any{"server_id": s.ID, "addresses": s.Addresses}}
+		Output: map[string]any{"server_id": s.ID, "addresses": s.Addresses, "nics": d.nics(s, want.networks)}}
 	switch {
 	case s.TaskState != nil && *s.TaskState == "deleting", s.Status == "DELETED", s.Status == "SOFT_DELETED":
 		obs.State = vim.StateDeleting
@@ -112,21 +186,28 @@ func observeServer(d *Driver, o *vim.Object, v any) vim.Observation {
 	default: // BUILD, REBOOT, HARD_REBOOT, REBUILD, RESIZE, MIGRATING, ...
 		obs.State = vim.StateBuilding
 	}
-	want := refsOf(o)
 	image := ""
 	if m, ok := s.Image.(map[string]any); ok {
 		image, _ = m["id"].(string)
 	}
-	for _, c := range []struct {
+	checks := []struct {
 		field string
 		same  bool
 	}{
-		{"description", s.Metadata["orca_description"] == metaValue(o.Spec.(*resource.Server).Description)},
+		{"description", s.Metadata["orca_description"] == metaValue(b.Description)},
 		{"image_id", image == want.image},
 		{"flavor_id", s.Metadata["orca_flavor"] == want.flavor},
-		{"network_id", s.Metadata["orca_network"] == want.network},
-		{"security_group_id", s.Metadata["orca_security_group"] == want.group},
-	} {
+		{f.networks, sameNetworks(s.Metadata, want, b)},
+		{"security_group_id", s.Metadata["orca_security_group"] == want.secGroup},
+		{"server_group_id", s.Metadata["orca_server_group"] == want.group},
+	}
+	if f.metadata != "" {
+		checks = append(checks, struct {
+			field string
+			same  bool
+		}{f.metadata, maps.Equal(userMetadata(s.Metadata), b.Metadata)})
+	}
+	for _, c := range checks {
 		if !c.same {
 			obs.Drift = append(obs.Drift, c.field)
 		}
@@ -135,36 +216,46 @@ func observeServer(d *Driver, o *vim.Object, v any) vim.Observation {
 }
 
 func createServer(ctx context.Context, d *Driver, o *vim.Object, _ any) (string, error) {
-	want := refsOf(o)
-	if want.image == "" || want.flavor == "" || want.network == "" {
-		return "", resource.Errorf(resource.NotFound, "%s: its image, flavor or network is not resolved at this location", o)
+	want, b := refsOf(o)
+	if want.image == "" || want.flavor == "" || slices.Contains(want.networks, "") ||
+		b.SecurityGroupID != "" && want.secGroup == "" || b.ServerGroupID != "" && want.group == "" {
+		return "", resource.Errorf(resource.NotFound, "%s: a dependency is not resolved at this location", o)
 	}
-	opts := servers.CreateOpts{
-		Name: tag(o), ImageRef: want.image, FlavorRef: want.flavor,
-		Networks: []servers.Network{{UUID: want.network}},
-		Metadata: map[string]string{
-			"orca_id": o.Ref.ID, "orca_name": metaValue(o.Name),
-			"orca_description": metaValue(o.Spec.(*resource.Server).Description),
-			"orca_image":       want.image, "orca_flavor": want.flavor, "orca_network": want.network,
-			"orca_security_group": want.group,
-		},
+	meta := maps.Clone(b.Metadata)
+	if meta == nil {
+		meta = map[string]string{}
 	}
+	maps.Copy(meta, map[string]string{
+		"orca_id": o.Ref.ID, "orca_name": metaValue(o.Name), "orca_description": metaValue(b.Description),
+		"orca_image": want.image, "orca_flavor": want.flavor,
+		"orca_network": want.networks[0], "orca_networks": networksValue(want.networks, b.PortTypes),
+		"orca_security_group": want.secGroup, "orca_server_group": want.group,
+	})
+	var nets []servers.Network
+	for _, n := range want.networks {
+		nets = append(nets, servers.Network{UUID: n})
+	}
+	opts := servers.CreateOpts{Name: tag(o), ImageRef: want.image, FlavorRef: want.flavor, Metadata: meta, Networks: nets}
+	if want.secGroup != "" {
+		opts.SecurityGroups = []string{want.secGroup}
+	}
+	var hints servers.SchedulerHintOptsBuilder
 	if want.group != "" {
-		opts.SecurityGroups = []string{want.group}
+		hints = servers.SchedulerHintOpts{Group: want.group}
 	}
-	s, err := servers.Create(ctx, d.compute, opts, nil).Extract()
+	s, err := servers.Create(ctx, d.compute, opts, hints).Extract()
 	if err != nil {
 		return "", classify(ctx, err, "creating server")
 	}
 	return s.ID, nil
 }
 
-// updateServer changes what changes in place: the description and the
-// security group.
-func updateServer(ctx context.Context, d *Driver, o *vim.Object, v any, drift []string) error {
+// updateServer changes what changes in place: the description, the
+// security group and the user metadata.
+func updateServer(ctx context.Context, d *Driver, o *vim.Object, v any, drift []string, f machineFields) error {
 	s := v.(*osServer)
-	want := refsOf(o)
-	meta := map[string]string{"orca_description": metaValue(o.Spec.(*resource.Server).Description)}
+	want, b := refsOf(o)
+	meta := map[string]string{"orca_description": metaValue(b.Description)}
 	if slices.Contains(drift, "security_group_id") {
 		if old := s.Metadata["orca_security_group"]; old != "" {
 			err := groupAction(ctx, d, s.ID, "removeSecurityGroup", old)
@@ -172,15 +263,35 @@ func updateServer(ctx context.Context, d *Driver, o *vim.Object, v any, drift []
 				return classify(ctx, err, "removing the server's security group")
 			}
 		}
-		if want.group != "" {
-			if err := groupAction(ctx, d, s.ID, "addSecurityGroup", want.group); err != nil {
+		if want.secGroup != "" {
+			if err := groupAction(ctx, d, s.ID, "addSecurityGroup", want.secGroup); err != nil {
 				return classify(ctx, err, "adding the server's security group")
 			}
 		}
-		meta["orca_security_group"] = want.group
+		meta["orca_security_group"] = want.secGroup
 	}
-	_, err := servers.UpdateMetadata(ctx, d.compute, s.ID, servers.MetadataOpts(meta)).Extract()
-	return classify(ctx, err, "updating server metadata")
+	var gone []string
+	if f.metadata != "" && slices.Contains(drift, f.metadata) {
+		maps.Copy(meta, b.Metadata)
+		for k := range userMetadata(s.Metadata) {
+			if _, keep := b.Metadata[k]; !keep {
+				gone = append(gone, k)
+			}
+		}
+	}
+	// Set before deleting: an update cut short leaves extra keys, which
+	// the next observation reports as drift again, never missing ones.
+	if _, err := servers.UpdateMetadata(ctx, d.compute, s.ID, servers.MetadataOpts(meta)).Extract(); err != nil {
+		return classify(ctx, err, "updating server metadata")
+	}
+	slices.Sort(gone)
+	for _, k := range gone {
+		err := servers.DeleteMetadatum(ctx, d.compute, s.ID, k).ExtractErr()
+		if err != nil && !gophercloud.ResponseCodeIs(err, 404) {
+			return classify(ctx, err, "deleting server metadata "+k)
+		}
+	}
+	return nil
 }
 
 // groupAction adds or removes a security group (Nova takes its ID in the

@@ -11,7 +11,8 @@ import (
 )
 
 // Server groups carry one policy (compute microversion 2.64). Nova keeps no
-// description for them: the orchestrator does.
+// description for them: the orchestrator does. Nova deletes a group that
+// still has members, and so does the driver.
 
 func serverGroupKind() *kind {
 	return &kind{get: getServerGroup, all: allServerGroups, observe: observeServerGroup,
@@ -40,8 +41,14 @@ func allServerGroups(ctx context.Context, d *Driver) (map[string]any, error) {
 
 func observeServerGroup(d *Driver, o *vim.Object, v any) vim.Observation {
 	g := v.(*servergroups.ServerGroup)
+	// Members are the servers' IDs, as Nova lists them (seed 002 shows a
+	// group's instances).
+	members := make([]any, len(g.Members))
+	for i, m := range g.Members {
+		members[i] = m
+	}
 	obs := vim.Observation{Exists: true, ExternalID: g.ID, State: vim.StateReady, TaskStatus: "ACTIVE",
-		Output: map[string]any{"server_group_id": g.ID, "members": len(g.Members)}}
+		Output: map[string]any{"server_group_id": g.ID, "members": members}}
 	policy := ""
 	if g.Policy != nil {
 		policy = *g.Policy

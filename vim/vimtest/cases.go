@@ -23,6 +23,9 @@ type kindCase struct {
 	// no description of a server group; the orchestrator does), so the
 	// suite does not expect drift from changing one.
 	unheld bool
+	// mutable changes a mutable field other than the description and
+	// returns its name; nil when there is none worth a second round.
+	mutable func(resource.Spec) string
 }
 
 func i64(v int64) *int64 { return &v }
@@ -94,15 +97,40 @@ var cases = []kindCase{
 		immutable: func(s resource.Spec) string { s.(*resource.ServerGroup).Policy = "affinity"; return "policy" },
 	},
 	{
-		kind:  resource.KindServer,
-		needs: []resource.Kind{resource.KindImage, resource.KindFlavor, resource.KindNetwork, resource.KindSecurityGroup},
+		// In a server group, so that every driver proves membership
+		// (ServerGroupMembers).
+		kind: resource.KindServer,
+		needs: []resource.Kind{resource.KindImage, resource.KindFlavor, resource.KindNetwork, resource.KindSecurityGroup,
+			resource.KindServerGroup},
 		spec: func(ids map[resource.Kind][]string) resource.Spec {
 			return &resource.Server{
 				Description: "vimtest server", ImageID: ids[resource.KindImage][0], FlavorID: ids[resource.KindFlavor][0],
 				NetworkID: ids[resource.KindNetwork][0], SecurityGroupID: ids[resource.KindSecurityGroup][0],
+				ServerGroupID: ids[resource.KindServerGroup][0],
 			}
 		},
 		immutable: func(s resource.Spec) string { s.(*resource.Server).ImageID = "another-image"; return "image_id" },
+	},
+	{
+		// Two networks: NICs follow the spec's order.
+		kind:  resource.KindBaremetalInstance,
+		needs: []resource.Kind{resource.KindImage, resource.KindFlavor, resource.KindNetwork, resource.KindNetwork},
+		spec: func(ids map[resource.Kind][]string) resource.Spec {
+			return &resource.BaremetalInstance{
+				Description: "vimtest bare metal", ImageID: ids[resource.KindImage][0], FlavorID: ids[resource.KindFlavor][0],
+				Networks: []resource.NetworkPort{{NetworkID: ids[resource.KindNetwork][1]}, {NetworkID: ids[resource.KindNetwork][0]}},
+				Extra:    map[string]string{"vimtest": "yes", "rack": "r1"}, UserID: "vimtest-user",
+			}
+		},
+		immutable: func(s resource.Spec) string {
+			s.(*resource.BaremetalInstance).ImageID = "another-image"
+			return "image_id"
+		},
+		// One key changed, one removed, one added.
+		mutable: func(s resource.Spec) string {
+			s.(*resource.BaremetalInstance).Extra = map[string]string{"vimtest": "changed", "row": "7"}
+			return "extra"
+		},
 	},
 	{
 		kind:  resource.KindHeatInstance,

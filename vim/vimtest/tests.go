@@ -110,6 +110,16 @@ func testUpdateMutable(t *testing.T, s *suite) {
 				}
 				s.waitFor(t, o, "parts updated", func(obs vim.Observation) bool { return len(obs.Drift) == 0 })
 			}
+			if change := caseOf(k).mutable; change != nil {
+				field := change(o.Spec)
+				if obs, _ := s.d.Observe(t.Context(), o); !hasDrift(obs, field) {
+					t.Fatalf("drift after changing %s: %v", field, obs.Drift)
+				}
+				if err := s.d.Update(t.Context(), o); err != nil {
+					t.Fatalf("Update of %s: %v", field, err)
+				}
+				s.waitFor(t, o, field+" updated", func(obs vim.Observation) bool { return obs.Exists && len(obs.Drift) == 0 })
+			}
 		})
 	}
 }

@@ -74,11 +74,13 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 		"ObservationsDontAlias": testObservationsDontAlias,
 		"ObserveAll":            testObserveAll,
 		"Ping":                  testPing,
+		"ServerGroupMembers":    testServerGroupMembers,
+		"MachineNICs":           testMachineNICs,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
 			h := newHarness(t)
-			s := &suite{h: h, d: h.Driver, run: randomSuffix()}
+			s := &suite{h: h, d: h.Driver, run: randomSuffix(), deps: map[resource.Ref]*vim.Object{}}
 			if h.PollInterval <= 0 {
 				h.PollInterval = 5 * time.Millisecond
 			}
@@ -100,6 +102,9 @@ type suite struct {
 
 	mu  sync.Mutex
 	seq int
+	// deps holds the dependencies the suite realized, by the reference
+	// objects name them with.
+	deps map[resource.Ref]*vim.Object
 }
 
 func randomSuffix() string {
@@ -148,7 +153,11 @@ func (s *suite) object(t *testing.T, k resource.Kind) *vim.Object {
 		ids[dk] = append(ids[dk], dep.Ref.ID)
 		// The suite gives a dependency's global resource the same ID
 		// as its per-location tag; specs name the global one.
-		deps[resource.Ref{Kind: dk, ID: dep.Ref.ID}] = vim.Dep{ExternalID: dep.ExternalID, Name: dep.Name, Spec: dep.Spec}
+		ref := resource.Ref{Kind: dk, ID: dep.Ref.ID}
+		deps[ref] = vim.Dep{ExternalID: dep.ExternalID, Name: dep.Name, Spec: dep.Spec}
+		s.mu.Lock()
+		s.deps[ref] = dep
+		s.mu.Unlock()
 	}
 	id := s.id(k)
 	o := &vim.Object{

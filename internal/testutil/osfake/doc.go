@@ -36,15 +36,17 @@
 //     flavors (create with description from 2.55, update of the
 //     description, delete 202, unique names), servers (create checks
 //     flavor, image active, networks with a subnet ("auto": the one
-//     usable network), security groups by name or ID, a server-group hint
-//     and quota; BUILD then ACTIVE on Step;
+//     usable network; several: one port each, in order), security groups
+//     by name or ID, a server-group hint (membership from the create until
+//     the server is gone) and quota; BUILD then ACTIVE on Step;
 //     addresses allocated from the subnets; list with the name regex;
-//     metadata POST/PUT/GET; delete with task_state "deleting" then gone;
+//     metadata POST/PUT/GET and one item's GET/DELETE, writes refused (409)
+//     while the server is busy; delete with task_state "deleting" then gone;
 //     actions os-start, os-stop, reboot SOFT/HARD, createImage (image_id in
 //     the body from 2.45, the Location header before), addSecurityGroup and
 //     removeSecurityGroup, each with Nova's 409 when the state forbids it),
 //     remote consoles, and server groups (policy from 2.64, policies
-//     before).
+//     before; deleted with members, as Nova allows).
 //   - Glance: images (create with properties, read-only attributes 403,
 //     default visibility "shared"; list with filters on any property,
 //     newest first, 25 a page with "next"; PATCH with

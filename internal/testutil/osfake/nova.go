@@ -143,6 +143,8 @@ func (s *Server) computeRoute(r *req) *reply {
 			return s.serverAction(r, sv)
 		case len(p) == 3 && p[2] == "metadata":
 			return s.serverMetadata(r, sv)
+		case len(p) == 4 && p[2] == "metadata":
+			return s.serverMetadatum(r, sv, p[3])
 		case len(p) == 3 && p[2] == "remote-consoles" && m == http.MethodPost:
 			return s.remoteConsole(r, sv)
 		}
@@ -1069,6 +1071,9 @@ func (s *Server) serverMetadata(r *req, sv *server) *reply {
 		if bad != nil {
 			return bad
 		}
+		if bad := metadataBusy(sv, "update metadata"); bad != nil {
+			return bad
+		}
 		if r.Method == http.MethodPut {
 			sv.metadata = map[string]string{}
 		}
@@ -1080,6 +1085,41 @@ func (s *Server) serverMetadata(r *req, sv *server) *reply {
 		return novaErr(http.StatusMethodNotAllowed, "The method is not allowed for the requested URL.")
 	}
 	return jsonReply(http.StatusOK, map[string]any{"metadata": sv.metadata})
+}
+
+// metadataBusy is Nova's state check on metadata writes (vm_state first,
+// then task_state, as check_instance_state does), nil when allowed.
+func metadataBusy(sv *server, action string) *reply {
+	if !slices.Contains([]string{"active", "paused", "suspended", "stopped"}, sv.vmState) {
+		return novaErr(http.StatusConflict, "Cannot '%s' instance %s while it is in vm_state %s", action, sv.id, sv.vmState)
+	}
+	if sv.task != nil {
+		return novaErr(http.StatusConflict, "Cannot '%s' instance %s while it is in task_state %s", action, sv.id, *sv.task)
+	}
+	return nil
+}
+
+// serverMetadatum serves one metadata item: GET and DELETE.
+func (s *Server) serverMetadatum(r *req, sv *server, key string) *reply {
+	v, ok := sv.metadata[key]
+	switch r.Method {
+	case http.MethodGet:
+		if !ok {
+			return novaErr(http.StatusNotFound, "Metadata item was not found")
+		}
+		return jsonReply(http.StatusOK, map[string]any{"meta": map[string]string{key: v}})
+	case http.MethodDelete:
+		if !ok {
+			return novaErr(http.StatusNotFound, "Metadata item was not found")
+		}
+		if bad := metadataBusy(sv, "delete metadata"); bad != nil {
+			return bad
+		}
+		delete(sv.metadata, key)
+		sv.updated = s.now()
+		return emptyReply(http.StatusNoContent)
+	}
+	return novaErr(http.StatusMethodNotAllowed, "The method is not allowed for the requested URL.")
 }
 
 func (s *Server) remoteConsole(r *req, sv *server) *reply {

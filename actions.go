@@ -25,7 +25,9 @@ var serverVerbs = []string{resource.VerbPower, resource.VerbReboot, resource.Ver
 //
 // Errors: NotFound for a missing target; Invalid for an unknown verb, bad
 // parameters, or a verb the target's kind does not support (server verbs
-// need a server); Conflict when the target is being deleted.
+// need a machine); Conflict when the target is being deleted, or when a
+// power verb (power, reboot, recover) is asked while another one on the
+// same target has not finished.
 func (o *Orchestrator) Act(ctx context.Context, target resource.Ref, verb string, params map[string]string) (*resource.Resource, error) {
 	t, err := o.store.Get(ctx, target)
 	if err != nil {
@@ -36,16 +38,12 @@ func (o *Orchestrator) Act(ctx context.Context, target resource.Ref, verb string
 	switch {
 	case !placed:
 		return nil, resource.InvalidField("target_kind", "%s resources take no actions", target.Kind)
-	case slices.Contains(serverVerbs, verb) && target.Kind != resource.KindServer && target.Kind != resource.KindLocalServer:
-		return nil, resource.InvalidField("verb", "%s applies to servers, not to a %s", verb, target.Kind)
+	case slices.Contains(serverVerbs, verb) && !o.isMachine(target.Kind):
+		return nil, resource.InvalidField("verb", "%s applies to machines (servers, bare-metal instances), not to a %s", verb, target.Kind)
 	case t.Deleting && verb != resource.VerbUnlink:
 		return nil, resource.Errorf(resource.Conflict, "%s %q is being deleted", target.Kind, target.ID)
 	}
-	a, err := o.store.Create(ctx, &resource.Resource{
-		Ref:    resource.Ref{Kind: resource.KindAction, ID: resource.NewID()},
-		Tenant: t.Tenant,
-		Spec:   &resource.Action{TargetKind: target.Kind, TargetID: target.ID, Verb: verb, Params: maps.Clone(params)},
-	})
+	a, err := o.createAction(ctx, t, verb, maps.Clone(params))
 	if err != nil {
 		return nil, err
 	}
@@ -158,6 +156,12 @@ func (o *Orchestrator) copies(ctx context.Context, r *resource.Resource) ([]*res
 // pull reconciles the target and its copies now. Each pass's follow-up
 // (look again soon, retry later) is scheduled as a worker would.
 func (o *Orchestrator) pull(ctx context.Context, target *resource.Resource, done map[string]any) (string, error) {
+	if operatorErred(target) {
+		// A pull asks the VIMs again: an operator's ERRED gives way.
+		if _, err := o.editStatus(ctx, target.Ref, clearOperatorMarks); err != nil {
+			return "", err
+		}
+	}
 	pass := func(ref resource.Ref) error {
 		res, err := o.Reconcile(ctx, ref)
 		o.schedule(ctx, ref, res, err)
@@ -258,13 +262,23 @@ func specReferrers(refs []resource.Ref, copies []*resource.Resource) string {
 
 // override sets the target's status by hand. set_ok also clears its copies'
 // failures and schedules them, so they are retried now rather than at the
-// next resync. The next reconciliation recomputes what set_erred set.
+// next resync. What set_erred sets holds until set_ok, a pull or a change
+// of the target's spec.
 func (o *Orchestrator) override(ctx context.Context, target *resource.Resource, a *resource.Action) (string, error) {
 	if a.Verb == resource.VerbSetErred {
 		_, err := o.editStatus(ctx, target.Ref, func(st *resource.Status) {
 			st.Phase, st.Message = resource.PhaseFailed, "marked erred by an operator"
 			if m := a.Params["message"]; m != "" {
-				st.Message += ": " + m
+				st.Message = m
+			}
+			// Kept until set_ok, a pull or a change of the spec.
+			clearOperatorMarks(st)
+			if st.Output == nil {
+				st.Output = map[string]any{}
+			}
+			st.Output[operatorErredKey] = true
+			if tb := a.Params["traceback"]; tb != "" {
+				st.Output[ErrorTracebackKey] = tb
 			}
 		})
 		return "marked erred", err
@@ -291,6 +305,7 @@ func (o *Orchestrator) override(ctx context.Context, target *resource.Resource, 
 	}
 	if _, err := o.editStatus(ctx, target.Ref, func(st *resource.Status) {
 		st.Phase, st.Message = resource.PhaseReady, "marked OK by an operator"
+		clearOperatorMarks(st)
 	}); err != nil {
 		return "", err
 	}

@@ -177,8 +177,8 @@ func (o *Orchestrator) afterWrite(ctx context.Context, r *resource.Resource) {
 // removed at once. With revision set, only that revision is deleted.
 //
 // Errors: NotFound; Conflict for a stale revision, a resource others still
-// name (the message names them) or a protected image; Forbidden for kinds
-// the orchestrator manages.
+// name (the message names them), a protected image or a tenant that still
+// owns resources (named too); Forbidden for kinds the orchestrator manages.
 func (o *Orchestrator) Delete(ctx context.Context, ref resource.Ref, revision int64) error {
 	info, ok := o.reg.Info(ref.Kind)
 	if !ok {

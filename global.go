@@ -90,7 +90,18 @@ func (o *Orchestrator) reconcileGlobal(ctx context.Context, ref resource.Ref, in
 			o.enqueue(c.Ref)
 		}
 	}
-	_, err = o.writeStatus(ctx, r, aggregate(r, targets, byLoc))
+	st := aggregate(r, targets, byLoc)
+	if operatorErred(r) {
+		// An operator's set_erred holds until set_ok, a pull or a
+		// change of the spec, as Waldur's ERRED does; the copies' view
+		// underneath stays current.
+		st.Phase, st.Message = r.Status.Phase, r.Status.Message
+		st.Output[operatorErredKey] = true
+		if tb, ok := r.Status.Output[ErrorTracebackKey]; ok {
+			st.Output[ErrorTracebackKey] = tb
+		}
+	}
+	_, err = o.writeStatus(ctx, r, st)
 	return Result{}, err
 }
 

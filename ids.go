@@ -166,6 +166,11 @@ func allocate(ctx context.Context, tx store.Tx, pool *resource.Resource, holder 
 // transaction.
 func (o *Orchestrator) deleteWithIDs(ctx context.Context, r *resource.Resource, revision int64) error {
 	return o.store.Txn(ctx, func(ctx context.Context, tx store.Tx) error {
+		if r.Kind == resource.KindTenant {
+			if err := o.checkTenantEmpty(ctx, tx, r.ID); err != nil {
+				return err
+			}
+		}
 		if err := releaseIDs(ctx, tx, r.ID); err != nil {
 			return err
 		}

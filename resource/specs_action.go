@@ -9,7 +9,9 @@ const (
 	// VerbUnlink forgets the target without deleting anything in a VIM.
 	VerbUnlink = "unlink"
 	// VerbSetErred and VerbSetOK override the target's status; set_ok also
-	// clears its copies' failures so they are retried.
+	// clears its copies' failures so they are retried. set_erred takes
+	// params message and traceback (kept in the status until the next
+	// pass recomputes it).
 	VerbSetErred = "set_erred"
 	VerbSetOK    = "set_ok"
 	// VerbPower sets a server's power: params target = on, off or soft_off.
@@ -28,7 +30,7 @@ const (
 var verbParams = map[string]map[string][]string{
 	VerbPull:     {},
 	VerbUnlink:   {},
-	VerbSetErred: {"message": nil},
+	VerbSetErred: {"message": nil, "traceback": nil},
 	VerbSetOK:    {},
 	VerbPower:    {"target": {"on", "off", "soft_off"}},
 	VerbReboot:   {"type": {"soft", "hard"}},
@@ -92,6 +94,8 @@ func (a *Action) Validate() error {
 			p.add("params."+k, "not a parameter of %s", a.Verb)
 		case values != nil:
 			p.oneOf("params."+k, v, values...)
+		case a.Verb == VerbSetErred:
+			p.text("params."+k, v, MaxDescriptionLen) // an operator's words, a traceback
 		default:
 			p.text("params."+k, v, MaxIDLen)
 		}

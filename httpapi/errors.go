@@ -3,10 +3,9 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 
-	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/httpapi/dialect"
 	"github.com/orca-nfv/orca/store"
 )
 
@@ -21,52 +20,21 @@ type errorBody struct {
 	} `json:"error"`
 }
 
-// statusOf maps an error code to an HTTP status. A stale revision under
-// If-Match is 412 rather than 409.
-func statusOf(r *http.Request, err error) int {
-	switch resource.CodeOf(err) {
-	case resource.NotFound:
-		return http.StatusNotFound
-	case resource.Conflict:
-		if r != nil && r.Header.Get("If-Match") != "" && errors.Is(err, store.ErrStale) {
-			return http.StatusPreconditionFailed
-		}
-		return http.StatusConflict
-	case resource.Invalid:
-		return http.StatusBadRequest
-	case resource.Unavailable:
-		return http.StatusServiceUnavailable
-	case resource.Unauthorized:
-		return http.StatusUnauthorized
-	case resource.Forbidden:
-		return http.StatusForbidden
-	case resource.Unimplemented:
-		return http.StatusNotImplemented
+// answer writes err: by its resource code (dialect.DefaultStatuses), except
+// that a stale revision under If-Match is 412 rather than 409.
+func (h *Handler) answer(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Header.Get("If-Match") != "" && errors.Is(err, store.ErrStale) {
+		err = dialect.Status(http.StatusPreconditionFailed, "%s", err.Error())
 	}
-	return http.StatusInternalServerError
+	h.kit.Answer(w, r, renderProblem, nil, err)
 }
 
-// writeError answers with err's status and a body saying what was wrong.
-// Internal errors are logged and answered generically: their text may
-// describe the server, not the request.
-func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
-	var he *httpError
-	if errors.As(err, &he) {
-		writeStatusError(w, he.code, "", he.msg)
-		return
-	}
-	code := statusOf(r, err)
-	msg := err.Error()
-	switch code {
-	case http.StatusInternalServerError:
-		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		msg = "internal error"
-	case http.StatusServiceUnavailable:
-		w.Header().Set("Retry-After", "5")
-	case http.StatusUnauthorized:
+// renderProblem writes a problem as Keystone does, with a challenge on 401.
+func renderProblem(w http.ResponseWriter, _ *http.Request, p *dialect.Problem) {
+	if p.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Keystone uri="/v3"`)
 	}
-	writeStatusError(w, code, resource.FieldOf(err), msg)
+	writeStatusError(w, p.Status, p.Field, p.Message)
 }
 
 func writeStatusError(w http.ResponseWriter, code int, field, msg string) {

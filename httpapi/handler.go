@@ -16,39 +16,21 @@
 package httpapi
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
 	"strings"
-	"time"
 
 	"github.com/julienschmidt/httprouter"
 
-	"github.com/orca-nfv/orca"
+	"github.com/orca-nfv/orca/httpapi/dialect"
 	"github.com/orca-nfv/orca/identity"
 	"github.com/orca-nfv/orca/resource"
-	"github.com/orca-nfv/orca/store"
-	"github.com/orca-nfv/orca/vim"
 )
 
-// Backend is what the handler needs from orca. *orca.Orchestrator
-// implements it.
-type Backend interface {
-	Registry() *resource.Registry
-	Get(ctx context.Context, ref resource.Ref) (*resource.Resource, error)
-	List(ctx context.Context, f store.Filter) (*store.Page, error)
-	Create(ctx context.Context, r *resource.Resource) (*resource.Resource, error)
-	Update(ctx context.Context, r *resource.Resource) (*resource.Resource, error)
-	Delete(ctx context.Context, ref resource.Ref, revision int64) error
-	Act(ctx context.Context, target resource.Ref, verb string, params map[string]string) (*resource.Resource, error)
-	SetCredentials(ctx context.Context, id string, creds vim.Credentials) (*resource.Resource, error)
-	Health(ctx context.Context) (*orca.Health, error)
-	StatsSnapshot() orca.StatsSnapshot
-}
-
-var _ Backend = (*orca.Orchestrator)(nil)
+// Backend is what the handler needs from orca (dialect.Backend, which
+// every surface shares). *orca.Orchestrator implements it.
+type Backend = dialect.Backend
 
 // Options configure a Handler.
 type Options struct {
@@ -62,6 +44,9 @@ type Options struct {
 	// nil means identity.NewThrottle(nil). Behind a proxy every client has
 	// the proxy's address, so the throttle then works per user.
 	LoginThrottle *identity.Throttle
+	// Metrics counts requests; nil means the handler's own. Give every
+	// surface of a server the same one.
+	Metrics *dialect.Metrics
 	// BaseURL is the path prefix the handler is mounted under (with
 	// http.StripPrefix), used in Location headers; default "".
 	BaseURL string
@@ -75,12 +60,13 @@ type Options struct {
 
 // Handler serves the API.
 type Handler struct {
-	b       Backend
-	reg     *resource.Registry
-	opts    Options
-	log     *slog.Logger
-	router  *httprouter.Router
-	metrics metrics
+	b      Backend
+	reg    *resource.Registry
+	opts   Options
+	kit    *dialect.Kit
+	log    *slog.Logger
+	router *httprouter.Router
+	serve0 http.Handler // the router behind the kit's wrapper
 }
 
 // New returns the handler. An API without authentication is a
@@ -101,13 +87,15 @@ func New(b Backend, opts *Options) (*Handler, error) {
 		h.opts.MaxPageSize = 1000
 	}
 	h.opts.BaseURL = strings.TrimSuffix(h.opts.BaseURL, "/")
-	h.log = h.opts.Logger
-	if h.log == nil {
-		h.log = slog.Default()
-	}
 	if h.opts.LoginThrottle == nil {
 		h.opts.LoginThrottle = identity.NewThrottle(nil)
 	}
+	kit, err := dialect.New(&dialect.Options{Auth: opts.Auth, Passwords: opts.Passwords, Throttle: h.opts.LoginThrottle,
+		MaxBodyBytes: h.opts.MaxBodyBytes, Metrics: opts.Metrics, Logger: opts.Logger})
+	if err != nil {
+		return nil, err
+	}
+	h.kit, h.log = kit, kit.Log()
 	r := httprouter.New()
 	// Trailing slashes are stripped before routing (ServeHTTP), so the
 	// router never redirects; a wrong method is 405 with Allow.
@@ -116,12 +104,13 @@ func New(b Backend, opts *Options) (*Handler, error) {
 	r.HandleMethodNotAllowed = true
 	r.HandleOPTIONS = false
 	r.NotFound = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		writeError(w, req, h.log, resource.Errorf(resource.NotFound, "no such path: %s", req.URL.Path))
+		h.answer(w, req, resource.Errorf(resource.NotFound, "no such path: %s", req.URL.Path))
 	})
 	r.MethodNotAllowed = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		writeStatusError(w, http.StatusMethodNotAllowed, "", fmt.Sprintf("%s is not allowed on %s (see the Allow header)", req.Method, req.URL.Path))
+		h.answer(w, req, dialect.Status(http.StatusMethodNotAllowed, "%s is not allowed on %s (see the Allow header)", req.Method, req.URL.Path))
 	})
 	h.router = r
+	h.serve0 = kit.Wrap(renderProblem, http.HandlerFunc(h.route))
 	h.routeIdentity()
 	h.routeOps()
 	for _, k := range h.reg.Kinds() {
@@ -130,20 +119,22 @@ func New(b Backend, opts *Options) (*Handler, error) {
 	return h, nil
 }
 
+// Backend is what the handler serves.
+func (h *Handler) Backend() Backend { return h.b }
+
+// Kit is the toolkit this handler is built on: the seed dialects of the
+// same server are built on it too, so they share its users, throttle,
+// limits and metrics.
+func (h *Handler) Kit() *dialect.Kit { return h.kit }
+
 // ServeHTTP serves one request: trailing slash stripped, panics turned into
 // 500s, latency and status counted.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	rec := &statusRecorder{ResponseWriter: w}
-	defer func() {
-		if p := recover(); p != nil {
-			h.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
-			if !rec.wrote {
-				writeStatusError(rec, http.StatusInternalServerError, "", "internal error")
-			}
-		}
-		h.metrics.observe(rec.status(), time.Since(start))
-	}()
+	h.serve0.ServeHTTP(w, r)
+}
+
+// route strips a trailing slash and routes.
+func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
 	if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
 		// Deliberate: /v1.0/tenant/networks/ is /v1.0/tenant/networks.
 		r2 := r.Clone(r.Context())
@@ -151,44 +142,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r2.URL.RawPath = ""
 		r = r2
 	}
-	rec.Header().Set("X-Content-Type-Options", "nosniff")
-	h.router.ServeHTTP(rec, r)
+	h.router.ServeHTTP(w, r)
 }
-
-type statusRecorder struct {
-	http.ResponseWriter
-	code  int
-	wrote bool
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if !s.wrote {
-		s.code, s.wrote = code, true
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if !s.wrote {
-		s.code, s.wrote = http.StatusOK, true
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-func (s *statusRecorder) status() int {
-	if !s.wrote {
-		return http.StatusOK
-	}
-	return s.code
-}
-
-type principalKey struct{}
 
 // principal returns the caller authenticated by authed.
-func principal(r *http.Request) *identity.Principal {
-	p, _ := r.Context().Value(principalKey{}).(*identity.Principal)
-	return p
-}
+func principal(r *http.Request) *identity.Principal { return dialect.Caller(r) }
 
 // handler serves a route: it writes the answer, or returns the error to
 // answer with, having written nothing.
@@ -198,7 +156,7 @@ type handler func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) 
 func (h *Handler) serve(fn handler) httprouter.Handle {
 	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
 		if err := fn(w, r, ps); err != nil {
-			writeError(w, r, h.log, err)
+			h.answer(w, r, err)
 		}
 	}
 }
@@ -206,11 +164,11 @@ func (h *Handler) serve(fn handler) httprouter.Handle {
 // authed makes a route that needs a caller.
 func (h *Handler) authed(fn handler) httprouter.Handle {
 	return h.serve(func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) error {
-		p, err := h.opts.Auth.Authenticate(r.Context(), r.Header.Get("X-Auth-Token"))
+		p, err := h.kit.Authenticate(r, dialect.XAuthToken)
 		if err != nil {
 			return err
 		}
-		return fn(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), ps)
+		return fn(w, r.WithContext(dialect.WithPrincipal(r.Context(), p)), ps)
 	})
 }
 

@@ -2,13 +2,12 @@ package httpapi
 
 import (
 	"math"
-	"net"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/julienschmidt/httprouter"
 
+	"github.com/orca-nfv/orca/httpapi/dialect"
 	"github.com/orca-nfv/orca/identity"
 	"github.com/orca-nfv/orca/resource"
 )
@@ -63,17 +62,9 @@ type tokenBody struct {
 
 // Keystone's bounds on a user name and a password.
 const (
-	maxUserName = 255
-	maxPassword = 4096
+	maxUserName = dialect.MaxUserName
+	maxPassword = dialect.MaxPassword
 )
-
-// clientHost is the address a request came from, without its port.
-func clientHost(r *http.Request) string {
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return host
-	}
-	return r.RemoteAddr
-}
 
 // keystoneTime is Keystone's timestamp format: microseconds, Z.
 const keystoneTime = "2006-01-02T15:04:05.000000Z"
@@ -98,7 +89,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, _ httprouter.Par
 		return resource.Errorf(resource.Invalid, `the body must be {"auth": {...}}`)
 	}
 	var req authRequest
-	if err := strictDecode([]byte(`{"auth":`+string(raw)+`}`), &req, "auth"); err != nil {
+	if err := dialect.Strict([]byte(`{"auth":`+string(raw)+`}`), &req, "auth"); err != nil {
 		return err
 	}
 	id := req.Auth.Identity
@@ -123,11 +114,10 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, _ httprouter.Par
 			project = s.Project.ID
 		}
 	}
-	key := user + "\x00" + clientHost(r)
+	key := user + "\x00" + dialect.ClientHost(r)
 	if wait := h.opts.LoginThrottle.Attempt(key); wait > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		writeStatusError(w, http.StatusTooManyRequests, "", "too many failed logins for this user from this address; retry after the time in Retry-After")
-		return nil
+		return dialect.TooManyRequests(int(math.Ceil(wait.Seconds())),
+			"too many failed logins for this user from this address; retry after the time in Retry-After")
 	}
 	p, err := h.opts.Passwords.CheckPassword(r.Context(), user, id.Password.User.Password, project)
 	if err != nil {

@@ -10,16 +10,11 @@ import (
 
 	"github.com/julienschmidt/httprouter"
 
+	"github.com/orca-nfv/orca/httpapi/dialect"
 	"github.com/orca-nfv/orca/identity"
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/store"
 )
-
-// tenantVisible kinds are admin-scoped in the registry but carry their
-// subject's tenant: members read their own (events, actions).
-func tenantVisible(k resource.Kind) bool {
-	return k == resource.KindEvent || k == resource.KindAction
-}
 
 // routeKind registers a kind's collection and item routes, with its access
 // policy: admin kinds for administrators; shared kinds (locations) read by
@@ -28,7 +23,7 @@ func (h *Handler) routeKind(k resource.Kind) {
 	info, _ := h.reg.Info(k)
 	read, write := h.authed, h.authed
 	switch {
-	case info.Scope == resource.ScopeAdmin && !tenantVisible(k):
+	case info.Scope == resource.ScopeAdmin && !dialect.SubjectTenanted(k):
 		read, write = h.admin, h.admin
 	case info.Scope == resource.ScopeShared:
 		write = h.admin
@@ -61,18 +56,6 @@ func (h *Handler) routeKind(k resource.Kind) {
 	}
 }
 
-// visible reports whether the caller may see r. Not seeing it is answered
-// 404, so other tenants' resources do not reveal their existence.
-func visible(p *identity.Principal, info resource.KindInfo, r *resource.Resource) bool {
-	switch {
-	case p.IsAdmin(), info.Scope == resource.ScopeShared:
-		return true
-	case info.Scope == resource.ScopeTenant || tenantVisible(info.Kind):
-		return r.Tenant == p.TenantID
-	}
-	return false
-}
-
 func notFound(info resource.KindInfo, id string) error {
 	return resource.Errorf(resource.NotFound, "%s %q not found", info.Kind, id)
 }
@@ -83,7 +66,7 @@ func (h *Handler) fetch(r *http.Request, info resource.KindInfo, id string) (*re
 	if err != nil {
 		return nil, err
 	}
-	if !visible(principal(r), info, res) {
+	if !dialect.Visible(principal(r), info, res) {
 		return nil, notFound(info, id)
 	}
 	return res, nil
@@ -151,9 +134,7 @@ func (h *Handler) list(info resource.KindInfo) handler {
 func (h *Handler) filter(r *http.Request, info resource.KindInfo) (f store.Filter, empty bool, err error) {
 	p := principal(r)
 	f = store.Filter{Kind: info.Kind, Limit: h.opts.MaxPageSize}
-	if !p.IsAdmin() && (info.Scope == resource.ScopeTenant || tenantVisible(info.Kind)) {
-		f.Tenant = p.TenantID
-	}
+	f.Tenant = dialect.ListTenant(p, info)
 	for name, values := range r.URL.Query() {
 		if len(values) != 1 {
 			return f, false, resource.InvalidField(name, "give the parameter once")
@@ -241,19 +222,11 @@ func (h *Handler) wrapped(w http.ResponseWriter, r *http.Request, info resource.
 // tenantFor decides the tenant of a new resource: a member's own (naming
 // another is refused), or what an administrator names (default: their own).
 func tenantFor(p *identity.Principal, info resource.KindInfo, in *input) (string, error) {
-	if info.NoTenant {
-		return "", nil
+	if in.hasTenant && in.tenant == "" {
+		// An explicit empty tenant_id is a request to name none.
+		return dialect.OwnerTenant(p, info, "", "tenant_id")
 	}
-	switch {
-	case !p.IsAdmin() && in.hasTenant && in.tenant != p.TenantID:
-		return "", &resource.Error{Code: resource.Forbidden, Field: "tenant_id",
-			Err: fmt.Errorf("tenant_id: members create resources in their own tenant (%s) only", p.TenantID)}
-	case in.hasTenant:
-		return in.tenant, nil
-	case info.Scope == resource.ScopeShared:
-		return "", nil
-	}
-	return p.TenantID, nil
+	return dialect.OwnerTenant(p, info, in.tenant, "tenant_id")
 }
 
 func (h *Handler) create(info resource.KindInfo) handler {

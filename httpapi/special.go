@@ -1,25 +1,15 @@
 package httpapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 
 	"github.com/julienschmidt/httprouter"
 
+	"github.com/orca-nfv/orca/httpapi/dialect"
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/vim"
 )
-
-// strictDecode decodes one JSON object into v, refusing unknown fields.
-func strictDecode(raw json.RawMessage, v any, what string) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return resource.Errorf(resource.Invalid, "%s: %v", what, err)
-	}
-	return nil
-}
 
 // act requests an action: {"action": {"target_kind", "target_id", "verb",
 // "params"}}. It answers 202 Accepted with the action record; the outcome
@@ -32,7 +22,7 @@ func (h *Handler) act(info resource.KindInfo) handler {
 		}
 		raw, _ := json.Marshal(obj)
 		var req resource.Action
-		if err := strictDecode(raw, &req, "action"); err != nil {
+		if err := dialect.Strict(raw, &req, "action"); err != nil {
 			return err
 		}
 		tinfo, ok := h.reg.Info(req.TargetKind)
@@ -61,7 +51,7 @@ func (h *Handler) setCredentials(info resource.KindInfo) handler {
 		if err != nil {
 			return err
 		}
-		id, _, err := stringField(obj, "id")
+		id, _, err := dialect.StringField(obj, "id")
 		if err != nil {
 			return err
 		}
@@ -76,7 +66,7 @@ func (h *Handler) setCredentials(info resource.KindInfo) handler {
 		}
 		raw, _ := json.Marshal(obj)
 		var creds vim.Credentials
-		if err := strictDecode(raw, &creds, "credential"); err != nil {
+		if err := dialect.Strict(raw, &creds, "credential"); err != nil {
 			return err
 		}
 		c, err := h.b.SetCredentials(r.Context(), id, creds)

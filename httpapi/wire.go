@@ -1,17 +1,13 @@
 package httpapi
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"maps"
-	"mime"
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
 
+	"github.com/orca-nfv/orca/httpapi/dialect"
 	"github.com/orca-nfv/orca/resource"
 )
 
@@ -88,38 +84,11 @@ func (h *Handler) render(r *resource.Resource) map[string]any {
 // body reads a request body as a JSON object, enforcing the content type
 // and the size limit.
 func (h *Handler) body(w http.ResponseWriter, r *http.Request) (map[string]json.RawMessage, error) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || mt != "application/json" {
-			return nil, &httpError{http.StatusUnsupportedMediaType, "Content-Type must be application/json"}
-		}
+	data, err := h.kit.ReadBody(w, r)
+	if err != nil {
+		return nil, err
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes))
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		return nil, &httpError{http.StatusRequestEntityTooLarge, "the body is larger than the limit of " + strconv.FormatInt(h.opts.MaxBodyBytes, 10) + " bytes"}
-	case err != nil:
-		return nil, resource.Errorf(resource.Invalid, "reading the body: %v", err)
-	}
-	return decodeObject(data, "body")
-}
-
-// decodeObject parses a JSON object, refusing anything else (and trailing
-// data) with Invalid.
-func decodeObject(data []byte, what string) (map[string]json.RawMessage, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	var obj map[string]json.RawMessage
-	if err := dec.Decode(&obj); err != nil || obj == nil {
-		if err == nil || errors.Is(err, io.EOF) {
-			return nil, resource.Errorf(resource.Invalid, "the %s must be a JSON object", what)
-		}
-		return nil, resource.Errorf(resource.Invalid, "the %s is not valid JSON: %v", what, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, resource.Errorf(resource.Invalid, "unexpected data after the %s's JSON object", what)
-	}
-	return obj, nil
+	return dialect.DecodeObject(data, "body")
 }
 
 // unwrap takes the one wrapped object out of a body: {"network": {...}}.
@@ -131,24 +100,9 @@ func unwrap(body map[string]json.RawMessage, names ...string) (map[string]json.R
 		if !slices.Contains(names, k) {
 			return nil, resource.Errorf(resource.Invalid, "the body must be wrapped as {%q: {...}}, not %q", names[0], k)
 		}
-		return decodeObject(v, names[0])
+		return dialect.DecodeObject(v, names[0])
 	}
 	return nil, nil
-}
-
-// stringField takes an optional string field out of obj; JSON null counts
-// as absent.
-func stringField(obj map[string]json.RawMessage, name string) (string, bool, error) {
-	raw, ok := obj[name]
-	delete(obj, name)
-	if !ok || string(raw) == "null" {
-		return "", false, nil
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", false, resource.InvalidField(name, "must be a string")
-	}
-	return s, true, nil
 }
 
 // input is a decoded request object.
@@ -166,21 +120,21 @@ type input struct {
 func parseInput(obj map[string]json.RawMessage, info resource.KindInfo) (*input, error) {
 	in := &input{}
 	var err error
-	if in.id, in.hasID, err = stringField(obj, "id"); err != nil {
+	if in.id, in.hasID, err = dialect.StringField(obj, "id"); err != nil {
 		return nil, err
 	}
 	if !info.NoName {
-		if in.name, in.hasName, err = stringField(obj, "name"); err != nil {
+		if in.name, in.hasName, err = dialect.StringField(obj, "name"); err != nil {
 			return nil, err
 		}
 	}
 	if !info.NoTenant {
-		if in.tenant, in.hasTenant, err = stringField(obj, "tenant_id"); err != nil {
+		if in.tenant, in.hasTenant, err = dialect.StringField(obj, "tenant_id"); err != nil {
 			return nil, err
 		}
 	}
 	if info.ParentField != "" {
-		if in.parent, _, err = stringField(obj, info.ParentField); err != nil {
+		if in.parent, _, err = dialect.StringField(obj, info.ParentField); err != nil {
 			return nil, err
 		}
 	}
@@ -221,15 +175,6 @@ func (h *Handler) specFrom(kind resource.Kind, fields map[string]json.RawMessage
 	}
 	return h.reg.DecodeSpec(kind, raw, &resource.DecodeOptions{Strict: true})
 }
-
-// httpError is an error with its own HTTP status (413, 415), outside the
-// resource codes.
-type httpError struct {
-	code int
-	msg  string
-}
-
-func (e *httpError) Error() string { return e.msg }
 
 // jsonString marshals v to a string (for tests and seeds).
 func jsonString(v any) (string, error) {

@@ -1,0 +1,77 @@
+package dialect
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/orca-nfv/orca/identity"
+	"github.com/orca-nfv/orca/resource"
+)
+
+// SubjectTenanted kinds are admin-scoped in the registry but carry their
+// subject's tenant, so members read their own (events, actions).
+func SubjectTenanted(k resource.Kind) bool {
+	return k == resource.KindEvent || k == resource.KindAction
+}
+
+// Visible reports whether p may see r. Not seeing it is answered 404, so
+// other tenants' resources do not reveal their existence.
+func Visible(p *identity.Principal, info resource.KindInfo, r *resource.Resource) bool {
+	switch {
+	case p.IsAdmin(), info.Scope == resource.ScopeShared:
+		return true
+	case info.Scope == resource.ScopeTenant || SubjectTenanted(info.Kind):
+		return r.Tenant == p.TenantID
+	}
+	return false
+}
+
+// ListTenant is the tenant p's lists of a kind are confined to: "" (every
+// tenant) for administrators and shared kinds.
+func ListTenant(p *identity.Principal, info resource.KindInfo) string {
+	if !p.IsAdmin() && (info.Scope == resource.ScopeTenant || SubjectTenanted(info.Kind)) {
+		return p.TenantID
+	}
+	return ""
+}
+
+// OwnerTenant decides the tenant of a new resource of a kind: a member's
+// own (naming another is Forbidden, never trusted), or the one an
+// administrator names (default: their own). named is the tenant the
+// request names, "" when it names none.
+func OwnerTenant(p *identity.Principal, info resource.KindInfo, named, field string) (string, error) {
+	switch {
+	case info.NoTenant:
+		return "", nil
+	case named != "" && !p.IsAdmin() && named != p.TenantID:
+		return "", &resource.Error{Code: resource.Forbidden, Field: field,
+			Err: fmt.Errorf("%s: members create resources in their own tenant (%s) only", field, p.TenantID)}
+	case named != "":
+		return named, nil
+	case info.Scope == resource.ScopeShared:
+		return "", nil
+	}
+	return p.TenantID, nil
+}
+
+// Fetch gets a resource as the caller in ctx may see it: NotFound when it
+// does not exist or is not the caller's to see.
+func Fetch(ctx context.Context, b Backend, info resource.KindInfo, id string) (*resource.Resource, error) {
+	if resource.CheckID(id) != nil {
+		return nil, NotFound(info, id) // no such ID can exist
+	}
+	res, err := b.Get(ctx, resource.Ref{Kind: info.Kind, ID: id})
+	if err != nil {
+		return nil, err
+	}
+	if !Visible(PrincipalFrom(ctx), info, res) {
+		return nil, NotFound(info, id)
+	}
+	return res, nil
+}
+
+// NotFound is the error for a resource that does not exist or that the
+// caller may not see; the two are indistinguishable on purpose.
+func NotFound(info resource.KindInfo, id string) error {
+	return resource.Errorf(resource.NotFound, "%s %q not found", info.Kind, id)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -200,5 +201,17 @@ func TestChain(t *testing.T) {
 				t.Fatalf("Authenticate = %+v, %v; want code %v", p, err, tc.wantCode)
 			}
 		})
+	}
+}
+
+func TestStaticUsersTenants(t *testing.T) {
+	users, err := NewStaticUsers([]User{
+		{Name: "a", Password: "p", TenantID: "t2"}, {Name: "b", Password: "p", TenantID: "t1"}, {Name: "c", Password: "p", TenantID: "t2"},
+	}, &UsersOptions{Iterations: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := users.Tenants(); !slices.Equal(got, []string{"t1", "t2"}) {
+		t.Errorf("Tenants = %v, want [t1 t2]", got)
 	}
 }

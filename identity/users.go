@@ -126,6 +126,18 @@ func (s *StaticUsers) CheckPassword(_ context.Context, user, password, project s
 	return &Principal{UserID: u.Name, UserName: u.Name, TenantID: u.TenantID, Roles: slices.Clone(u.Roles)}, nil
 }
 
+// Tenants lists the tenants the users belong to, sorted, once each.
+func (s *StaticUsers) Tenants() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []string
+	for _, u := range s.users {
+		out = append(out, u.TenantID)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // Add adds or replaces a user (the demo's built-in admin).
 func (s *StaticUsers) Add(u User, opts *UsersOptions) error {
 	one, err := NewStaticUsers([]User{u}, opts)

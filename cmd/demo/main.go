@@ -1,5 +1,8 @@
 // Command demo serves orca's APIs on loopback over a SQLite store, with fake
-// VIMs as locations:
+// VIMs as locations: seed 000 at /v1.0, Trema's tenants at /tenants (seed
+// 001), Waldur's server groups at /api/openstack-server-groups/ (seed 002)
+// and Mogan's bare-metal instances at /v1/instances (seed 003), all on the
+// same users and store:
 //
 //	go run ./cmd/demo [-addr 127.0.0.1:8080] [-db orca-data/orca.db | -db memory]
 //	                  [-users FILE] [-admin-password PW] [-fake-locations 2]
@@ -142,13 +145,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	if err := ensureLocations(ctx, o, c.fakeLocations); err != nil {
 		return err
 	}
+	if err := ensureTenants(ctx, o, users.Tenants()); err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           h,
+		Handler:           surfaces(h),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -214,6 +220,19 @@ func ensureLocations(ctx context.Context, o *orca.Orchestrator, n int) error {
 		_, err := o.Create(ctx, &resource.Resource{Ref: resource.Ref{Kind: resource.KindLocation, ID: id}, Name: id,
 			Labels: map[string]string{"kind": "fake"},
 			Spec:   &resource.Location{Description: "fake location", KeystoneEndpoint: "fake://" + id}})
+		if err != nil && resource.CodeOf(err) != resource.Conflict {
+			return err
+		}
+	}
+	return nil
+}
+
+// ensureTenants registers the users' tenants that are not registered yet,
+// so that every API that lists tenants (Trema's /tenants) knows them.
+func ensureTenants(ctx context.Context, o *orca.Orchestrator, tenants []string) error {
+	for _, id := range tenants {
+		_, err := o.Create(ctx, &resource.Resource{Ref: resource.Ref{Kind: resource.KindTenant, ID: id}, Name: id,
+			Spec: &resource.Tenant{Description: "a tenant of the demo's users"}})
 		if err != nil && resource.CodeOf(err) != resource.Conflict {
 			return err
 		}

@@ -222,3 +222,35 @@ func writeSelfSigned(t *testing.T, certFile, keyFile string) {
 func pemEncode(typ string, der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
 }
+
+// TestDemoServesEverySurface: seeds 001, 002 and 003 answer next to
+// /v1.0, on the same users and store, and unknown paths stay 404.
+func TestDemoServesEverySurface(t *testing.T) {
+	d := start(t, []string{"-db", "memory", "-admin-password", "pw"}, nil)
+	defer d.stop()
+	tok := login(t, d, "pw")
+	code, _, body := call(t, "POST", d.url+"/tenants", tok, `{"id":"acme","description":"a tenant"}`)
+	if code != 200 || body["id"] != "acme" {
+		t.Fatalf("POST /tenants: %d %v", code, body)
+	}
+	// The Trema tenant is orca's tenant; the users' tenants are known.
+	if code, _, body := call(t, "GET", d.url+"/v1.0/admin/tenants/acme", tok, ""); code != 200 {
+		t.Errorf("/v1.0 tenant: %d %v", code, body)
+	}
+	if code, _, body := call(t, "GET", d.url+"/tenants/admin", tok, ""); code != 200 || body["id"] != "admin" {
+		t.Errorf("the admin user's tenant: %d %v", code, body)
+	}
+	code, _, body = call(t, "POST", d.url+"/api/openstack-server-groups/", tok, `{"name":"spread","policy":"anti-affinity"}`)
+	if code != 201 || body["state"] == nil {
+		t.Fatalf("POST server group: %d %v", code, body)
+	}
+	if code, _, body := call(t, "GET", d.url+"/v1.0/tenant/server_groups/"+body["uuid"].(string), tok, ""); code != 200 {
+		t.Errorf("/v1.0 server group: %d %v", code, body)
+	}
+	if code, _, body := call(t, "GET", d.url+"/v1/instances", tok, ""); code != 200 || body["instances"] == nil {
+		t.Errorf("GET /v1/instances: %d %v", code, body)
+	}
+	if code, _, _ := call(t, "GET", d.url+"/v2/nothing", tok, ""); code != 404 {
+		t.Errorf("an unknown path: %d", code)
+	}
+}

@@ -368,3 +368,27 @@ func TestSnapshotRunsOnceAcrossRetries(t *testing.T) {
 		}
 	})
 }
+
+// TestPowerTaskIsWatched: a VIM that takes time to carry out a power
+// change reports the machine busy; the copy records the task and is looked
+// at again until it ends, rather than at the next resync (an hour here).
+func TestPowerTaskIsWatched(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 1, fake: fake.Options{PowerTime: 30 * time.Second}})
+		srv := e.serverStack("s1")
+		e.waitPhase(srv, resource.PhaseReady)
+		a := e.waitAction(e.act(srv, resource.VerbPower, map[string]string{"target": "off"}))
+		if a.Status.Phase != resource.PhaseReady {
+			t.Fatalf("power off: %+v", a.Status)
+		}
+		e.waitFor("the copy records the task", time.Minute, func() bool {
+			l := e.locals(srv)["loc-1"]
+			return l.Status.Output["task_state"] == "powering-off" && l.Status.Output["power_state"] == "on"
+		})
+		e.waitFor("the copy sees the machine off", 5*time.Minute, func() bool {
+			l := e.locals(srv)["loc-1"]
+			_, busy := l.Status.Output["task_state"]
+			return l.Status.Output["power_state"] == "off" && !busy && l.Status.Phase == resource.PhaseReady
+		})
+	})
+}

@@ -110,9 +110,24 @@ func (o *Orchestrator) reconcileLocal(ctx context.Context, ref resource.Ref, inf
 	if err != nil {
 		return Result{}, err
 	}
+	if obs.Busy != "" {
+		// Usable, but changing (powering on, rebooting): record the
+		// task and look again soon, or the change goes unseen until
+		// the next resync.
+		st.Output = maps.Clone(st.Output)
+		if st.Output == nil {
+			st.Output = map[string]any{}
+		}
+		st.Output[TaskStateKey] = obs.Busy
+		return o.writeAndWatch(ctx, l, parent, st)
+	}
 	_, err = o.writeLocalStatus(ctx, l, parent, st)
 	return Result{}, err
 }
+
+// TaskStateKey is the Status.Output key of a copy whose VIM object is busy
+// with a task (vim.Observation.Busy), such as "powering-off".
+const TaskStateKey = "task_state"
 
 // writeAndWatch records a transitional status and looks again soon.
 func (o *Orchestrator) writeAndWatch(ctx context.Context, l, parent *resource.Resource, st resource.Status) (Result, error) {

@@ -59,6 +59,12 @@ type Options struct {
 	BuildTime, DeleteTime time.Duration
 	// Manual keeps objects Building (and Deleting) until Step is called.
 	Manual bool
+	// PowerTime is how long a machine's power change (a reboot too)
+	// takes: until it ends, Observe reports the machine's old power and
+	// Busy naming the task, as Nova's task_state, and further power
+	// changes are refused (Conflict). Zero means at once. In Manual mode,
+	// with PowerTime set, tasks end on Step.
+	PowerTime time.Duration
 	// Latency is added to every call (or until the context ends).
 	Latency time.Duration
 	// Quota caps the number of objects per kind (Forbidden beyond).
@@ -131,6 +137,11 @@ type object struct {
 	power   vim.PowerState
 	host    string
 	until   time.Time // end of Building or Deleting (zero in Manual mode)
+	// task is a power change under way (Nova's task_state words), which
+	// leaves the machine with taskPower at taskUntil.
+	task      string
+	taskPower vim.PowerState
+	taskUntil time.Time
 }
 
 // New returns an empty VIM.
@@ -223,11 +234,19 @@ func sleep(ctx context.Context, d time.Duration) error {
 // advance completes the builds and deletions whose time has come.
 func (v *VIM) advance(now time.Time) {
 	for id, o := range v.objects {
+		if o.task != "" && !o.taskUntil.IsZero() && !now.Before(o.taskUntil) {
+			o.endTask()
+		}
 		if o.until.IsZero() || now.Before(o.until) {
 			continue
 		}
 		v.finish(id, o)
 	}
+}
+
+// endTask completes a machine's power change.
+func (o *object) endTask() {
+	o.power, o.task, o.taskPower, o.taskUntil = o.taskPower, "", "", time.Time{}
 }
 
 // finish moves an object out of Building or Deleting.
@@ -243,11 +262,15 @@ func (v *VIM) finish(id string, o *object) {
 	}
 }
 
-// Step completes every pending build and deletion at once (Manual mode).
+// Step completes every pending build, deletion and power change at once
+// (Manual mode).
 func (v *VIM) Step() {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	for id, o := range v.objects {
+		if o.task != "" {
+			o.endTask()
+		}
 		if o.state == vim.StateBuilding || o.state == vim.StateDeleting {
 			v.finish(id, o)
 		}
@@ -294,7 +317,7 @@ func (v *VIM) observe(want *vim.Object) (vim.Observation, error) {
 	}
 	obs := vim.Observation{
 		Exists: true, ExternalID: o.externalID, State: o.state, Message: o.message,
-		TaskStatus: taskStatus(o), Power: o.power,
+		TaskStatus: taskStatus(o), Power: o.power, Busy: o.task,
 		Output: map[string]any{"vim": v.opts.Name, "external_id": o.externalID},
 	}
 	if o.host != "" {

@@ -403,6 +403,36 @@ func TestPower(t *testing.T) {
 	}
 }
 
+// TestPowerTakesTime: with PowerTime, a power change is a task: the
+// machine keeps its power and reports Busy, refusing another change, until
+// the time has passed.
+func TestPowerTakesTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		v := fake.New(&fake.Options{PowerTime: 10 * time.Second})
+		s := server(t, v, "s1")
+		mustCreate(t, v, s)
+		if err := v.Power(t.Context(), s, vim.ActionPowerOff); err != nil {
+			t.Fatal(err)
+		}
+		if obs := observe(t, v, s); obs.Power != vim.PowerOn || obs.Busy != "powering-off" || obs.State != vim.StateReady {
+			t.Errorf("during the change: %+v", obs)
+		}
+		if err := v.Power(t.Context(), s, vim.ActionPowerOn); resource.CodeOf(err) != resource.Conflict {
+			t.Errorf("a second change during the first = %v, want Conflict", err)
+		}
+		time.Sleep(10 * time.Second)
+		if obs := observe(t, v, s); obs.Power != vim.PowerOff || obs.Busy != "" {
+			t.Errorf("after it: %+v", obs)
+		}
+		if err := v.Power(t.Context(), s, vim.ActionPowerOn); err != nil {
+			t.Fatal(err)
+		}
+		if obs := observe(t, v, s); obs.Busy != "powering-on" {
+			t.Errorf("powering on: %+v", obs)
+		}
+	})
+}
+
 func TestSnapshotAndConsole(t *testing.T) {
 	v := fake.New(nil)
 	s := server(t, v, "s1")

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"strconv"
+	"time"
 
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/vim"
@@ -38,15 +39,31 @@ func (v *VIM) Power(ctx context.Context, o *vim.Object, action vim.PowerAction) 
 	if err != nil {
 		return err
 	}
+	if obj.task != "" {
+		return resource.Errorf(resource.Conflict, "fake %s: cannot change the power of %s while it is %s", v.opts.Name, o, obj.task)
+	}
+	task, after := "", obj.power
 	switch action {
 	case vim.ActionPowerOn:
-		obj.power = vim.PowerOn
+		task, after = "powering-on", vim.PowerOn
 	case vim.ActionPowerOff, vim.ActionSoftOff:
-		obj.power = vim.PowerOff
+		task, after = "powering-off", vim.PowerOff
 	case vim.ActionReboot, vim.ActionHardReboot:
 		if obj.power != vim.PowerOn {
 			return resource.Errorf(resource.Conflict, "fake %s: cannot reboot %s while it is off", v.opts.Name, o)
 		}
+		task = "rebooting"
+		if action == vim.ActionHardReboot {
+			task = "rebooting_hard"
+		}
+	}
+	obj.task, obj.taskPower = task, after
+	switch {
+	case v.opts.PowerTime > 0 && v.opts.Manual:
+	case v.opts.PowerTime > 0:
+		obj.taskUntil = time.Now().Add(v.opts.PowerTime)
+	default:
+		obj.endTask()
 	}
 	return nil
 }

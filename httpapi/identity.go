@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"math"
 	"net/http"
 	"time"
 
@@ -114,16 +113,11 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, _ httprouter.Par
 			project = s.Project.ID
 		}
 	}
-	key := user + "\x00" + dialect.ClientHost(r)
-	if wait := h.opts.LoginThrottle.Attempt(key); wait > 0 {
-		return dialect.TooManyRequests(int(math.Ceil(wait.Seconds())),
-			"too many failed logins for this user from this address; retry after the time in Retry-After")
-	}
-	p, err := h.opts.Passwords.CheckPassword(r.Context(), user, id.Password.User.Password, project)
+	// Throttled per user and address, with the kit's HTTP basic logins.
+	p, err := h.kit.CheckPassword(r, user, id.Password.User.Password, project)
 	if err != nil {
 		return err
 	}
-	h.opts.LoginThrottle.Succeeded(key)
 	token, issued := h.opts.Tokens.Issue(p)
 	w.Header().Set("X-Subject-Token", token)
 	w.Header().Set("Cache-Control", "no-store")

@@ -153,6 +153,11 @@ type Observation struct {
 	Drift []string
 	// Power is a machine's power state, "" for other kinds.
 	Power PowerState
+	// Busy names a task the VIM is carrying out on a usable object (a
+	// machine powering on or rebooting: Nova's task_state), "" when none.
+	// What the observation reports may change when it ends, so the
+	// reconciler looks again soon.
+	Busy string
 }
 
 // Unsupported returns the error a driver gives for a kind it does not

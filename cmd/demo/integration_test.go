@@ -19,7 +19,8 @@ import (
 
 // TestIntegrationDemoOnOpenStack runs the demo with a location on the real
 // OpenStack the OS_* variables name, logged in to with a Keystone token,
-// and drives a network, an image, a flavor and a server there and back.
+// and drives a network, an image, a flavor, a server in a Waldur server
+// group and a Mogan bare-metal instance there and back.
 //
 // The image is imported by Glance from a URL this test serves. Glance
 // refuses loopback URLs and ports other than 80 and 443, so the test
@@ -78,7 +79,17 @@ func TestIntegrationDemoOnOpenStack(t *testing.T) {
 	must("POST", "/v1.0/tenant/networks", fmt.Sprintf(`{"network": {"id": %q, "cidr": "10.199.0.0/24"}}`, net), 201)
 	must("POST", "/v1.0/tenant/images", fmt.Sprintf(`{"image": {"id": %q, "url": %q, "disk_format": "raw", "container_format": "bare", "visibility": "private"}}`, img, imageURL), 201)
 	must("POST", "/v1.0/tenant/flavors", fmt.Sprintf(`{"flavor": {"id": %q, "ram": 64, "vcpus": 1, "disk": 1}}`, flv), 201)
-	must("POST", "/v1.0/servers", fmt.Sprintf(`{"server": {"id": %q, "image_id": %q, "flavor_id": %q, "network_id": %q}}`, vm, img, flv, net), 201)
+	// A Waldur server group at the location: a Nova server group.
+	group := must("POST", "/api/openstack-server-groups/", fmt.Sprintf(`{"name": "e2e-group-%s", "policy": "anti-affinity", "service_settings": "os-1"}`, run), 201)
+	groupID := group["uuid"].(string)
+	var groupBackend string
+	wait.UntilWith(t, &wait.Options{Every: 500 * time.Millisecond, Bound: 5 * time.Minute}, "the server group OK", func() bool {
+		g := must("GET", "/api/openstack-server-groups/"+groupID+"/", "", 200)
+		groupBackend, _ = g["backend_id"].(string)
+		return g["state"] == "OK"
+	})
+	must("POST", "/v1.0/servers", fmt.Sprintf(`{"server": {"id": %q, "image_id": %q, "flavor_id": %q, "network_id": %q, "server_group_id": %q}}`,
+		vm, img, flv, net, groupID), 201)
 	until("/v1.0/tenant/networks/"+net, "network", "Ready")
 	until("/v1.0/servers/"+vm, "server", "Ready")
 
@@ -102,9 +113,63 @@ func TestIntegrationDemoOnOpenStack(t *testing.T) {
 		t.Errorf("Nova's server is on networks %v, want orca's one", addrs)
 	}
 
-	// Tear down: the server first (it holds a port on the network).
+	// Nova has the group, with the server in it, and Waldur lists it.
+	code, body = openstackGet(t, token, catalog["compute"]+"/os-server-groups/"+groupBackend)
+	if code != http.StatusOK {
+		t.Fatalf("Nova's server group %s: %d %v", groupBackend, code, body)
+	}
+	if members, _ := body["server_group"].(map[string]any)["members"].([]any); len(members) != 1 || members[0] != serverID {
+		t.Errorf("Nova's server group members %v, want [%s]", members, serverID)
+	}
+	inst := must("GET", "/api/openstack-server-groups/"+groupID+"/?field=instances", "", 200)["instances"].([]any)
+	if len(inst) != 1 || inst[0].(map[string]any)["backend_id"] != serverID {
+		t.Errorf("Waldur's instances %v, want the server %s", inst, serverID)
+	}
+
+	// A Mogan bare-metal instance there (a Nova server behind the fake
+	// virt driver), powered off and on through Nova.
+	bm := must("POST", "/v1/instances", fmt.Sprintf(`{"name": "e2e-bm-%s", "instance_type_uuid": %q, "image_uuid": %q, "availability_zone": "os-1", "networks": [{"net_id": %q}]}`,
+		run, flv, img, net), 201)["uuid"].(string)
+	defer func() { // before the demo stops
+		if t.Failed() {
+			_, _, st := call(t, "GET", d.url+"/v1/instances/"+bm+"/states", token, "")
+			_, _, copies := call(t, "GET", d.url+"/v1.0/tenant/local_baremetal_instances?baremetal_instance_id="+bm, token, "")
+			t.Logf("the instance: %v; its copies: %v", st, copies)
+		}
+	}()
+	mogan := func(status string) map[string]any {
+		t.Helper()
+		var st map[string]any
+		wait.UntilWith(t, &wait.Options{Every: 500 * time.Millisecond, Bound: 5 * time.Minute}, "instance "+status, func() bool {
+			st = must("GET", "/v1/instances/"+bm+"/states", "", 200)
+			if st["status"] == "error" {
+				t.Fatalf("the instance failed: %v", st)
+			}
+			return st["status"] == status
+		})
+		return st
+	}
+	mogan("active")
+	must("PUT", "/v1/instances/"+bm+"/states/power", `{"target": "off"}`, 202)
+	if st := mogan("stopped"); st["power_state"] != "power off" {
+		t.Errorf("after power off: %v", st)
+	}
+	must("PUT", "/v1/instances/"+bm+"/states/power", `{"target": "on"}`, 202)
+	if st := mogan("active"); st["power_state"] != "power on" {
+		t.Errorf("after power on: %v", st)
+	}
+	must("DELETE", "/v1/instances/"+bm, "", 204)
+	until("/v1.0/tenant/baremetal_instances/"+bm, "baremetal_instance", "gone")
+
+	// Tear down: the server first (it holds a port on the network, and
+	// is in the group).
 	must("DELETE", "/v1.0/servers/"+vm, "", 204)
 	until("/v1.0/servers/"+vm, "server", "gone")
+	must("DELETE", "/api/openstack-server-groups/"+groupID+"/", "", 204)
+	until("/v1.0/tenant/server_groups/"+groupID, "server_group", "gone")
+	if code, _ := openstackGet(t, token, catalog["compute"]+"/os-server-groups/"+groupBackend); code != http.StatusNotFound {
+		t.Errorf("Nova still has the server group: %d", code)
+	}
 	for _, r := range []struct{ path, wrapper string }{
 		{"/v1.0/tenant/flavors/" + flv, "flavor"}, {"/v1.0/tenant/images/" + img, "image"}, {"/v1.0/tenant/networks/" + net, "network"},
 	} {

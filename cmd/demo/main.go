@@ -111,7 +111,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	if err != nil {
 		return err
 	}
-	fakes := fake.NewFactory(&fake.Options{Latency: c.fakeLatency, BuildTime: 2 * time.Second})
+	fakes := fake.NewFactory(&fake.Options{Latency: c.fakeLatency, BuildTime: 2 * time.Second, PowerTime: 2 * time.Second})
 	factory := drivers.New(&drivers.Options{Fakes: fakes, CAFile: c.vimCAFile})
 	o := orca.New(s, &orca.Options{Drivers: factory, Keyring: keys, Logger: log})
 	users, adminNote, err := loadUsers(c, dataDir, getenv)

@@ -79,15 +79,16 @@ func (k *Kit) Authenticate(r *http.Request, accepted Scheme) (*identity.Principa
 		if !ok {
 			return nil, resource.Errorf(resource.Unauthorized, "the basic credentials are malformed")
 		}
-		return k.CheckPassword(r, user, password)
+		return k.CheckPassword(r, user, password, "")
 	}
 	return nil, ErrNoCredentials
 }
 
-// CheckPassword checks a user's password through the throttle: after a
-// burst of failures from one address each further attempt must wait, and
-// is refused (429) before the password hash is computed.
-func (k *Kit) CheckPassword(r *http.Request, user, password string) (*identity.Principal, error) {
+// CheckPassword checks a user's password (and project, when not "")
+// through the throttle: after a burst of failures from one address each
+// further attempt must wait, and is refused (429) before the password hash
+// is computed.
+func (k *Kit) CheckPassword(r *http.Request, user, password, project string) (*identity.Principal, error) {
 	if k.opts.Passwords == nil {
 		return nil, resource.Errorf(resource.Unauthorized, "password authentication is not enabled")
 	}
@@ -99,7 +100,7 @@ func (k *Kit) CheckPassword(r *http.Request, user, password string) (*identity.P
 		return nil, TooManyRequests(int(math.Ceil(wait.Seconds())),
 			"too many failed logins for this user from this address; retry after the time in Retry-After")
 	}
-	p, err := k.opts.Passwords.CheckPassword(r.Context(), user, password, "")
+	p, err := k.opts.Passwords.CheckPassword(r.Context(), user, password, project)
 	if err != nil {
 		return nil, err
 	}

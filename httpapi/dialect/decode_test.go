@@ -97,15 +97,6 @@ func TestQueryHelpers(t *testing.T) {
 	if got, _ := Fields(q, "absent", nil); got != nil {
 		t.Errorf("absent selection = %v, want nil (everything)", got)
 	}
-	if n, err := Int(q, "n", 10, 1, 300); n != 7 || err != nil {
-		t.Errorf("Int = %d, %v", n, err)
-	}
-	if n, err := Int(q, "absent", 10, 1, 300); n != 10 || err != nil {
-		t.Errorf("Int default = %d, %v", n, err)
-	}
-	if _, err := Int(q, "n", 10, 8, 300); resource.FieldOf(err) != "n" {
-		t.Errorf("Int out of range: %v", err)
-	}
 	if _, err := Single(q, "twice"); resource.FieldOf(err) != "twice" {
 		t.Errorf("Single of a repeated parameter: %v", err)
 	}
@@ -114,10 +105,6 @@ func TestQueryHelpers(t *testing.T) {
 	}
 	if _, err := Bool(map[string][]string{"b": {"maybe"}}, "b"); resource.FieldOf(err) != "b" {
 		t.Errorf("Bool of maybe: %v", err)
-	}
-	obj := map[string]any{"a": 1, "b": 2}
-	if diff := cmp.Diff(map[string]any{"b": 2}, Pick(obj, []string{"b", "missing"})); diff != "" {
-		t.Errorf("Pick (-want +got):\n%s", diff)
 	}
 	for _, tc := range []struct{ n, off, lim, from, to int }{
 		{10, 0, 3, 0, 3}, {10, 9, 3, 9, 10}, {10, 12, 3, 10, 10}, {10, 0, 0, 0, 10}, {10, -1, 2, 0, 2},

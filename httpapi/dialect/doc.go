@@ -16,7 +16,8 @@
 //     dialect renders the Problem in its own shape;
 //   - request bodies: content type, size limit (413), strict JSON decoding
 //     whose errors name the field;
-//   - paging and field-selection parsing;
+//   - query parameters: single values, integers and booleans read strictly,
+//     field selections, page windows;
 //   - a small router with path parameters, in which a literal segment beats
 //     a parameter (/v1/instances/detail vs /v1/instances/{id}), trailing
 //     slashes do not matter, and a wrong method is 405 with Allow, all

@@ -3,7 +3,6 @@ package dialect
 import (
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/orca-nfv/orca/resource"
@@ -23,20 +22,6 @@ func Single(q url.Values, name string) (string, error) {
 		return vs[0], nil
 	}
 	return "", resource.InvalidField(name, "give the parameter once")
-}
-
-// Int parses an optional integer query parameter within [min, max]; def
-// when absent.
-func Int(q url.Values, name string, def, min, max int) (int, error) {
-	v, err := Single(q, name)
-	if err != nil || v == "" {
-		return def, err
-	}
-	n, perr := strconv.Atoi(v)
-	if perr != nil || n < min || n > max {
-		return 0, resource.InvalidField(name, "%q is not an integer between %d and %d", v, min, max)
-	}
-	return n, nil
 }
 
 // Bool parses an optional boolean query parameter the way OpenStack's
@@ -78,20 +63,6 @@ func Fields(q url.Values, name string, known []string) ([]string, error) {
 			strings.Join(unknown, ", "), strings.Join(known, ", "))
 	}
 	return out, nil
-}
-
-// Pick returns the named entries of obj (all of obj when names is nil).
-func Pick(obj map[string]any, names []string) map[string]any {
-	if names == nil {
-		return obj
-	}
-	out := make(map[string]any, len(names))
-	for _, n := range names {
-		if v, ok := obj[n]; ok {
-			out[n] = v
-		}
-	}
-	return out
 }
 
 // Paginate returns the window [offset, offset+limit) of n items, clamped

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -401,5 +402,40 @@ func TestErrors(t *testing.T) {
 	}
 	if n := len(s.Do("GET", instances, alice, nil).Object()["instances"].([]any)); n != 0 {
 		t.Errorf("%d instances after the refusals", n)
+	}
+}
+
+// TestPowerTaskInTheVIM: once orca's action is done the VIM may still be
+// carrying the change out (Nova's task_state): the instance shows it,
+// refuses another change, and settles when the VIM is done.
+func TestPowerTaskInTheVIM(t *testing.T) {
+	factory := fake.NewFactory(&fake.Options{BuildTime: 5 * time.Millisecond, PowerTime: time.Hour})
+	s := apitest.New(t, apitest.Options{Factory: factory, Mounts: []apitest.Mount{
+		func(b dialect.Backend, kit *dialect.Kit) (http.Handler, []string, error) {
+			return mogan.New(b, kit, nil), mogan.Paths, nil
+		},
+	}})
+	alice := s.Token("alice")
+	fixtures(t, s, alice, "")
+	body := createBody("")
+	body["availability_zone"] = "loc-1"
+	id := s.Do("POST", instances, alice, body).Want(t, 201, "create").Object()["uuid"].(string)
+	waitStatus(t, s, alice, id, "active")
+	s.Do("PUT", instances+"/"+id+"/states/power", alice, map[string]any{"target": "reboot"}).Want(t, 202, "reboot")
+	wait.Until(t, "the reboot action done", func() bool {
+		acts := s.Do("GET", "/v1.0/actions?target_id="+id, alice, nil).Object()["actions"].([]any)
+		return len(acts) == 1 && acts[0].(map[string]any)["orca"].(map[string]any)["status"].(map[string]any)["phase"] == "Ready"
+	})
+	st := waitStatus(t, s, alice, id, "rebooting")
+	if st["target_power_state"] != "rebooting" || st["power_state"] != "power on" {
+		t.Errorf("while the VIM reboots: %v", st)
+	}
+	r := s.Do("PUT", instances+"/"+id+"/states/power", alice, map[string]any{"target": "off"})
+	if _, msg := fault(t, r); r.Code != 400 || msg != "Can not transition from state 'rebooting' on event 'stop' (no defined transition)" {
+		t.Errorf("off while rebooting: %d %q", r.Code, msg)
+	}
+	factory.VIM("loc-1").Step() // the VIM finishes
+	if st := waitStatus(t, s, alice, id, "active"); st["target_power_state"] != nil {
+		t.Errorf("after the reboot: %v", st)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/orca-nfv/orca"
@@ -58,6 +59,22 @@ func targetOf(a *resource.Action) string {
 		return "reboot"
 	}
 	return ""
+}
+
+// targetOfTask names the Mogan target a VIM's task stands for (Nova's
+// task_state words, which the fake VIM uses too).
+func targetOfTask(task string) (string, bool) {
+	switch {
+	case task == "powering-on":
+		return "on", true
+	case task == "powering-off":
+		return "off", true
+	case strings.HasPrefix(task, "reboot") && strings.HasSuffix(task, "_hard"):
+		return "reboot", true
+	case strings.HasPrefix(task, "reboot"):
+		return "soft_reboot", true
+	}
+	return "", false
 }
 
 // state is an instance's Mogan state: from the instance, its copy at its
@@ -155,7 +172,13 @@ func (f *facts) stateOf(inst *resource.Resource) state {
 			s.power = powerOff
 		}
 	}
-	if t, ok := f.inFlight[inst.ID]; ok {
+	t, ok := f.inFlight[inst.ID]
+	if !ok && s.local != nil {
+		// The action is done, but the VIM is still carrying it out.
+		task, _ := s.local.Status.Output[orca.TaskStateKey].(string)
+		t, ok = targetOfTask(task)
+	}
+	if ok {
 		s.target = targets[t].target
 	}
 	switch {
@@ -164,7 +187,7 @@ func (f *facts) stateOf(inst *resource.Resource) state {
 	case inst.Status.Phase == resource.PhaseFailed:
 		s.status = statusError
 	case s.target != nil:
-		s.status = targets[f.inFlight[inst.ID]].status
+		s.status = targets[t].status
 	case s.local == nil || s.local.Status.ExternalID == "" ||
 		(inst.Generation == 1 && inst.Status.Phase != resource.PhaseReady):
 		s.status = statusBuilding

@@ -375,8 +375,17 @@ func TestServerCapabilities(t *testing.T) {
 		if err := f.d.Power(t.Context(), o, a); err != nil {
 			return "", err
 		}
+		// While Nova carries it out the server is usable but busy, so
+		// the reconciler keeps looking.
+		if obs, err := f.d.Observe(t.Context(), o); err != nil || obs.State != vim.StateReady || obs.Busy == "" {
+			t.Errorf("during %s: %+v, %v; want Ready and busy", a, obs, err)
+		}
 		f.srv.Step()
-		return f.ready(o).Power, nil
+		obs := f.ready(o)
+		if obs.Busy != "" {
+			t.Errorf("after %s: still busy %q", a, obs.Busy)
+		}
+		return obs.Power, nil
 	}
 	steps := []struct {
 		action vim.PowerAction

@@ -166,6 +166,20 @@ func userMetadata(meta map[string]string) map[string]string {
 	return out
 }
 
+// busy is the task Nova is carrying out on a usable server (powering-on,
+// powering-off, rebooting_hard, ...), or its REBOOT status's, or "".
+func busy(s *osServer) string {
+	switch {
+	case s.TaskState != nil && *s.TaskState != "":
+		return *s.TaskState
+	case s.Status == "REBOOT":
+		return "rebooting"
+	case s.Status == "HARD_REBOOT":
+		return "rebooting_hard"
+	}
+	return ""
+}
+
 func observeServer(d *Driver, o *vim.Object, v any, f machineFields) vim.Observation {
 	s := v.(*osServer)
 	want, b := refsOf(o)
@@ -174,10 +188,14 @@ func observeServer(d *Driver, o *vim.Object, v any, f machineFields) vim.Observa
 	switch {
 	case s.TaskState != nil && *s.TaskState == "deleting", s.Status == "DELETED", s.Status == "SOFT_DELETED":
 		obs.State = vim.StateDeleting
-	case s.Status == "ACTIVE":
+	case s.Status == "ACTIVE", s.Status == "REBOOT", s.Status == "HARD_REBOOT":
+		// A rebooting machine is still realized: it is busy, not being
+		// built.
 		obs.State, obs.Power = vim.StateReady, vim.PowerOn
+		obs.Busy = busy(s)
 	case s.Status == "SHUTOFF":
 		obs.State, obs.Power = vim.StateReady, vim.PowerOff
+		obs.Busy = busy(s)
 	case s.Status == "ERROR":
 		obs.State, obs.Message = vim.StateError, "Nova reports ERROR"
 		if s.Fault != nil && s.Fault.Message != "" {

@@ -46,7 +46,7 @@ type Options struct {
 
 // Server is a running API.
 type Server struct {
-	t       *testing.T
+	t       testing.TB
 	URL     string
 	O       *orca.Orchestrator
 	Store   store.Store
@@ -55,7 +55,7 @@ type Server struct {
 }
 
 // New starts a Server; it stops when the test ends.
-func New(t *testing.T, opts Options) *Server {
+func New(t testing.TB, opts Options) *Server {
 	t.Helper()
 	if opts.Factory == nil {
 		opts.Factory = fake.NewFactory(&fake.Options{BuildTime: 5 * time.Millisecond})
@@ -183,7 +183,7 @@ func (s *Server) Do(method, path, token string, body any, headers ...string) Res
 }
 
 // Want fails the test unless the response has the status.
-func (r Response) Want(t *testing.T, code int, what string) Response {
+func (r Response) Want(t testing.TB, code int, what string) Response {
 	t.Helper()
 	if r.Code != code {
 		t.Fatalf("%s: %d %s, want %d", what, r.Code, r.Raw, code)

@@ -20,11 +20,11 @@ func (o *Orchestrator) List(ctx context.Context, f store.Filter) (*store.Page, e
 }
 
 // managed reports whether the orchestrator alone writes resources of the
-// kind: per-location copies, events, actions (requested with Act) and id
-// allocations.
+// kind: per-location copies, events, actions (requested with Act), id
+// allocations and webhooks (requested with Notify).
 func managed(info resource.KindInfo) bool {
 	switch info.Kind {
-	case resource.KindEvent, resource.KindAction, resource.KindIDAllocation:
+	case resource.KindEvent, resource.KindAction, resource.KindIDAllocation, resource.KindWebhook:
 		return true
 	}
 	return info.Located

@@ -74,6 +74,9 @@ type StatsSnapshot struct {
 	VIMErrors  int64 `json:"vim_errors"`
 	Events     int64 `json:"events"`
 	QueueDepth int   `json:"queue_depth"`
+	// WebhooksSent and WebhooksFailed count deliveries and those given up.
+	WebhooksSent   int64 `json:"webhooks_sent"`
+	WebhooksFailed int64 `json:"webhooks_failed"`
 }
 
 // StatsSnapshot copies the counters.
@@ -82,7 +85,7 @@ func (o *Orchestrator) StatsSnapshot() StatsSnapshot {
 	return StatsSnapshot{
 		Reconciles: s.Reconciles.Load(), Errors: s.Errors.Load(), Resyncs: s.Resyncs.Load(),
 		VIMCalls: s.VIMCalls.Load(), VIMErrors: s.VIMErrors.Load(), Events: s.Events.Load(),
-		QueueDepth: o.q.Len(),
+		QueueDepth: o.q.Len(), WebhooksSent: s.WebhooksSent.Load(), WebhooksFailed: s.WebhooksFailed.Load(),
 	}
 }
 

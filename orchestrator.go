@@ -50,6 +50,17 @@ type Options struct {
 	ConflictDelay time.Duration
 	// EventsPerResource is how many events are kept per resource; default 20.
 	EventsPerResource int
+
+	// Deliver sends a webhook (see Notify): nil once the receiver
+	// answered 2xx, else an error. Errors are retried with backoff
+	// (RetryBase to RetryMax), except those with code Forbidden or Invalid
+	// (a refused destination, an unsendable message), which fail the
+	// webhook at once. Without it webhooks wait for an orchestrator that
+	// has one.
+	Deliver func(ctx context.Context, w *resource.Webhook) error
+	// WebhookMaxAge is how long a webhook is retried before it is marked
+	// Failed; default 24h.
+	WebhookMaxAge time.Duration
 }
 
 func (o *Options) withDefaults() Options {
@@ -80,6 +91,7 @@ func (o *Options) withDefaults() Options {
 	def(&out.RetryBase, time.Second)
 	def(&out.RetryMax, 5*time.Minute)
 	def(&out.ConflictDelay, 50*time.Millisecond)
+	def(&out.WebhookMaxAge, 24*time.Hour)
 	if out.EventsPerResource <= 0 {
 		out.EventsPerResource = 20
 	}
@@ -104,6 +116,7 @@ type Orchestrator struct {
 
 	running atomic.Bool
 	stats   Stats
+	lastSeq atomic.Int64 // the last webhook sequence number handed out
 }
 
 // New returns an orchestrator over s. It does nothing until Run (or
@@ -249,6 +262,8 @@ func (o *Orchestrator) Reconcile(ctx context.Context, ref resource.Ref) (Result,
 		res, err = o.reconcileLocation(ctx, ref)
 	case ref.Kind == resource.KindAction:
 		res, err = o.reconcileAction(ctx, ref)
+	case ref.Kind == resource.KindWebhook:
+		res, err = o.reconcileWebhook(ctx, ref)
 	case info.Local != "":
 		res, err = o.reconcileGlobal(ctx, ref, info)
 	case info.Located:
@@ -310,6 +325,8 @@ type Stats struct {
 	VIMCalls   atomic.Int64
 	VIMErrors  atomic.Int64
 	Events     atomic.Int64
+	// Webhooks delivered, and given up on.
+	WebhooksSent, WebhooksFailed atomic.Int64
 }
 
 // Stats returns the orchestrator's live counters.

@@ -24,11 +24,16 @@ func (o *Orchestrator) resync(ctx context.Context) error {
 	if err := o.enqueueKinds(ctx, func(info resource.KindInfo) bool { return info.Local != "" }); err != nil {
 		return fmt.Errorf("resync: %w", err)
 	}
-	// Actions left running by a stop or a crash resume.
-	for _, phase := range []resource.Phase{resource.PhasePending, resource.PhaseProvisioning} {
-		page, err := o.store.List(ctx, store.Filter{Kind: resource.KindAction, Phase: phase})
+	// Actions left running by a stop or a crash resume; webhooks not yet
+	// delivered are sent.
+	for _, f := range []store.Filter{
+		{Kind: resource.KindAction, Phase: resource.PhasePending},
+		{Kind: resource.KindAction, Phase: resource.PhaseProvisioning},
+		{Kind: resource.KindWebhook, Phase: resource.PhasePending},
+	} {
+		page, err := o.store.List(ctx, f)
 		if err != nil {
-			return fmt.Errorf("resync actions: %w", err)
+			return fmt.Errorf("resync %ss: %w", f.Kind, err)
 		}
 		for _, a := range page.Items {
 			o.enqueue(a.Ref)

@@ -31,6 +31,7 @@ const (
 	KindEvent                  Kind = "event"
 	KindCredential             Kind = "credential"
 	KindAction                 Kind = "action"
+	KindWebhook                Kind = "webhook"
 	KindIDAllocation           Kind = "id_allocation"
 	KindServerGroup            Kind = "server_group"
 	KindLocalServerGroup       Kind = "local_server_group"
@@ -77,6 +78,12 @@ func BuiltinKinds() []KindInfo {
 			Kind: KindAction, Singular: "action", Plural: "actions",
 			Path: "/v1.0/actions", Scope: ScopeAdmin, NoName: true,
 			New: func() Spec { return new(Action) },
+		},
+		{
+			// Webhooks, like actions, carry their subject's tenant.
+			Kind: KindWebhook, Singular: "webhook", Plural: "webhooks",
+			Path: "/v1.0/webhooks", Scope: ScopeAdmin, NoName: true,
+			New: func() Spec { return new(Webhook) },
 		},
 		{
 			Kind: KindCredential, Singular: "credential", Plural: "credentials",

@@ -29,6 +29,7 @@ func TestBuiltinSpellings(t *testing.T) {
 		"location":                 {"location", "locations", "/v1.0/locations", nil, resource.ScopeShared, "", "", ""},
 		"credential":               {"credential", "credentials", "/v1.0/admin/credentials", nil, resource.ScopeAdmin, "", "", ""},
 		"tenant":                   {"tenant", "tenants", "/v1.0/admin/tenants", nil, resource.ScopeAdmin, "", "", ""},
+		"webhook":                  {"webhook", "webhooks", "/v1.0/webhooks", nil, resource.ScopeAdmin, "", "", ""},
 		"id_pool":                  {"id_pool", "id_pools", "/v1.0/admin/id_pools", nil, resource.ScopeAdmin, "", "", ""},
 		"route_target_association": {"route_target_association", "route_target_associations", "/v1.0/admin/route_target_associations", nil, resource.ScopeAdmin, "", "", ""},
 		"event":                    {"event", "events", "/v1.0/events", nil, resource.ScopeAdmin, "", "", ""},
@@ -120,8 +121,11 @@ func TestFieldsFromTags(t *testing.T) {
 		t.Errorf("credential.sealed: %+v, want a mutable secret", f)
 	}
 	idx := reg.IndexedFields()
-	if f := idx[resource.KindEvent]; len(f) != 1 || f[0].Name != "subject_id" || len(idx) != 5 {
+	if f := idx[resource.KindEvent]; len(f) != 1 || f[0].Name != "subject_id" || len(idx) != 6 {
 		t.Errorf("indexed fields: %+v", idx)
+	}
+	if f := idx[resource.KindWebhook]; len(f) != 1 || f[0].Name != "stream" {
+		t.Errorf("webhook's indexed fields: %+v, want stream (deliveries wait on their stream)", f)
 	}
 	if f := idx[resource.KindServer]; len(f) != 1 || f[0].Name != "server_group_id" {
 		t.Errorf("server's indexed fields: %+v, want server_group_id (a group's members are listed by it)", f)

@@ -9,9 +9,9 @@ import (
 )
 
 // SubjectTenanted kinds are admin-scoped in the registry but carry their
-// subject's tenant, so members read their own (events, actions).
+// subject's tenant, so members read their own (events, actions, webhooks).
 func SubjectTenanted(k resource.Kind) bool {
-	return k == resource.KindEvent || k == resource.KindAction
+	return k == resource.KindEvent || k == resource.KindAction || k == resource.KindWebhook
 }
 
 // Visible reports whether p may see r. Not seeing it is answered 404, so

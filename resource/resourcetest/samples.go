@@ -124,6 +124,12 @@ func Samples(prefix, tenant string) []*resource.Resource {
 		Params: map[string]string{"target": "off"},
 	})
 	action.Name = ""
+	hook := mk(resource.KindWebhook, "hook", &resource.Webhook{
+		URL: "https://nfvo.example.net/esc/callback", ContentType: "application/xml",
+		Headers: map[string]string{"ESC-Status-Code": "200", "ESC-Status-Message": "Tenant successfully created"},
+		Body:    "<tenant/>", Stream: "deployment/dep-1", Seq: 17,
+	})
+	hook.Name = ""
 	rt := mk(resource.KindRouteTargetAssociation, "rt", &resource.RouteTargetAssociation{NetworkID: left.ID, RouteTarget: 8000100})
 	rt.Tenant = ""
 	alloc := mk(resource.KindIDAllocation, "pool.150", &resource.IDAllocation{
@@ -158,6 +164,6 @@ func Samples(prefix, tenant string) []*resource.Resource {
 		localOf(resource.KindLocalBaremetalInstance, "lmetal", metal, &resource.LocalServer{
 			Description: "metal at loc", InstanceID: "9a2e-nova", ConsoleURL: "https://nova.example.net/vnc?token=y",
 		}),
-		rt, event, action, alloc,
+		rt, event, action, hook, alloc,
 	}
 }

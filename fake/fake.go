@@ -13,7 +13,8 @@
 // no enabled host goes to Error, as Nova's "No valid host" does); machines
 // (every kind whose spec is a resource.MachineSpec: servers, bare-metal
 // instances) with power, reboot, snapshots, console URLs and NICs; server
-// groups that list their members.
+// groups that list their members; volumes, which grow in place but are
+// never shrunk (Invalid, as Cinder refuses), with Cinder's status words.
 //
 // Faults, for tests: fail the next N calls of an operation with a code, fail
 // with a probability, lose Create responses after committing, hang until the
@@ -23,6 +24,7 @@
 // What it does not model: any data plane (addresses and MACs are invented
 // and may repeat, nothing is reachable); IP address management; port types;
 // Heat template processing (stacks do not create resources or outputs);
+// volume attachments (a volume is never in use) and extends that take time;
 // Contrail fq_names and ref semantics; token expiry (inject Unauthorized
 // instead); rate limiting (inject Unavailable); lists that lag behind
 // writes; partial creates other than a lost response.
@@ -80,7 +82,7 @@ func DefaultKinds() []resource.Kind {
 	return []resource.Kind{
 		resource.KindFlavor, resource.KindHeatInstance, resource.KindImage, resource.KindNetwork,
 		resource.KindNetworkPolicy, resource.KindSecurityGroup, resource.KindServer, resource.KindServerGroup,
-		resource.KindServiceInstance, resource.KindServiceTemplate, resource.KindBaremetalInstance,
+		resource.KindServiceInstance, resource.KindServiceTemplate, resource.KindBaremetalInstance, resource.KindVolume,
 	}
 }
 
@@ -351,9 +353,13 @@ func (v *VIM) observe(want *vim.Object) (vim.Observation, error) {
 }
 
 func taskStatus(o *object) string {
-	if o.kind == resource.KindHeatInstance {
+	switch o.kind {
+	case resource.KindHeatInstance:
 		return map[vim.State]string{vim.StateBuilding: "CREATE_IN_PROGRESS", vim.StateReady: "CREATE_COMPLETE",
 			vim.StateError: "CREATE_FAILED", vim.StateDeleting: "DELETE_IN_PROGRESS"}[o.state]
+	case resource.KindVolume: // Cinder's words
+		return map[vim.State]string{vim.StateBuilding: "creating", vim.StateReady: "available",
+			vim.StateError: "error", vim.StateDeleting: "deleting"}[o.state]
 	}
 	if o.state == vim.StateReady && o.power == vim.PowerOff {
 		return "SHUTOFF"
@@ -578,11 +584,37 @@ func (v *VIM) Update(ctx context.Context, o *vim.Object) error {
 			return resource.InvalidField(name, "fake %s: cannot be changed in place on %s", v.opts.Name, o)
 		}
 	}
+	if err := v.validateUpdate(o, obj); err != nil {
+		return err
+	}
 	uses, err := v.checkDeps(o)
 	if err != nil {
 		return err
 	}
 	obj.applied, obj.parts, obj.uses, obj.name, obj.content = fields, parts, uses, o.Name, v.content(o)
+	return nil
+}
+
+// validateUpdate applies the spec's own update rule (a volume cannot
+// shrink) against the object as applied, as a VIM refuses what it cannot
+// do. An applied spec that no longer decodes (drifted out of band) has no
+// rule to break.
+func (v *VIM) validateUpdate(o *vim.Object, obj *object) error {
+	uv, ok := o.Spec.(resource.UpdateValidator)
+	if !ok {
+		return nil
+	}
+	raw, err := json.Marshal(obj.applied)
+	if err != nil {
+		return nil
+	}
+	applied, err := v.reg.DecodeSpec(o.Kind, raw, nil)
+	if err != nil {
+		return nil
+	}
+	if err := uv.ValidateUpdate(applied); err != nil {
+		return resource.Errorf(resource.Invalid, "fake %s: %s: %w", v.opts.Name, o, err)
+	}
 	return nil
 }
 

@@ -32,11 +32,14 @@ const (
 	KindCredential             Kind = "credential"
 	KindAction                 Kind = "action"
 	KindWebhook                Kind = "webhook"
+	KindWatch                  Kind = "watch"
 	KindIDAllocation           Kind = "id_allocation"
 	KindServerGroup            Kind = "server_group"
 	KindLocalServerGroup       Kind = "local_server_group"
 	KindBaremetalInstance      Kind = "baremetal_instance"
 	KindLocalBaremetalInstance Kind = "local_baremetal_instance"
+	KindVolume                 Kind = "volume"
+	KindLocalVolume            Kind = "local_volume"
 )
 
 // global describes a tenant-scoped global kind served under /v1.0/tenant.
@@ -78,6 +81,12 @@ func BuiltinKinds() []KindInfo {
 			Kind: KindAction, Singular: "action", Plural: "actions",
 			Path: "/v1.0/actions", Scope: ScopeAdmin, NoName: true,
 			New: func() Spec { return new(Action) },
+		},
+		{
+			// Watches, like actions, carry their subject's tenant.
+			Kind: KindWatch, Singular: "watch", Plural: "watches",
+			Path: "/v1.0/watches", Scope: ScopeAdmin, NoName: true,
+			New: func() Spec { return new(Watch) },
 		},
 		{
 			// Webhooks, like actions, carry their subject's tenant.
@@ -149,6 +158,8 @@ func BuiltinKinds() []KindInfo {
 		global(KindBaremetalInstance, KindLocalBaremetalInstance, "baremetal_instances", func() Spec { return new(BaremetalInstance) }),
 		// A bare-metal copy records its machine as a server copy does.
 		local(KindLocalBaremetalInstance, KindBaremetalInstance, "baremetal_instance_id", "local_baremetal_instances", func() Spec { return new(LocalServer) }),
+		global(KindVolume, KindLocalVolume, "volumes", func() Spec { return new(Volume) }),
+		local(KindLocalVolume, KindVolume, "volume_id", "local_volumes", newLocalSpec),
 	}
 
 	si := global(KindServiceInstance, KindLocalServiceInstance, "service_instances", func() Spec { return new(ServiceInstance) })

@@ -522,20 +522,28 @@ func (r *Registry) normalize(e *entry, spec Spec) (Spec, []byte, error) {
 	return out, raw, nil
 }
 
+// UpdateValidator is implemented by specs whose allowed changes depend on
+// the stored value, beyond what field mutability says (a volume may grow,
+// never shrink). CheckUpdate calls it with both specs defaulted; its error
+// should be Invalid and name the field.
+type UpdateValidator interface {
+	ValidateUpdate(old Spec) error
+}
+
 // CheckUpdate compares a stored spec with a requested one (defaults applied
-// to both). It returns Invalid naming every immutable field that changed, and
-// otherwise the Replace fields that changed (the reconciler must recreate the
-// VIM object for those).
+// to both). It returns Invalid naming every immutable field that changed, or
+// the new spec's UpdateValidator refusal, and otherwise the Replace fields
+// that changed (the reconciler must recreate the VIM object for those).
 func (r *Registry) CheckUpdate(k Kind, old, new Spec) (replace []string, err error) {
 	e, ok := r.entry(k)
 	if !ok {
 		return nil, unknownKind(k)
 	}
-	_, oldJSON, err := r.normalize(e, old)
+	oldSpec, oldJSON, err := r.normalize(e, old)
 	if err != nil {
 		return nil, err
 	}
-	_, newJSON, err := r.normalize(e, new)
+	newSpec, newJSON, err := r.normalize(e, new)
 	if err != nil {
 		return nil, err
 	}
@@ -560,6 +568,14 @@ func (r *Registry) CheckUpdate(k Kind, old, new Spec) (replace []string, err err
 	}
 	if err := p.err(); err != nil {
 		return nil, err
+	}
+	if uv, ok := newSpec.(UpdateValidator); ok {
+		if err := uv.ValidateUpdate(oldSpec); err != nil {
+			if CodeOf(err) != Invalid {
+				err = Wrap(Invalid, err)
+			}
+			return nil, err
+		}
 	}
 	return replace, nil
 }

@@ -30,6 +30,7 @@ func TestBuiltinSpellings(t *testing.T) {
 		"credential":               {"credential", "credentials", "/v1.0/admin/credentials", nil, resource.ScopeAdmin, "", "", ""},
 		"tenant":                   {"tenant", "tenants", "/v1.0/admin/tenants", nil, resource.ScopeAdmin, "", "", ""},
 		"webhook":                  {"webhook", "webhooks", "/v1.0/webhooks", nil, resource.ScopeAdmin, "", "", ""},
+		"watch":                    {"watch", "watches", "/v1.0/watches", nil, resource.ScopeAdmin, "", "", ""},
 		"id_pool":                  {"id_pool", "id_pools", "/v1.0/admin/id_pools", nil, resource.ScopeAdmin, "", "", ""},
 		"route_target_association": {"route_target_association", "route_target_associations", "/v1.0/admin/route_target_associations", nil, resource.ScopeAdmin, "", "", ""},
 		"event":                    {"event", "events", "/v1.0/events", nil, resource.ScopeAdmin, "", "", ""},
@@ -62,6 +63,8 @@ func TestBuiltinSpellings(t *testing.T) {
 		"baremetal_instance":   {"baremetal_instance", "baremetal_instances", "/v1.0/tenant/baremetal_instances", nil, tenant, "", "", "local_baremetal_instance"},
 		"local_baremetal_instance": {"local_baremetal_instance", "local_baremetal_instances", "/v1.0/tenant/local_baremetal_instances", nil, tenant,
 			"baremetal_instance", "baremetal_instance_id", ""},
+		"volume":       {"volume", "volumes", "/v1.0/tenant/volumes", nil, tenant, "", "", "local_volume"},
+		"local_volume": {"local_volume", "local_volumes", "/v1.0/tenant/local_volumes", nil, tenant, "volume", "volume_id", ""},
 	}
 	reg := resource.NewBuiltinRegistry()
 	got := map[resource.Kind]spelling{}
@@ -121,7 +124,7 @@ func TestFieldsFromTags(t *testing.T) {
 		t.Errorf("credential.sealed: %+v, want a mutable secret", f)
 	}
 	idx := reg.IndexedFields()
-	if f := idx[resource.KindEvent]; len(f) != 1 || f[0].Name != "subject_id" || len(idx) != 6 {
+	if f := idx[resource.KindEvent]; len(f) != 1 || f[0].Name != "subject_id" || len(idx) != 7 {
 		t.Errorf("indexed fields: %+v", idx)
 	}
 	if f := idx[resource.KindWebhook]; len(f) != 1 || f[0].Name != "stream" {

@@ -8,7 +8,7 @@ package resource
 
 // LocalSpec is the spec of the local kinds that add nothing but a
 // description: local heat instances, images, flavors, service templates,
-// service instances, security groups and network policies.
+// service instances, security groups, network policies and volumes.
 type LocalSpec struct {
 	Description string `json:"description" orca:"mutable"`
 }

@@ -73,6 +73,9 @@ func Samples(prefix, tenant string) []*resource.Resource {
 		MinDisk: 1, MinRAM: 64, Protected: true,
 	})
 	image.Placement = &resource.Placement{Locations: []string{loc}, Selector: map[string]string{"tier": "edge"}}
+	volume := mk(resource.KindVolume, "volume", &resource.Volume{
+		Description: "a boot disk", SizeGB: 20, VolumeType: "ssd", ImageID: image.ID, Bus: "scsi",
+	})
 	flavor := mk(resource.KindFlavor, "flavor", &resource.Flavor{
 		Description: "a flavor", RAM: 512, VCPUs: 1, Disk: 10, Swap: 1, Ephemeral: 2,
 	})
@@ -130,6 +133,12 @@ func Samples(prefix, tenant string) []*resource.Resource {
 		Body:    "<tenant/>", Stream: "deployment/dep-1", Seq: 17,
 	})
 	hook.Name = ""
+	watch := mk(resource.KindWatch, "watch", &resource.Watch{
+		TargetKind: resource.KindNetwork, TargetID: left.ID, Purpose: "esc",
+		Params: map[string]string{"callback": "https://nfvo.example.net/cb", "transaction": "t-1"},
+		State:  map[string]string{"reported": "VM_DEPLOYED"},
+	})
+	watch.Name = ""
 	rt := mk(resource.KindRouteTargetAssociation, "rt", &resource.RouteTargetAssociation{NetworkID: left.ID, RouteTarget: 8000100})
 	rt.Tenant = ""
 	alloc := mk(resource.KindIDAllocation, "pool.150", &resource.IDAllocation{
@@ -142,6 +151,8 @@ func Samples(prefix, tenant string) []*resource.Resource {
 		localOf(resource.KindLocalHeatInstance, "lstack", stack, &resource.LocalSpec{Description: "a stack at loc"}),
 		image,
 		localOf(resource.KindLocalImage, "limage", image, &resource.LocalSpec{Description: "image at loc"}),
+		volume,
+		localOf(resource.KindLocalVolume, "lvolume", volume, &resource.LocalSpec{Description: "volume at loc"}),
 		flavor,
 		localOf(resource.KindLocalFlavor, "lflavor", flavor, &resource.LocalSpec{Description: "flavor at loc"}),
 		svcTmpl,
@@ -164,6 +175,6 @@ func Samples(prefix, tenant string) []*resource.Resource {
 		localOf(resource.KindLocalBaremetalInstance, "lmetal", metal, &resource.LocalServer{
 			Description: "metal at loc", InstanceID: "9a2e-nova", ConsoleURL: "https://nova.example.net/vnc?token=y",
 		}),
-		rt, event, action, hook, alloc,
+		rt, event, action, hook, watch, alloc,
 	}
 }

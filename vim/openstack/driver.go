@@ -1,7 +1,8 @@
 // Package openstack is the VIM driver for an OpenStack location, on
 // gophercloud v2: networks and subnets and security groups (Neutron),
 // images (Glance), flavors, server groups and machines (Nova servers, for
-// servers and bare-metal instances alike), and stacks (Heat). The orchestrator builds one per location from its keystone
+// servers and bare-metal instances alike), stacks (Heat) and volumes
+// (Cinder). The orchestrator builds one per location from its keystone
 // endpoint and credentials; it passes vim/vimtest against a stateful wire
 // fake (internal/testutil/osfake) and, with the integration build tag,
 // against a real OpenStack.
@@ -16,7 +17,7 @@
 // the adopting Create or by Update, and an object missing them is reported
 // as not existing yet, so the orchestrator calls Create again.
 //
-// What it does not do: volumes (Cinder), floating IPs, routers, ports of
+// What it does not do: volume attachments, floating IPs, routers, ports of
 // their own (so a bare-metal NIC's port type is recorded, not honoured),
 // security-group names (Nova is given group IDs), Glance data
 // uploads through orca (a URL is imported by Glance itself, with its
@@ -25,6 +26,7 @@ package openstack
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -55,7 +57,9 @@ type Options struct {
 	// verification (never the default, never in production).
 	CAFile   string
 	Insecure bool
-	// Kinds served; nil means every kind this driver knows.
+	// Kinds served; nil means every kind this driver knows, volumes only
+	// when the catalog has a block-storage service. Volumes named here at
+	// a location without one are answered Unimplemented, saying why.
 	Kinds []resource.Kind
 }
 
@@ -64,6 +68,7 @@ func KnownKinds() []resource.Kind {
 	return []resource.Kind{
 		resource.KindFlavor, resource.KindHeatInstance, resource.KindImage, resource.KindNetwork,
 		resource.KindSecurityGroup, resource.KindServer, resource.KindServerGroup, resource.KindBaremetalInstance,
+		resource.KindVolume,
 	}
 }
 
@@ -75,12 +80,16 @@ const computeMicroversion = "2.64"
 type Driver struct {
 	provider                               *gophercloud.ProviderClient
 	compute, network, image, orchestration *gophercloud.ServiceClient
-	identity                               *gophercloud.ServiceClient
+	identity, volume                       *gophercloud.ServiceClient
 	kinds                                  []resource.Kind
 	ops                                    map[resource.Kind]*kind
 	reg                                    *resource.Registry // field mutability
 	stackCache                             stackCache
 	netNames                               netNames
+
+	// missing holds, for kinds served whose service the catalog lacks,
+	// the error every call of theirs answers.
+	missing map[resource.Kind]error
 
 	// creating serializes Creates of one tag: OpenStack allows duplicate
 	// names, so two concurrent Creates of one object would otherwise both
@@ -189,6 +198,11 @@ func New(ctx context.Context, opts *Options) (*Driver, error) {
 			return nil, classify(ctx, err, "orchestration endpoint")
 		}
 	}
+	if need(resource.KindVolume) {
+		if err := d.blockStorage(ctx, provider, eo, opts.Kinds == nil); err != nil {
+			return nil, err
+		}
+	}
 	d.ops = map[resource.Kind]*kind{
 		resource.KindNetwork:           networkKind(),
 		resource.KindSecurityGroup:     securityGroupKind(),
@@ -198,8 +212,30 @@ func New(ctx context.Context, opts *Options) (*Driver, error) {
 		resource.KindBaremetalInstance: baremetalKind(),
 		resource.KindServerGroup:       serverGroupKind(),
 		resource.KindHeatInstance:      stackKind(),
+		resource.KindVolume:            volumeKind(),
 	}
 	return d, nil
+}
+
+// blockStorage finds Cinder. Many clouds have none (the loopback test cloud
+// does not), and that must not cost the other kinds: by default the driver
+// then serves no volumes; when volumes were asked for by name, their calls
+// answer Unimplemented, saying why.
+func (d *Driver) blockStorage(ctx context.Context, provider *gophercloud.ProviderClient, eo gophercloud.EndpointOpts, byDefault bool) error {
+	sc, err := gopenstack.NewBlockStorageV3(provider, eo)
+	var none *gophercloud.ErrEndpointNotFound
+	switch {
+	case err == nil:
+		d.volume = sc
+	case !errors.As(err, &none):
+		return classify(ctx, err, "block-storage endpoint")
+	case byDefault:
+		d.kinds = slices.DeleteFunc(d.kinds, func(k resource.Kind) bool { return k == resource.KindVolume })
+	default:
+		d.missing = map[resource.Kind]error{resource.KindVolume: resource.Errorf(resource.Unimplemented,
+			"this OpenStack location has no block-storage (Cinder v3) service in its catalog, so it cannot make volumes")}
+	}
+	return nil
 }
 
 // authenticate logs in to Keystone v3 with a password (scoped to the
@@ -328,6 +364,9 @@ type kind struct {
 func (d *Driver) kind(k resource.Kind) (*kind, error) {
 	if !slices.Contains(d.kinds, k) {
 		return nil, vim.Unsupported(k)
+	}
+	if err := d.missing[k]; err != nil {
+		return nil, err
 	}
 	return d.ops[k], nil
 }

@@ -22,7 +22,7 @@ var osfakeKinds = map[resource.Kind]osfake.Kind{
 	resource.KindNetwork: osfake.KindNetwork, resource.KindSecurityGroup: osfake.KindSecurityGroup,
 	resource.KindImage: osfake.KindImage, resource.KindFlavor: osfake.KindFlavor, resource.KindServer: osfake.KindServer,
 	resource.KindServerGroup: osfake.KindServerGroup, resource.KindHeatInstance: osfake.KindStack,
-	resource.KindBaremetalInstance: osfake.KindServer,
+	resource.KindBaremetalInstance: osfake.KindServer, resource.KindVolume: osfake.KindVolume,
 }
 
 // httpStatus is the answer classify maps to each code.
@@ -262,6 +262,7 @@ func TestLostCreateResponse(t *testing.T) {
 		}},
 		"server":        {osfake.KindServer, "/compute/v2.1/servers", func(f *fixture) *vim.Object { return f.server() }},
 		"heat instance": {osfake.KindStack, "/heat-api/", func(f *fixture) *vim.Object { return f.stack("hello") }},
+		"volume":        {osfake.KindVolume, "/volume/v3/", func(f *fixture) *vim.Object { return f.volume(1) }},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

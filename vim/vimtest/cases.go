@@ -162,6 +162,21 @@ var cases = []kindCase{
 			return "service_template_id"
 		},
 	},
+	{
+		// Made from an image, so that drivers resolve its reference; of
+		// the cloud's default type, which every VIM has.
+		kind:  resource.KindVolume,
+		needs: []resource.Kind{resource.KindImage},
+		spec: func(ids map[resource.Kind][]string) resource.Spec {
+			return &resource.Volume{Description: "vimtest volume", SizeGB: 1, ImageID: ids[resource.KindImage][0], Bus: "virtio"}
+		},
+		immutable: func(s resource.Spec) string {
+			s.(*resource.Volume).VolumeType = "vimtest-other-type"
+			return "volume_type"
+		},
+		// Volumes grow in place.
+		mutable: func(s resource.Spec) string { s.(*resource.Volume).SizeGB = 2; return "size_gb" },
+	},
 }
 
 func caseOf(k resource.Kind) kindCase {

@@ -1,15 +1,17 @@
 // Package osfake is an in-process OpenStack cloud for tests: an
 // httptest.Server that keeps state and speaks the parts of Keystone v3,
-// Nova v2.1, Neutron v2.0, Glance v2 and Heat v1 that the OpenStack driver
-// (vim/openstack) uses through gophercloud. Its status codes, bodies and
-// headers were checked against a real devstack-style cloud; see "Fidelity"
+// Nova v2.1, Neutron v2.0, Glance v2, Heat v1 and Cinder v3 that the
+// OpenStack driver (vim/openstack) uses through gophercloud. Its status
+// codes, bodies and headers were checked against a real devstack-style
+// cloud, Cinder's against its API reference and source; see "Fidelity"
 // below for what was chosen instead.
 //
 // One server answers for every service under path prefixes, which the
 // token's catalog publishes (region "RegionOne", interfaces public,
 // internal and admin): /identity/v3 (also at the root), /compute/v2.1,
-// /network (v2.0), /image (v2) and /heat-api/v1/{project_id}. GET on a
-// service's root answers its version document, without a token.
+// /network (v2.0), /image (v2), /heat-api/v1/{project_id} and, as type
+// volumev3, /volume/v3/{project_id} (Options.NoVolumeService leaves it out).
+// GET on a service's root answers its version document, without a token.
 //
 // What it models:
 //
@@ -65,9 +67,22 @@
 //     version, description, parameters with defaults and outputs. Outputs
 //     resolve get_param, list_join and str_replace; any other function
 //     gives null.
+//   - Cinder, at its base microversion 3.0 (cinder.go): volumes (create
+//     with name, size, description, metadata, volume_type by name or ID
+//     and imageRef, which must be an active image no larger than the
+//     volume and whose min_disk it meets; names and descriptions stored
+//     stripped; creating then available on Step, through downloading from
+//     an image; show; list and detail with exact name and status filters,
+//     newest first, limit and marker with volumes_links; PUT of name,
+//     description and metadata, which it replaces; delete only in
+//     available or an error status, else 400, then deleting and gone on
+//     Step), the os-extend action (only larger, only when available;
+//     extending then available at the new size on Step) and
+//     os-reset_status, volume types (Options.VolumeTypes), and Cinder's
+//     fault bodies ({"itemNotFound": {"code", "message"}}).
 //   - Quotas (Options.Quota): Nova instances, cores and RAM (403 with
 //     Nova's message), Neutron networks and security groups (409 OverQuota,
-//     as Neutron answers).
+//     as Neutron answers), Cinder volumes and gigabytes (413).
 //   - Progress: Step advances every object with work pending by one state;
 //     Options.AutoStep does it after every request, Options.StepEvery
 //     after every N.
@@ -76,14 +91,17 @@
 //     create, update, delete, auth) and answer the status with the service's
 //     error body, block until the client gives up, or make the change and
 //     drop the connection. Requests and Count report what was received;
-//     Objects and CountNamed what exists; BreakServer puts a server in ERROR
-//     and BreakStack fails a stack's action.
+//     Objects and CountNamed what exists; BreakServer puts a server in ERROR,
+//     BreakStack fails a stack's action and BreakVolume a volume's.
 //
 // What it does not model: multi-tenancy beyond recording the token's
 // project on objects (Nova and Heat show only that project's, Neutron and
 // Glance lists show every project's, as to an admin); roles and policy
 // (any role may do anything); ports, routers, floating IPs,
-// volumes and block-device mappings; scheduling (server-group policies are
+// block-device mappings; Cinder's attachments (no volume is ever in-use),
+// snapshots, backups, transfers, groups, retype, microversions above 3.0
+// (a requested one is not read), the metadata list filter and volume-type
+// extra specs; scheduling (server-group policies are
 // recorded, not enforced; builds succeed unless BreakServer); image data
 // (web-download does not fetch; sizes and checksums are invented); Heat
 // resources (none are created), environments, files, template_url,
@@ -98,5 +116,8 @@
 // matter: the 404 message for an expired subject token, the 409 for
 // updating a stack being deleted, Nova's console 409 for a server not
 // ACTIVE. Nova's schema errors print the request's dict as Python does,
-// keys in the order the request body gives them.
+// keys in the order the request body gives them. No Cinder was at hand
+// (the loopback cloud has none): its views follow the v3 API reference's
+// samples and its messages Cinder's source, except those marked "chosen"
+// (name length, metadata and reset-status refusals).
 package osfake

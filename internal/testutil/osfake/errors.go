@@ -9,7 +9,8 @@ import (
 // errorReply renders an error the way the service does:
 //
 //   - Keystone: {"error": {"code", "message", "title"}}
-//   - Nova: {"itemNotFound": {"code", "message"}}, keyed by the status
+//   - Nova and Cinder: {"itemNotFound": {"code", "message"}}, keyed by the
+//     status
 //   - Neutron: {"NeutronError": {"type", "message", "detail"}}
 //   - Glance: a webob HTML page
 //   - Heat: {"code", "title", "explanation", "error": {"type", "traceback",
@@ -24,6 +25,8 @@ func errorReply(svc service, status int, msg, typ string) *reply {
 	case svcCompute:
 		rep := jsonReply(status, map[string]any{novaFaultName(status): map[string]any{"code": status, "message": msg}})
 		return rep.set("Content-Type", "application/json; charset=UTF-8")
+	case svcVolume: // Cinder's faults are Nova's, but plain JSON
+		return jsonReply(status, map[string]any{novaFaultName(status): map[string]any{"code": status, "message": msg}})
 	case svcNetwork:
 		if typ == "" {
 			typ = "HTTP" + title
@@ -56,7 +59,8 @@ func htmlReply(status int, detail string) *reply {
 	return (&reply{status: status, body: []byte(b)}).set("Content-Type", "text/html; charset=UTF-8")
 }
 
-// novaFaultName is the key of Nova's error body for a status.
+// novaFaultName is the key of Nova's (and Cinder's) error body for a
+// status.
 func novaFaultName(status int) string {
 	switch status {
 	case 400:

@@ -32,12 +32,14 @@ func TestFailBodies(t *testing.T) {
 			func(r response) string { return htmlDetail(r.body) }},
 		"heat 400": {"/heat-api/v1/PROJECT/stacks", "application/json", 400,
 			func(r response) string { return str2(r.json(t), "error", "type") + " " + str2(r.json(t), "title") }},
+		"cinder 404": {"/volume/v3/PROJECT/volumes/detail", "application/json", 404,
+			func(r response) string { return fmt.Sprint(get(r.json(t), "itemNotFound", "code")) }},
 		"keystone 500": {"/identity/v3/auth/tokens", "application/json", 500,
 			func(r response) string { return str2(r.json(t), "error", "title") }},
 	}
 	want := map[string]string{
 		"nova 404": "404", "nova 503": "503", "neutron 409": "Conflict", "glance 403": "osfake: injected 403 Forbidden",
-		"heat 400": "HTTPBadRequest Bad Request", "keystone 500": "Internal Server Error",
+		"heat 400": "HTTPBadRequest Bad Request", "keystone 500": "Internal Server Error", "cinder 404": "404",
 	}
 	got := map[string]string{}
 	for name, tc := range tests {

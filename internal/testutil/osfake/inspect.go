@@ -13,6 +13,7 @@ const (
 	KindServerGroup       Kind = "server_group"
 	KindImage             Kind = "image"
 	KindStack             Kind = "stack"
+	KindVolume            Kind = "volume"
 )
 
 // Object is a copy of one object, for tests to inspect.
@@ -76,6 +77,14 @@ func (s *Server) Objects(kind Kind) []Object {
 	case KindImage:
 		for _, img := range sortedBySeq(s.images) {
 			out = append(out, Object{kind, img.id, img.name, img.status, img.owner, s.imageView(img)})
+		}
+	case KindVolume:
+		for _, v := range sortedBySeq(s.volumes) {
+			name := ""
+			if v.name != nil {
+				name = *v.name
+			}
+			out = append(out, Object{kind, v.id, name, v.status, v.project, s.volumeView(v, true)})
 		}
 	case KindStack:
 		for _, st := range sortedBySeq(s.stacks) {

@@ -356,6 +356,10 @@ func (s *Server) catalog(t *token) []any {
 	if t.project != nil {
 		services = append(services, struct{ typ, name, url string }{"orchestration", "heat",
 			base + prefixOrchestration + "/v1/" + t.project.ID})
+		if !s.opts.NoVolumeService {
+			services = append(services, struct{ typ, name, url string }{"volumev3", "cinderv3",
+				base + prefixVolume + "/v3/" + t.project.ID})
+		}
 	}
 	var out []any
 	for _, svc := range services {

@@ -44,13 +44,13 @@ func TestTokenIssue(t *testing.T) {
 		want summary
 	}{
 		"password, project by name": {passwordAuth("admin", "secret", "demo"),
-			summary{Status: 201, Subject: true, Methods: "password", Project: "demo", Catalog: 5}},
+			summary{Status: 201, Subject: true, Methods: "password", Project: "demo", Catalog: 6}},
 		"password, project by ID": {byProject("admin", "secret", map[string]any{"project": map[string]any{"id": "p-demo"}}),
-			summary{Status: 201, Subject: true, Methods: "password", Project: "demo", Catalog: 5}},
+			summary{Status: 201, Subject: true, Methods: "password", Project: "demo", Catalog: 6}},
 		"user by ID": {map[string]any{"auth": map[string]any{"identity": map[string]any{"methods": []string{"password"},
 			"password": map[string]any{"user": map[string]any{"id": "u-admin", "password": "secret"}}},
 			"scope": map[string]any{"project": map[string]any{"id": "p-demo"}}}},
-			summary{Status: 201, Subject: true, Methods: "password", Project: "demo", Catalog: 5}},
+			summary{Status: 201, Subject: true, Methods: "password", Project: "demo", Catalog: 6}},
 		"unscoped: no catalog": {passwordAuth("admin", "secret", ""), summary{Status: 201, Subject: true, Methods: "password"}},
 		"domain scope": {byProject("admin", "secret", map[string]any{"domain": map[string]any{"name": "Default"}}),
 			summary{Status: 201, Subject: true, Methods: "password", Catalog: 4}},
@@ -66,7 +66,7 @@ func TestTokenIssue(t *testing.T) {
 		"unknown project": {passwordAuth("admin", "secret", "nope"),
 			summary{Status: 401, ErrMessage: "The request you have made requires authentication."}},
 		"application credential": {appcred("ac1", "s3"),
-			summary{Status: 201, Subject: true, Methods: "application_credential", Project: "demo", Catalog: 5, AppCred: "ci"}},
+			summary{Status: 201, Subject: true, Methods: "application_credential", Project: "demo", Catalog: 6, AppCred: "ci"}},
 		"application credential, wrong secret": {appcred("ac1", "nope"),
 			summary{Status: 401, ErrMessage: "The request you have made requires authentication."}},
 		"no identity": {map[string]any{"auth": map[string]any{}},
@@ -117,9 +117,26 @@ func TestCatalog(t *testing.T) {
 		}
 	}
 	want := map[string]string{"identity": "/identity/v3", "compute": "/compute/v2.1", "network": "/network", "image": "/image",
-		"orchestration": "/heat-api/v1/" + c.project}
+		"orchestration": "/heat-api/v1/" + c.project, "volumev3": "/volume/v3/" + c.project}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("catalog (-want +got):\n%s", diff)
+	}
+}
+
+// TestCatalogWithoutCinder: a cloud without block storage leaves it out of
+// the catalog, so gophercloud finds no endpoint for it.
+func TestCatalogWithoutCinder(t *testing.T) {
+	srv := New(&Options{NoVolumeService: true})
+	defer srv.Close()
+	provider, err := openstack.AuthenticatedClient(t.Context(), gophercloud.AuthOptions{
+		IdentityEndpoint: srv.AuthURL(), Username: "admin", Password: "secret", DomainName: "Default", TenantName: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = openstack.NewBlockStorageV3(provider, gophercloud.EndpointOpts{Region: "RegionOne"})
+	var notFound *gophercloud.ErrEndpointNotFound
+	if !errors.As(err, &notFound) {
+		t.Errorf("NewBlockStorageV3 without Cinder = %v, want ErrEndpointNotFound", err)
 	}
 }
 
@@ -141,10 +158,11 @@ func TestVersionDocuments(t *testing.T) {
 		"neutron":        {"/network/", 200, []any{"versions", 0, "id"}},
 		"glance":         {"/image/", 300, []any{"versions", 0, "id"}},
 		"heat":           {"/heat-api/", 300, []any{"versions", 0, "id"}},
+		"cinder":         {"/volume/", 300, []any{"versions", 0, "id"}},
 		"unknown prefix": {"/nope", 404, nil},
 	}
 	want := map[string]string{"keystone root": "v3.14", "keystone": "v3.14", "keystone v3": "v3.14", "root v3": "v3.14",
-		"nova": "v2.1", "nova v2.1": "v2.1", "neutron": "v2.0", "glance": "v2.15", "heat": "v1.0", "unknown prefix": ""}
+		"nova": "v2.1", "nova v2.1": "v2.1", "neutron": "v2.0", "glance": "v2.15", "heat": "v1.0", "cinder": "v3.0", "unknown prefix": ""}
 	got := map[string]string{}
 	for name, tc := range tests {
 		r := c.do(http.MethodGet, tc.path, nil)
@@ -346,6 +364,7 @@ func TestDiscoveryThroughGophercloud(t *testing.T) {
 			for svc, mk := range map[string]func(*gophercloud.ProviderClient, gophercloud.EndpointOpts) (*gophercloud.ServiceClient, error){
 				"compute": openstack.NewComputeV2, "network": openstack.NewNetworkV2, "image": openstack.NewImageV2,
 				"orchestration": openstack.NewOrchestrationV1, "identity": openstack.NewIdentityV3,
+				"volume": openstack.NewBlockStorageV3,
 			} {
 				sc, err := mk(provider, eo)
 				if err != nil {
@@ -354,7 +373,8 @@ func TestDiscoveryThroughGophercloud(t *testing.T) {
 				got[svc] = strings.TrimPrefix(sc.ResourceBaseURL(), srv.URL())
 			}
 			want := map[string]string{"compute": "/compute/v2.1/", "network": "/network/v2.0/", "image": "/image/v2/",
-				"orchestration": "/heat-api/v1/" + srv.ProjectID("demo") + "/", "identity": "/identity/v3/"}
+				"orchestration": "/heat-api/v1/" + srv.ProjectID("demo") + "/", "identity": "/identity/v3/",
+				"volume": "/volume/v3/" + srv.ProjectID("demo") + "/"}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("service URLs (-want +got):\n%s", diff)
 			}

@@ -48,6 +48,13 @@ type Options struct {
 	// Flavors present at start; default m1.tiny (ID "1", 512 MB, 1 vCPU,
 	// 1 GB). Give an empty non-nil slice for none.
 	Flavors []SeedFlavor
+	// VolumeTypes names Cinder's volume types; the first is the default.
+	// Default: DefaultVolumeType alone.
+	VolumeTypes []string
+	// NoVolumeService leaves Cinder out of the catalog, as a cloud without
+	// block storage (the loopback test cloud) has none. Its paths answer
+	// all the same.
+	NoVolumeService bool
 }
 
 // User is a Keystone user.
@@ -74,11 +81,12 @@ type AppCredential struct {
 	User, Project    string
 }
 
-// Quota limits, per project. Nova's answer 403, Neutron's 409, as the real
-// services do.
+// Quota limits, per project. Nova's answer 403, Neutron's 409, Cinder's
+// 413, as the real services do.
 type Quota struct {
 	Instances, Cores, RAM    int // Nova
 	Networks, SecurityGroups int // Neutron
+	Volumes, Gigabytes       int // Cinder
 }
 
 // SeedImage is an image present at start.
@@ -124,6 +132,8 @@ type Server struct {
 	sgroups   map[string]*serverGroup
 	images    map[string]*image
 	stacks    map[string]*stack
+	volumes   map[string]*volume
+	vtypes    []*volumeType
 
 	faults []*Fault
 	log    []Request
@@ -138,7 +148,8 @@ func New(opts *Options) *Server {
 		networks: map[string]*network{}, subnets: map[string]*subnet{}, secgroups: map[string]*secGroup{},
 		rules: map[string]*secRule{}, flavors: map[string]*flavor{}, servers: map[string]*server{},
 		sgroups: map[string]*serverGroup{}, images: map[string]*image{}, stacks: map[string]*stack{},
-		domain: domain{ID: "default", Name: "Default"},
+		volumes: map[string]*volume{},
+		domain:  domain{ID: "default", Name: "Default"},
 	}
 	if opts != nil {
 		s.opts = *opts
@@ -188,7 +199,7 @@ func New(opts *Options) *Server {
 		}
 		s.appcred = append(s.appcred, &a)
 	}
-	for _, t := range []string{"identity", "compute", "network", "image", "orchestration"} {
+	for _, t := range []string{"identity", "compute", "network", "image", "orchestration", "volumev3"} {
 		s.catIDs[t] = hexID()
 	}
 	// Every project has its "default" security group, as Neutron makes
@@ -208,6 +219,7 @@ func New(opts *Options) *Server {
 	for _, sf := range s.opts.Flavors {
 		s.seedFlavor(sf)
 	}
+	s.seedVolumeTypes()
 	s.ts = httptest.NewUnstartedServer(s)
 	s.url = "http://" + s.ts.Listener.Addr().String()
 	s.ts.Start()
@@ -266,6 +278,7 @@ func (s *Server) step() {
 	s.stepServers()
 	s.stepImages()
 	s.stepStacks()
+	s.stepVolumes()
 }
 
 // reply is a response computed under s.mu and written after.
@@ -400,6 +413,8 @@ func (s *Server) handle(r *req) *reply {
 		return s.image(r)
 	case svcOrchestration:
 		return s.orchestration(r)
+	case svcVolume:
+		return s.blockStorage(r)
 	}
 	return errorReply(svcNone, http.StatusNotFound, "The resource could not be found.", "")
 }
@@ -414,6 +429,7 @@ const (
 	svcNetwork
 	svcImage
 	svcOrchestration
+	svcVolume
 )
 
 // Service path prefixes, as the catalog publishes them.
@@ -423,11 +439,12 @@ const (
 	prefixNetwork       = "/network"
 	prefixImage         = "/image"
 	prefixOrchestration = "/heat-api"
+	prefixVolume        = "/volume"
 )
 
 // route splits a path into its service and the segments after the
 // service's version (nil for the service's root, where versions are
-// listed). For Heat the project ID stays the first segment.
+// listed). For Heat and Cinder the project ID stays the first segment.
 func route(path string) (service, []string) {
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	if len(segs) == 1 && segs[0] == "" {
@@ -458,6 +475,8 @@ func route(path string) (service, []string) {
 		return svcImage, version("v2")
 	case prefixOrchestration:
 		return svcOrchestration, version("v1")
+	case prefixVolume:
+		return svcVolume, version("v3")
 	}
 	return svcNone, segs
 }
@@ -505,6 +524,11 @@ func (s *Server) versions(r *req) *reply {
 	case svcOrchestration:
 		return jsonReply(http.StatusMultipleChoices, map[string]any{"versions": []any{map[string]any{"id": "v1.0", "status": "CURRENT",
 			"links": []any{map[string]any{"rel": "self", "href": base + prefixOrchestration + "/v1/"}}}}})
+	case svcVolume:
+		return jsonReply(http.StatusMultipleChoices, map[string]any{"versions": []any{map[string]any{"id": "v3.0", "status": "CURRENT",
+			"version": "3.70", "min_version": "3.0", "updated": "2023-08-31T00:00:00Z",
+			"links":       []any{map[string]any{"rel": "self", "href": base + prefixVolume + "/v3/"}},
+			"media-types": []any{map[string]any{"base": "application/json", "type": "application/vnd.openstack.volume+json;version=3"}}}}})
 	}
 	return errorReply(r.svc, http.StatusNotFound, "The resource could not be found.", "")
 }

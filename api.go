@@ -21,10 +21,10 @@ func (o *Orchestrator) List(ctx context.Context, f store.Filter) (*store.Page, e
 
 // managed reports whether the orchestrator alone writes resources of the
 // kind: per-location copies, events, actions (requested with Act), id
-// allocations and webhooks (requested with Notify).
+// allocations, webhooks (requested with Notify) and watches (Watch).
 func managed(info resource.KindInfo) bool {
 	switch info.Kind {
-	case resource.KindEvent, resource.KindAction, resource.KindIDAllocation, resource.KindWebhook:
+	case resource.KindEvent, resource.KindAction, resource.KindIDAllocation, resource.KindWebhook, resource.KindWatch:
 		return true
 	}
 	return info.Located

@@ -112,6 +112,7 @@ type Orchestrator struct {
 	sites    map[string]*site // by location ID
 	locStats map[string]*locCounters
 	failures map[resource.Ref]int
+	watchers map[string]Watcher // by purpose
 	keys     keyedMutex
 
 	running atomic.Bool
@@ -264,6 +265,8 @@ func (o *Orchestrator) Reconcile(ctx context.Context, ref resource.Ref) (Result,
 		res, err = o.reconcileAction(ctx, ref)
 	case ref.Kind == resource.KindWebhook:
 		res, err = o.reconcileWebhook(ctx, ref)
+	case ref.Kind == resource.KindWatch:
+		res, err = o.reconcileWatch(ctx, ref)
 	case info.Local != "":
 		res, err = o.reconcileGlobal(ctx, ref, info)
 	case info.Located:

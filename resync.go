@@ -25,11 +25,12 @@ func (o *Orchestrator) resync(ctx context.Context) error {
 		return fmt.Errorf("resync: %w", err)
 	}
 	// Actions left running by a stop or a crash resume; webhooks not yet
-	// delivered are sent.
+	// delivered are sent; watches look again.
 	for _, f := range []store.Filter{
 		{Kind: resource.KindAction, Phase: resource.PhasePending},
 		{Kind: resource.KindAction, Phase: resource.PhaseProvisioning},
 		{Kind: resource.KindWebhook, Phase: resource.PhasePending},
+		{Kind: resource.KindWatch},
 	} {
 		page, err := o.store.List(ctx, f)
 		if err != nil {

@@ -15,7 +15,7 @@ import (
 // writable reports whether the kind is created through its generic route.
 func writable(info resource.KindInfo) bool {
 	switch info.Kind {
-	case resource.KindEvent, resource.KindIDAllocation, resource.KindAction, resource.KindCredential, resource.KindWebhook:
+	case resource.KindEvent, resource.KindIDAllocation, resource.KindAction, resource.KindCredential, resource.KindWebhook, resource.KindWatch:
 		return false
 	}
 	return !info.Located

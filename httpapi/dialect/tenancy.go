@@ -9,9 +9,14 @@ import (
 )
 
 // SubjectTenanted kinds are admin-scoped in the registry but carry their
-// subject's tenant, so members read their own (events, actions, webhooks).
+// subject's tenant, so members read their own (events, actions, webhooks,
+// watches).
 func SubjectTenanted(k resource.Kind) bool {
-	return k == resource.KindEvent || k == resource.KindAction || k == resource.KindWebhook
+	switch k {
+	case resource.KindEvent, resource.KindAction, resource.KindWebhook, resource.KindWatch:
+		return true
+	}
+	return false
 }
 
 // Visible reports whether p may see r. Not seeing it is answered 404, so

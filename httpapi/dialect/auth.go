@@ -87,7 +87,9 @@ func (k *Kit) Authenticate(r *http.Request, accepted Scheme) (*identity.Principa
 // CheckPassword checks a user's password (and project, when not "")
 // through the throttle: after a burst of failures from one address each
 // further attempt must wait, and is refused (429) before the password hash
-// is computed.
+// is computed. Credentials verified in the last minutes are not hashed
+// again (see basicCache); a changed password takes effect when they
+// expire from it.
 func (k *Kit) CheckPassword(r *http.Request, user, password, project string) (*identity.Principal, error) {
 	if k.opts.Passwords == nil {
 		return nil, resource.Errorf(resource.Unauthorized, "password authentication is not enabled")
@@ -100,11 +102,16 @@ func (k *Kit) CheckPassword(r *http.Request, user, password, project string) (*i
 		return nil, TooManyRequests(int(math.Ceil(wait.Seconds())),
 			"too many failed logins for this user from this address; retry after the time in Retry-After")
 	}
+	if p := k.verified.get(user, password, project); p != nil {
+		k.opts.Throttle.Succeeded(key)
+		return p, nil
+	}
 	p, err := k.opts.Passwords.CheckPassword(r.Context(), user, password, project)
 	if err != nil {
 		return nil, err
 	}
 	k.opts.Throttle.Succeeded(key)
+	k.verified.put(user, password, project, p)
 	return p, nil
 }
 

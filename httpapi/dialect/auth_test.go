@@ -1,6 +1,7 @@
 package dialect
 
 import (
+	"context"
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
@@ -122,5 +123,48 @@ func TestTenancy(t *testing.T) {
 	}
 	if got, err := OwnerTenant(admin, network, "t2", "tenant"); got != "t2" || err != nil {
 		t.Errorf("an administrator naming a tenant: %q, %v", got, err)
+	}
+}
+
+// countingChecker counts password verifications.
+type countingChecker struct {
+	identity.PasswordChecker
+	n int
+}
+
+func (c *countingChecker) CheckPassword(ctx context.Context, user, password, project string) (*identity.Principal, error) {
+	c.n++
+	return c.PasswordChecker.CheckPassword(ctx, user, password, project)
+}
+
+// TestBasicCredentialsAreVerifiedOnce: a client sending basic credentials
+// with every request costs one verification; other passwords are still
+// verified (and refused).
+func TestBasicCredentialsAreVerifiedOnce(t *testing.T) {
+	users, err := identity.NewStaticUsers([]identity.User{{Name: "esc", Password: "pw", TenantID: "t1"}}, &identity.UsersOptions{Iterations: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counter := &countingChecker{PasswordChecker: users}
+	k := newKit(t, &Options{Passwords: counter})
+	req := func(password string) error {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.SetBasicAuth("esc", password)
+		_, err := k.Authenticate(r, Basic)
+		return err
+	}
+	for range 5 {
+		if err := req("pw"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if counter.n != 1 {
+		t.Errorf("%d verifications for 5 requests, want 1", counter.n)
+	}
+	if err := req("wrong"); resource.CodeOf(err) != resource.Unauthorized {
+		t.Errorf("a wrong password: %v", err)
+	}
+	if err := req("wrong"); resource.CodeOf(err) != resource.Unauthorized || counter.n != 3 {
+		t.Errorf("a wrong password again: %v after %d verifications, want it verified again (3)", err, counter.n)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/orca-nfv/orca"
 	"github.com/orca-nfv/orca/identity"
@@ -23,6 +24,11 @@ type Backend interface {
 	Delete(ctx context.Context, ref resource.Ref, revision int64) error
 	Act(ctx context.Context, target resource.Ref, verb string, params map[string]string) (*resource.Resource, error)
 	Perform(ctx context.Context, target resource.Ref, verb string, params map[string]string) (string, error)
+	// Notify, Watch and RegisterWatcher let an API answer at once and
+	// report outcomes later, durably (ESC's callbacks).
+	Notify(ctx context.Context, tenant string, w resource.Webhook) (*resource.Resource, error)
+	Watch(ctx context.Context, tenant string, target resource.Ref, purpose string, params map[string]string) (*resource.Resource, error)
+	RegisterWatcher(purpose string, w orca.Watcher)
 	SetCredentials(ctx context.Context, id string, creds vim.Credentials) (*resource.Resource, error)
 	Health(ctx context.Context) (*orca.Health, error)
 	StatsSnapshot() orca.StatsSnapshot
@@ -53,8 +59,9 @@ type Options struct {
 // Kit is the shared machinery of one server's surfaces. It is safe for
 // concurrent use.
 type Kit struct {
-	opts Options
-	log  *slog.Logger
+	opts     Options
+	log      *slog.Logger
+	verified *basicCache
 }
 
 // New returns a Kit. An API without authentication is a configuration
@@ -63,7 +70,7 @@ func New(opts *Options) (*Kit, error) {
 	if opts == nil || opts.Auth == nil {
 		return nil, fmt.Errorf("dialect: Options.Auth is required")
 	}
-	k := &Kit{opts: *opts}
+	k := &Kit{opts: *opts, verified: newBasicCache(5*time.Minute, 10000)}
 	if k.opts.MaxBodyBytes <= 0 {
 		k.opts.MaxBodyBytes = 1 << 20
 	}

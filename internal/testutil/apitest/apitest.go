@@ -42,6 +42,8 @@ type Options struct {
 	Factory *fake.Factory
 	// MaxBodyBytes bounds bodies; default 64 KiB.
 	MaxBodyBytes int64
+	// Deliver sends webhooks (orca.Options.Deliver); nil keeps them.
+	Deliver func(ctx context.Context, w *resource.Webhook) error
 }
 
 // Server is a running API.
@@ -68,7 +70,7 @@ func New(t testing.TB, opts Options) *Server {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	o := orca.New(s, &orca.Options{Drivers: opts.Factory, Logger: log,
+	o := orca.New(s, &orca.Options{Drivers: opts.Factory, Logger: log, Deliver: opts.Deliver,
 		PollInterval: 5 * time.Millisecond, RetryBase: 5 * time.Millisecond, RetryMax: 100 * time.Millisecond})
 	users, err := identity.NewStaticUsers([]identity.User{
 		{Name: "admin", Password: "admin-pw", TenantID: "admin", Roles: []string{identity.RoleAdmin}},

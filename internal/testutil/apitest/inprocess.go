@@ -58,6 +58,18 @@ func NewInProcess(tb testing.TB, m Mount) *InProcess {
 
 // Serve answers one request.
 func (p *InProcess) Serve(method, target, token, contentType, body string) *httptest.ResponseRecorder {
+	return p.Do(p.Request(method, target, token, contentType, body))
+}
+
+// Do answers a request made with Request (and changed as a test likes).
+func (p *InProcess) Do(req *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	p.H.ServeHTTP(rec, req)
+	return rec
+}
+
+// Request makes a request for Do.
+func (p *InProcess) Request(method, target, token, contentType, body string) *http.Request {
 	req := httptest.NewRequest(method, "http://orca.test/", strings.NewReader(body))
 	// target may hold anything a fuzzer makes: set the URL's parts
 	// without parsing them as a request line would refuse.
@@ -70,7 +82,5 @@ func (p *InProcess) Serve(method, target, token, contentType, body string) *http
 	if token != "" {
 		req.Header.Set("X-Auth-Token", token)
 	}
-	rec := httptest.NewRecorder()
-	p.H.ServeHTTP(rec, req)
-	return rec
+	return req
 }

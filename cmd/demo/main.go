@@ -1,13 +1,14 @@
 // Command demo serves orca's APIs on loopback over a SQLite store, with fake
 // VIMs as locations: seed 000 at /v1.0, Trema's tenants at /tenants (seed
-// 001), Waldur's server groups at /api/openstack-server-groups/ (seed 002)
-// and Mogan's bare-metal instances at /v1/instances (seed 003), all on the
-// same users and store:
+// 001), Waldur's server groups at /api/openstack-server-groups/ (seed 002),
+// Mogan's bare-metal instances at /v1/instances (seed 003) and ESC at /v0
+// (seed 004, so far its tenants), all on the same users and store:
 //
 //	go run ./cmd/demo [-addr 127.0.0.1:8080] [-db orca-data/orca.db | -db memory]
 //	                  [-users FILE] [-admin-password PW] [-fake-locations 2]
 //	                  [-fake-latency 0s] [-tls-cert FILE -tls-key FILE]
 //	                  [-secret-key-file FILE] [-keystone-url URL] [-vim-ca-file FILE]
+//	                  [-callback-allow 127.0.0.0/8,::1/128]
 //
 // The built-in user admin (tenant admin, role admin) logs in with
 // -admin-password or $ORCA_ADMIN_PASSWORD; without either, a password is
@@ -40,6 +41,7 @@ import (
 	"github.com/orca-nfv/orca/httpapi"
 	"github.com/orca-nfv/orca/identity"
 	"github.com/orca-nfv/orca/identity/keystone"
+	"github.com/orca-nfv/orca/netguard"
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/secret"
 	"github.com/orca-nfv/orca/store"
@@ -63,6 +65,7 @@ type config struct {
 	fakeLatency                    time.Duration
 	tlsCert, tlsKey, secretKeyFile string
 	keystoneURL, vimCAFile         string
+	callbackAllow                  string
 	iterations                     int // PBKDF2 work factor; tests lower it
 }
 
@@ -81,6 +84,8 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.StringVar(&c.secretKeyFile, "secret-key-file", "", "key file sealing credentials (else $ORCA_SECRET_KEY)")
 	fs.StringVar(&c.keystoneURL, "keystone-url", "", "also accept tokens this Keystone v3 issued (e.g. http://127.0.0.1:5000/v3)")
 	fs.StringVar(&c.vimCAFile, "vim-ca-file", "", "PEM CA bundle to trust for VIM endpoints")
+	fs.StringVar(&c.callbackAllow, "callback-allow", "127.0.0.0/8,::1/128",
+		"CIDRs the server may call back (ESC callbacks) although private or loopback; public addresses are always allowed")
 	fs.IntVar(&c.iterations, "pbkdf2-iterations", identity.DefaultIterations, "password hashing work factor")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -113,7 +118,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	}
 	fakes := fake.NewFactory(&fake.Options{Latency: c.fakeLatency, BuildTime: 2 * time.Second, PowerTime: 2 * time.Second})
 	factory := drivers.New(&drivers.Options{Fakes: fakes, CAFile: c.vimCAFile})
-	o := orca.New(s, &orca.Options{Drivers: factory, Keyring: keys, Logger: log})
+	allow, err := netguard.ParsePrefixes(c.callbackAllow)
+	if err != nil {
+		return fmt.Errorf("-callback-allow: %w", err)
+	}
+	callbacks := &netguard.Policy{Allow: allow}
+	o := orca.New(s, &orca.Options{Drivers: factory, Keyring: keys, Logger: log, Deliver: callbacks.Deliverer(nil)})
 	users, adminNote, err := loadUsers(c, dataDir, getenv)
 	if err != nil {
 		return err
@@ -154,7 +164,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		return err
 	}
 	srv := &http.Server{
-		Handler:           surfaces(h),
+		Handler:           surfaces(h, callbacks),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

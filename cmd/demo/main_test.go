@@ -223,7 +223,7 @@ func pemEncode(typ string, der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
 }
 
-// TestDemoServesEverySurface: seeds 001, 002 and 003 answer next to
+// TestDemoServesEverySurface: seeds 001, 002, 003 and 004 answer next to
 // /v1.0, on the same users and store, and unknown paths stay 404.
 func TestDemoServesEverySurface(t *testing.T) {
 	d := start(t, []string{"-db", "memory", "-admin-password", "pw"}, nil)
@@ -249,6 +249,18 @@ func TestDemoServesEverySurface(t *testing.T) {
 	}
 	if code, _, body := call(t, "GET", d.url+"/v1/instances", tok, ""); code != 200 || body["instances"] == nil {
 		t.Errorf("GET /v1/instances: %d %v", code, body)
+	}
+	// ESC answers its tenants, in XML by default, with basic auth.
+	req, _ := http.NewRequest("GET", d.url+"/ESCManager/v0/tenants/acme", nil)
+	req.SetBasicAuth("admin", "pw")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(raw), "<internal_tenant_id>acme</internal_tenant_id>") {
+		t.Errorf("ESC tenant: %d %s", resp.StatusCode, raw)
 	}
 	if code, _, _ := call(t, "GET", d.url+"/v2/nothing", tok, ""); code != 404 {
 		t.Errorf("an unknown path: %d", code)

@@ -1,0 +1,149 @@
+// Package esc serves seed 004, the northbound REST API of Cisco's Elastic
+// Services Controller, at /v0 (and at /ESCManager/v0, the seed's base URL)
+// over orca: a dialect of the same Backend as the seed 000 API. cmd/demo
+// mounts it; an embedder can mount Handler anywhere.
+//
+// How ESC maps onto orca (what this package serves so far):
+//
+//	ESC                                 orca
+//	----------------------------------  -------------------------------------------
+//	tenant {internal_tenant_id, name}   resource of kind tenant (ID, Name); enabled
+//	                                    and managed_resource as labels esc/*
+//	external_tenant_id                  the tenant's ID (orca tenants live in orca)
+//	POST/PUT/DELETE, answered at once   the orca write, then a watch (Backend.Watch)
+//	with ESC_TRANSACTION_ID             that reports the outcome
+//	the callback to the Callback URL    a webhook (durable, retried, in order per
+//	                                    resource), sent through netguard's policy
+//	HTTP basic authentication           the same users as every orca surface
+//
+// Wire rules, as the seed's: XML by default (namespace
+// urn:ietf:params:xml:ns:netconf:base:1.0), JSON by Content-Type and
+// Accept; internal IDs of 1..72 characters from RFC 3986's unreserved set
+// without "~", unique across every kind (orca's IDs are); tenant IDs that
+// are words of the API's paths are refused. GETs are synchronous; a write
+// answers 200 with its transaction ID in ESC_TRANSACTION_ID, and its
+// outcome reaches the Callback header's URL with ESC-Status-Code,
+// ESC-Status-Message and the resource. Errors carry the same two headers
+// and a body in the client's format.
+//
+// Not yet served (no such path, 404): deployments and their operations,
+// networks, subnets, volumes, images, flavors, VIM connectors and users,
+// config, operation mode, hosts, system states, file servers. Tenants and
+// the machinery every write shares (formats, IDs, transactions, callbacks)
+// come first.
+package esc
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/orca-nfv/orca/httpapi/dialect"
+	"github.com/orca-nfv/orca/netguard"
+	"github.com/orca-nfv/orca/resource"
+)
+
+// Paths the handler serves, as http.ServeMux patterns.
+var Paths = []string{"/v0/", "/ESCManager/v0/", "/ESCManger/v0/"}
+
+// bases are the prefixes of the API: the seed's paths, its base URL, and
+// the misspelling its own setpassword example uses.
+var bases = []string{"/v0", "/ESCManager/v0", "/ESCManger/v0"}
+
+// Options configure the handler; nil means defaults.
+type Options struct {
+	// Callbacks judges callback URLs when they are given (the same policy
+	// must deliver them: orca.Options.Deliver = policy.Deliverer(...)).
+	// Nil refuses loopback and private destinations.
+	Callbacks *netguard.Policy
+}
+
+type api struct {
+	b    dialect.Backend
+	kit  *dialect.Kit
+	opts Options
+}
+
+// New returns the seed 004 handler over b, built on kit, and registers its
+// watcher with the orchestrator (before Run, so that callbacks pending
+// from a previous run are sent).
+func New(b dialect.Backend, kit *dialect.Kit, opts *Options) http.Handler {
+	a := &api{b: b, kit: kit}
+	if opts != nil {
+		a.opts = *opts
+	}
+	if a.opts.Callbacks == nil {
+		a.opts.Callbacks = &netguard.Policy{}
+	}
+	b.RegisterWatcher(watchPurpose, a.watch)
+	rt := kit.NewRouter(render, nil)
+	authed := func(e dialect.Endpoint) dialect.Endpoint {
+		return kit.Authed(dialect.Basic|dialect.XAuthToken, negotiated(e))
+	}
+	for _, base := range bases {
+		rt.Handle("GET", base+"/tenants", authed(a.listTenants))
+		rt.Handle("GET", base+"/tenants/{tenant}", authed(a.getTenant))
+		rt.Handle("POST", base+"/tenants/{tenant}", authed(a.createTenant))
+		rt.Handle("PUT", base+"/tenants/{tenant}", authed(a.updateTenant))
+		rt.Handle("DELETE", base+"/tenants/{tenant}", authed(a.deleteTenant))
+	}
+	return rt.Serve()
+}
+
+// negotiated refuses, before anything else, a client whose Accept this API
+// cannot answer (406) or whose body it cannot read (415).
+func negotiated(e dialect.Endpoint) dialect.Endpoint {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if _, err := responseFormat(r); err != nil {
+			return err
+		}
+		if r.ContentLength != 0 && r.Method != http.MethodGet {
+			if _, err := requestFormat(r); err != nil {
+				return err
+			}
+		}
+		return e(w, r)
+	}
+}
+
+// errorBody is an error in the client's format.
+type errorBody struct {
+	XMLName    struct{} `xml:"urn:ietf:params:xml:ns:netconf:base:1.0 error" json:"-"`
+	StatusCode int      `xml:"status_code" json:"status_code"`
+	Message    string   `xml:"message" json:"message"`
+	Field      string   `xml:"field,omitempty" json:"field,omitempty"`
+}
+
+// render writes a problem as this API does: ESC's status headers and a
+// body in the client's format (XML when it did not say).
+func render(w http.ResponseWriter, r *http.Request, p *dialect.Problem) {
+	f, _ := responseFormat(r)
+	if p.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="ESC"`)
+	}
+	w.Header()[headerStatusCode] = []string{strconv.Itoa(p.Status)} // the seed's spelling
+	w.Header()[headerStatusMessage] = []string{headerSafe(p.Message)}
+	body := errorBody{StatusCode: p.Status, Message: p.Message, Field: p.Field}
+	if f == formatJSON {
+		write(w, p.Status, f, map[string]errorBody{"error": body})
+		return
+	}
+	write(w, p.Status, f, body)
+}
+
+// headerSafe makes a message fit a header line.
+func headerSafe(s string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s) && len(out) < 512; i++ {
+		if c := s[i]; c >= 0x20 && c < 0x7f {
+			out = append(out, c)
+		} else {
+			out = append(out, ' ')
+		}
+	}
+	return string(out)
+}
+
+// errNotFound is ESC's "not found" for a kind.
+func errNotFound(what, id string) error {
+	return resource.Errorf(resource.NotFound, "Invalid %s Id: %s not found", what, id)
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/orca-nfv/orca/identity"
 	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/store"
 )
 
 // SubjectTenanted kinds are admin-scoped in the registry but carry their
@@ -79,4 +80,45 @@ func Fetch(ctx context.Context, b Backend, info resource.KindInfo, id string) (*
 // caller may not see; the two are indistinguishable on purpose.
 func NotFound(info resource.KindInfo, id string) error {
 	return resource.Errorf(resource.NotFound, "%s %q not found", info.Kind, id)
+}
+
+// Tenants are records every caller has one of (their own) but only
+// administrators see all of: the surfaces that serve tenants (Trema's,
+// ESC's) share these two rules.
+
+// Tenants lists the tenant records the caller in ctx may see: every one
+// for an administrator, a member's own (when it is registered).
+func Tenants(ctx context.Context, b Backend) ([]*resource.Resource, error) {
+	p := PrincipalFrom(ctx)
+	if p.IsAdmin() {
+		page, err := b.List(ctx, store.Filter{Kind: resource.KindTenant})
+		if err != nil {
+			return nil, err
+		}
+		return page.Items, nil
+	}
+	t, err := b.Get(ctx, resource.Ref{Kind: resource.KindTenant, ID: p.TenantID})
+	switch {
+	case err == nil:
+		return []*resource.Resource{t}, nil
+	case resource.CodeOf(err) == resource.NotFound:
+		return nil, nil
+	}
+	return nil, err
+}
+
+// FetchTenant gets a tenant record as the caller in ctx may see it: a
+// member their own only. The error is NotFound when it does not exist or
+// is not theirs.
+func FetchTenant(ctx context.Context, b Backend, id string) (*resource.Resource, error) {
+	p := PrincipalFrom(ctx)
+	notFound := resource.Errorf(resource.NotFound, "tenant %q not found", id)
+	if resource.CheckID(id) != nil || (!p.IsAdmin() && id != p.TenantID) {
+		return nil, notFound
+	}
+	t, err := b.Get(ctx, resource.Ref{Kind: resource.KindTenant, ID: id})
+	if resource.CodeOf(err) == resource.NotFound {
+		return nil, notFound
+	}
+	return t, err
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/orca-nfv/orca/httpapi/dialect"
 	"github.com/orca-nfv/orca/resource"
-	"github.com/orca-nfv/orca/store"
 )
 
 // An ESC tenant is an orca tenant: its internal ID is the tenant's ID, its
@@ -78,17 +77,8 @@ func tenantView(t *resource.Resource, event string) tenantBody {
 
 func (a *api) listTenants(w http.ResponseWriter, r *http.Request) error {
 	f, _ := responseFormat(r)
-	p := dialect.Caller(r)
-	var tenants []*resource.Resource
-	if p.IsAdmin() {
-		page, err := a.b.List(r.Context(), store.Filter{Kind: resource.KindTenant})
-		if err != nil {
-			return err
-		}
-		tenants = page.Items
-	} else if t, err := a.b.Get(r.Context(), resource.Ref{Kind: resource.KindTenant, ID: p.TenantID}); err == nil {
-		tenants = append(tenants, t)
-	} else if resource.CodeOf(err) != resource.NotFound {
+	tenants, err := dialect.Tenants(r.Context(), a.b)
+	if err != nil {
 		return err
 	}
 	views := make([]tenantBody, 0, len(tenants))
@@ -105,11 +95,7 @@ func (a *api) listTenants(w http.ResponseWriter, r *http.Request) error {
 // member, their own only.
 func (a *api) fetchTenant(r *http.Request) (*resource.Resource, error) {
 	id := r.PathValue("tenant")
-	p := dialect.Caller(r)
-	if resource.CheckID(id) != nil || (!p.IsAdmin() && id != p.TenantID) {
-		return nil, errNotFound("Tenant", id)
-	}
-	t, err := a.b.Get(r.Context(), resource.Ref{Kind: resource.KindTenant, ID: id})
+	t, err := dialect.FetchTenant(r.Context(), a.b, id)
 	if resource.CodeOf(err) == resource.NotFound {
 		return nil, errNotFound("Tenant", id)
 	}

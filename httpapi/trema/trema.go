@@ -96,25 +96,13 @@ func describe(r *resource.Resource) summary {
 }
 
 func (a *api) list(w http.ResponseWriter, r *http.Request) error {
-	p := dialect.Caller(r)
-	out := []summary{}
-	if p.IsAdmin() {
-		page, err := a.b.List(r.Context(), store.Filter{Kind: resource.KindTenant})
-		if err != nil {
-			return err
-		}
-		for _, t := range page.Items {
-			out = append(out, describe(t))
-		}
-	} else {
-		// A member's tenant, when it is registered.
-		t, err := a.b.Get(r.Context(), resource.Ref{Kind: resource.KindTenant, ID: p.TenantID})
-		switch {
-		case err == nil:
-			out = append(out, describe(t))
-		case resource.CodeOf(err) != resource.NotFound:
-			return err
-		}
+	tenants, err := dialect.Tenants(r.Context(), a.b)
+	if err != nil {
+		return err
+	}
+	out := make([]summary, 0, len(tenants))
+	for _, t := range tenants {
+		out = append(out, describe(t))
 	}
 	dialect.WriteJSON(w, http.StatusOK, out)
 	return nil
@@ -123,23 +111,7 @@ func (a *api) list(w http.ResponseWriter, r *http.Request) error {
 // fetch gets the tenant in the path as the caller may see it: members
 // their own only, others answering 404.
 func (a *api) fetch(r *http.Request) (*resource.Resource, error) {
-	id := r.PathValue("tenant_id")
-	p := dialect.Caller(r)
-	if !p.IsAdmin() && id != p.TenantID {
-		return nil, notFound(id)
-	}
-	if resource.CheckID(id) != nil {
-		return nil, notFound(id)
-	}
-	t, err := a.b.Get(r.Context(), resource.Ref{Kind: resource.KindTenant, ID: id})
-	if resource.CodeOf(err) == resource.NotFound {
-		return nil, notFound(id)
-	}
-	return t, err
-}
-
-func notFound(id string) error {
-	return resource.Errorf(resource.NotFound, "tenant %q not found", id)
+	return dialect.FetchTenant(r.Context(), a.b, r.PathValue("tenant_id"))
 }
 
 func (a *api) show(w http.ResponseWriter, r *http.Request) error {

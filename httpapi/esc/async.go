@@ -115,10 +115,9 @@ func (a *api) watch(ctx context.Context, w, target *resource.Resource) (orca.Ver
 	spec := w.Spec.(*resource.Watch)
 	t := transactionOf(spec)
 	var rp *report
-	switch t.op {
-	case opCreateTenant, opUpdateTenant, opDeleteTenant:
-		rp = a.tenantOutcome(t, spec.TargetID, target)
-	default:
+	if o, ok := a.outcomes[t.op]; ok {
+		rp = o(ctx, t, spec, target)
+	} else {
 		// A transaction of a kind this version does not know: end it
 		// rather than look forever.
 		rp = &report{status: http.StatusInternalServerError, message: "unknown operation " + t.op}

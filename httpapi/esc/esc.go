@@ -58,9 +58,10 @@ type Options struct {
 }
 
 type api struct {
-	b    dialect.Backend
-	kit  *dialect.Kit
-	opts Options
+	b        dialect.Backend
+	kit      *dialect.Kit
+	opts     Options
+	outcomes map[string]outcome // by transaction op
 }
 
 // New returns the seed 004 handler over b, built on kit, and registers its
@@ -79,12 +80,16 @@ func New(b dialect.Backend, kit *dialect.Kit, opts *Options) http.Handler {
 	authed := func(e dialect.Endpoint) dialect.Endpoint {
 		return kit.Authed(dialect.Basic|dialect.XAuthToken, negotiated(e))
 	}
-	for _, base := range bases {
-		rt.Handle("GET", base+"/tenants", authed(a.listTenants))
-		rt.Handle("GET", base+"/tenants/{tenant}", authed(a.getTenant))
-		rt.Handle("POST", base+"/tenants/{tenant}", authed(a.createTenant))
-		rt.Handle("PUT", base+"/tenants/{tenant}", authed(a.updateTenant))
-		rt.Handle("DELETE", base+"/tenants/{tenant}", authed(a.deleteTenant))
+	a.outcomes = map[string]outcome{}
+	for _, ar := range a.areas() {
+		for _, base := range bases {
+			for _, rte := range ar.routes {
+				rt.Handle(rte.method, base+rte.path, authed(rte.endpoint))
+			}
+		}
+		for op, o := range ar.outcomes {
+			a.outcomes[op] = o
+		}
 	}
 	return rt.Serve()
 }

@@ -1,6 +1,7 @@
 package esc
 
 import (
+	"context"
 	"encoding/xml"
 	"maps"
 	"net/http"
@@ -73,6 +74,19 @@ func tenantView(t *resource.Resource, event string) tenantBody {
 		b.Description = spec.Description
 	}
 	return b
+}
+
+func (a *api) tenantArea() area {
+	return area{
+		routes: []route{
+			{"GET", "/tenants", a.listTenants},
+			{"GET", "/tenants/{tenant}", a.getTenant},
+			{"POST", "/tenants/{tenant}", a.createTenant},
+			{"PUT", "/tenants/{tenant}", a.updateTenant},
+			{"DELETE", "/tenants/{tenant}", a.deleteTenant},
+		},
+		outcomes: map[string]outcome{opCreateTenant: a.tenantOutcome, opUpdateTenant: a.tenantOutcome, opDeleteTenant: a.tenantOutcome},
+	}
 }
 
 func (a *api) listTenants(w http.ResponseWriter, r *http.Request) error {
@@ -236,7 +250,8 @@ func (a *api) deleteTenant(w http.ResponseWriter, r *http.Request) error {
 
 // tenantOutcome reports a tenant transaction: tenants are not realized in
 // a VIM, so their writes are done when the store has them.
-func (a *api) tenantOutcome(t transaction, id string, target *resource.Resource) *report {
+func (a *api) tenantOutcome(_ context.Context, t transaction, w *resource.Watch, target *resource.Resource) *report {
+	id := w.TargetID
 	switch {
 	case t.op == opDeleteTenant && target == nil:
 		return &report{http.StatusOK, "Tenant successfully deleted",

@@ -55,6 +55,10 @@ type Options struct {
 	// must deliver them: orca.Options.Deliver = policy.Deliverer(...)).
 	// Nil refuses loopback and private destinations.
 	Callbacks *netguard.Policy
+	// Fetches judges the URLs the server or its VIMs fetch (image src,
+	// day-0 config files, file servers). Nil refuses loopback and private
+	// destinations.
+	Fetches *netguard.Policy
 }
 
 type api struct {
@@ -74,6 +78,9 @@ func New(b dialect.Backend, kit *dialect.Kit, opts *Options) http.Handler {
 	}
 	if a.opts.Callbacks == nil {
 		a.opts.Callbacks = &netguard.Policy{}
+	}
+	if a.opts.Fetches == nil {
+		a.opts.Fetches = &netguard.Policy{}
 	}
 	b.RegisterWatcher(watchPurpose, a.watch)
 	rt := kit.NewRouter(render, nil)

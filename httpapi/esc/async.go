@@ -94,7 +94,12 @@ type report struct {
 // webhook turns a report into what orca delivers; nil when the client
 // asked for no callback.
 func (t transaction) webhook(stream string, rp report) *resource.Webhook {
-	if t.callback == "" {
+	return t.webhookTo(t.callback, stream, rp)
+}
+
+// webhookTo is webhook to a given URL (the callback or the events one).
+func (t transaction) webhookTo(url, stream string, rp report) *resource.Webhook {
+	if url == "" {
 		return nil
 	}
 	data, err := encode(t.format, rp.body)
@@ -102,7 +107,7 @@ func (t transaction) webhook(stream string, rp report) *resource.Webhook {
 		data = nil
 	}
 	return &resource.Webhook{
-		URL: t.callback, ContentType: t.format.contentType(), Body: string(data), Stream: stream,
+		URL: url, ContentType: t.format.contentType(), Body: string(data), Stream: stream,
 		Headers: map[string]string{
 			headerTransaction: t.id, headerStatusCode: strconv.Itoa(rp.status), headerStatusMessage: headerSafe(rp.message),
 		},
@@ -114,6 +119,9 @@ func (t transaction) webhook(stream string, rp report) *resource.Webhook {
 func (a *api) watch(ctx context.Context, w, target *resource.Resource) (orca.Verdict, error) {
 	spec := w.Spec.(*resource.Watch)
 	t := transactionOf(spec)
+	if p, ok := a.progress[t.op]; ok {
+		return a.watchProgress(ctx, t, spec, target, p)
+	}
 	var rp *report
 	if o, ok := a.outcomes[t.op]; ok {
 		rp = o(ctx, t, spec, target)
@@ -128,6 +136,26 @@ func (a *api) watch(ctx context.Context, w, target *resource.Resource) (orca.Ver
 	v := orca.Verdict{Done: true}
 	if h := t.webhook("esc/"+spec.TargetID, *rp); h != nil {
 		v.Webhooks = append(v.Webhooks, *h)
+	}
+	return v, nil
+}
+
+// watchProgress turns a long transaction's look into a verdict.
+func (a *api) watchProgress(ctx context.Context, t transaction, spec *resource.Watch, target *resource.Resource, p progress) (orca.Verdict, error) {
+	step, err := p(ctx, t, spec, target)
+	if err != nil {
+		return orca.Verdict{}, err
+	}
+	v := orca.Verdict{Done: step.done, State: step.state}
+	for _, rp := range step.reports {
+		if h := t.webhook("esc/"+spec.TargetID, rp); h != nil {
+			v.Webhooks = append(v.Webhooks, *h)
+		}
+	}
+	for _, rp := range step.events {
+		if h := t.webhookTo(t.events, "esc/"+spec.TargetID, rp); h != nil {
+			v.Webhooks = append(v.Webhooks, *h)
+		}
 	}
 	return v, nil
 }

@@ -66,6 +66,7 @@ type api struct {
 	kit      *dialect.Kit
 	opts     Options
 	outcomes map[string]outcome // by transaction op
+	progress map[string]progress
 }
 
 // New returns the seed 004 handler over b, built on kit, and registers its
@@ -87,7 +88,7 @@ func New(b dialect.Backend, kit *dialect.Kit, opts *Options) http.Handler {
 	authed := func(e dialect.Endpoint) dialect.Endpoint {
 		return kit.Authed(dialect.Basic|dialect.XAuthToken, negotiated(e))
 	}
-	a.outcomes = map[string]outcome{}
+	a.outcomes, a.progress = map[string]outcome{}, map[string]progress{}
 	for _, ar := range a.areas() {
 		for _, base := range bases {
 			for _, rte := range ar.routes {
@@ -96,6 +97,9 @@ func New(b dialect.Backend, kit *dialect.Kit, opts *Options) http.Handler {
 		}
 		for op, o := range ar.outcomes {
 			a.outcomes[op] = o
+		}
+		for op, p := range ar.progress {
+			a.progress[op] = p
 		}
 	}
 	return rt.Serve()

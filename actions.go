@@ -343,9 +343,11 @@ func (o *Orchestrator) serverAction(ctx context.Context, target *resource.Resour
 // serverActionAt runs action id's verb at one copy. A snapshot is keyed by
 // the action and location, so running it again adopts the image it made.
 func (o *Orchestrator) serverActionAt(ctx context.Context, l *resource.Resource, id string, a *resource.Action) (string, error) {
-	if l.Status.ExternalID == "" || l.Status.Phase != resource.PhaseReady {
+	failedMachine := a.Verb == resource.VerbRecover && l.Status.Phase == resource.PhaseFailed
+	if l.Status.ExternalID == "" || l.Status.Phase != resource.PhaseReady && !failedMachine {
 		// Still being built (or repaired): wait for it, with backoff,
-		// rather than let the VIM refuse an action on a busy server.
+		// rather than let the VIM refuse an action on a busy server. A
+		// machine in error is what recover is for.
 		return "", resource.Errorf(resource.Unavailable, "the server is not ready there yet (%s)", l.Status.Phase)
 	}
 	parent, err := o.store.Get(ctx, *l.Owner)

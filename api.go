@@ -171,10 +171,10 @@ func (o *Orchestrator) afterWrite(ctx context.Context, r *resource.Resource) {
 	}
 }
 
-// Delete asks for a resource's deletion. Placed resources and locations are
-// marked Deleting and removed by reconciliation (their copies at every
-// location first, then the VIM objects, then the rows); other kinds are
-// removed at once. With revision set, only that revision is deleted.
+// Delete asks for a resource's deletion. Placed resources, deployments and
+// locations are marked Deleting and removed by reconciliation (their copies
+// at every location, or a deployment's members, first, then the VIM
+// objects, then the rows); other kinds are removed at once. With revision set, only that revision is deleted.
 //
 // Errors: NotFound; Conflict for a stale revision, a resource others still
 // name (the message names them), a protected image or a tenant that still
@@ -198,7 +198,7 @@ func (o *Orchestrator) Delete(ctx context.Context, ref resource.Ref, revision in
 		return &resource.Error{Code: resource.Conflict, Field: "protected",
 			Err: fmt.Errorf("image %q is protected: set protected to false before deleting it", ref.ID)}
 	}
-	if info.Local == "" && ref.Kind != resource.KindLocation {
+	if info.Local == "" && ref.Kind != resource.KindLocation && ref.Kind != resource.KindDeployment {
 		if err := o.deleteWithIDs(ctx, cur, revision); err != nil {
 			return err
 		}

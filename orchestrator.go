@@ -39,6 +39,10 @@ type Options struct {
 	// PollInterval is how soon an object still building or deleting in a
 	// VIM is looked at again; default 2s.
 	PollInterval time.Duration
+	// MonitorInterval is how often the VMs of a deployment's monitored
+	// groups are looked at in their VIMs, so that a failed one is
+	// recovered without waiting for a resync; default 5 × PollInterval.
+	MonitorInterval time.Duration
 	// ResyncInterval is how often everything is reconciled again, which
 	// catches drift and retries what failed for good; default 10m.
 	ResyncInterval time.Duration
@@ -87,6 +91,7 @@ func (o *Options) withDefaults() Options {
 	}
 	def(&out.CallTimeout, 30*time.Second)
 	def(&out.PollInterval, 2*time.Second)
+	def(&out.MonitorInterval, 5*out.PollInterval)
 	def(&out.ResyncInterval, 10*time.Minute)
 	def(&out.RetryBase, time.Second)
 	def(&out.RetryMax, 5*time.Minute)
@@ -267,6 +272,8 @@ func (o *Orchestrator) Reconcile(ctx context.Context, ref resource.Ref) (Result,
 		res, err = o.reconcileWebhook(ctx, ref)
 	case ref.Kind == resource.KindWatch:
 		res, err = o.reconcileWatch(ctx, ref)
+	case ref.Kind == resource.KindDeployment:
+		res, err = o.reconcileDeployment(ctx, ref)
 	case info.Local != "":
 		res, err = o.reconcileGlobal(ctx, ref, info)
 	case info.Located:

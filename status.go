@@ -36,6 +36,9 @@ func (o *Orchestrator) writeStatus(ctx context.Context, r *resource.Resource, st
 		return nil, err
 	}
 	if r.Status.Phase != st.Phase {
+		if dep := r.Labels[LabelDeployment]; dep != "" {
+			o.enqueue(resource.Ref{Kind: resource.KindDeployment, ID: dep}) // a member changed
+		}
 		o.recordEvent(ctx, out, r.Status.Phase, st.Phase, st.Message)
 	}
 	return out, nil

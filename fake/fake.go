@@ -12,17 +12,21 @@
 // go with members; compute hosts that can be disabled (a machine created with
 // no enabled host goes to Error, as Nova's "No valid host" does); machines
 // (every kind whose spec is a resource.MachineSpec: servers, bare-metal
-// instances) with power, reboot, snapshots, console URLs and NICs; server
-// groups that list their members; volumes, which grow in place but are
-// never shrunk (Invalid, as Cinder refuses), with Cinder's status words.
+// instances) with power, reboot, snapshots, console URLs, NICs (fixed IPs
+// or free addresses, ports) and availability zones ("zone:host" forces the
+// host); server groups that list their members; volumes, which grow in place but are
+// never shrunk (Invalid, as Cinder refuses), with Cinder's status words;
+// subnets, which may not overlap on one network (Invalid, as Neutron
+// refuses).
 //
 // Faults, for tests: fail the next N calls of an operation with a code, fail
 // with a probability, lose Create responses after committing, hang until the
-// context ends, and change (Drift), break or remove (Vanish) objects out of
-// band. Inspection: Objects, Calls.
+// context ends, and change (Drift), break, crash (a machine: Crash) or
+// remove (Vanish) objects out of band. Inspection: Objects, Calls.
 //
-// What it does not model: any data plane (addresses and MACs are invented
-// and may repeat, nothing is reachable); IP address management; port types;
+// What it does not model: any data plane (MACs and ports are invented,
+// nothing is reachable); IP address management beyond handing out the free
+// addresses of a network's CIDR and subnets (machines.go); port types;
 // Heat template processing (stacks do not create resources or outputs);
 // volume attachments (a volume is never in use) and extends that take time;
 // Contrail fq_names and ref semantics; token expiry (inject Unauthorized
@@ -83,6 +87,7 @@ func DefaultKinds() []resource.Kind {
 		resource.KindFlavor, resource.KindHeatInstance, resource.KindImage, resource.KindNetwork,
 		resource.KindNetworkPolicy, resource.KindSecurityGroup, resource.KindServer, resource.KindServerGroup,
 		resource.KindServiceInstance, resource.KindServiceTemplate, resource.KindBaremetalInstance, resource.KindVolume,
+		resource.KindSubnet,
 	}
 }
 
@@ -326,7 +331,7 @@ func (v *VIM) observe(want *vim.Object) (vim.Observation, error) {
 		obs.Output["host"] = o.host
 	}
 	if o.machine {
-		obs.Output["nics"] = nicsOutput(o.nics)
+		machineOutput(o, obs.Output)
 	}
 	if o.kind == resource.KindServerGroup {
 		obs.Output["members"] = v.members(o.externalID)
@@ -450,6 +455,9 @@ func (v *VIM) Create(ctx context.Context, o *vim.Object) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := v.checkSubnet(o); err != nil {
+		return "", err
+	}
 	if q, ok := v.opts.Quota[o.Kind]; ok && v.count(o.Kind) >= q {
 		return "", resource.Errorf(resource.Forbidden, "fake %s: quota exceeded: at most %d %s objects", v.opts.Name, q, o.Kind)
 	}
@@ -464,10 +472,8 @@ func (v *VIM) Create(ctx context.Context, o *vim.Object) (string, error) {
 		applied:    fields, parts: parts, uses: uses, state: vim.StateBuilding, content: v.content(o),
 	}
 	if m, ok := o.Spec.(resource.MachineSpec); ok {
-		obj.machine = true
-		obj.nics, obj.group = v.boot(obj.externalID, m.Boot(), o.Deps)
-		if obj.host = v.schedule(); obj.host == "" {
-			obj.state, obj.message = vim.StateError, "No valid host was found: every host is disabled"
+		if err := v.boot(obj, m.Boot(), o.Deps); err != nil {
+			return "", err
 		}
 	}
 	v.objects[o.Ref.ID] = obj

@@ -24,6 +24,18 @@ type ObjectInfo struct {
 	Spec map[string]any
 	// Parts lists the IDs of the applied parts (a group's rules).
 	Parts []string
+	// NICs are a machine's network interfaces, in NIC order, and Zone its
+	// availability zone; its day-0 data is in Spec.
+	NICs []NICInfo
+	Zone string
+}
+
+// NICInfo is one network interface of a machine.
+type NICInfo struct {
+	NetworkID      string // the orca network it was asked for by
+	Network        string // that network's external ID
+	IP, MAC        string
+	PortID, Subnet string // Subnet is "" for an invented address
 }
 
 // Objects returns copies of the objects of kind ("" for every kind), sorted
@@ -49,6 +61,13 @@ func (v *VIM) Objects(kind resource.Kind) []ObjectInfo {
 		json.Unmarshal(o.parts, &parts) // fails only after Drift, leaving none
 		for _, p := range parts {
 			info.Parts = append(info.Parts, p.Ref.ID)
+		}
+		if o.machine {
+			info.Zone = zone(o)
+		}
+		for _, n := range o.nics {
+			info.NICs = append(info.NICs, NICInfo{NetworkID: n.orcaNet, Network: n.network, IP: n.ip, MAC: n.mac,
+				PortID: n.port, Subnet: n.subnet})
 		}
 		out = append(out, info)
 	}

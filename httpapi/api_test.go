@@ -198,7 +198,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"wrong type", "POST", "/v1.0/tenant/networks", map[string]any{"network": map[string]any{"cidr": 10}}, "", 400, "cidr"},
 		{"wrong meta type", "POST", "/v1.0/tenant/networks", map[string]any{"network": map[string]any{"name": 5, "cidr": "10.9.0.0/24"}}, "", 400, "name"},
 		{"unknown field", "POST", "/v1.0/tenant/networks", map[string]any{"network": map[string]any{"cidr": "10.9.0.0/24", "mtu": 9000}}, "", 400, "mtu"},
-		{"missing required", "POST", "/v1.0/tenant/networks", map[string]any{"network": map[string]any{"name": "x"}}, "", 400, "cidr"},
+		{"missing required", "POST", "/v1.0/tenant/flavors", map[string]any{"flavor": map[string]any{"name": "x"}}, "", 400, "ram"},
 		{"invalid cidr", "POST", "/v1.0/tenant/networks", map[string]any{"network": map[string]any{"cidr": "10.9.0.0/33"}}, "", 400, "cidr"},
 		{"bad enum", "POST", "/v1.0/tenant/images", map[string]any{"image": map[string]any{"disk_format": "zip", "container_format": "bare"}}, "", 400, "disk_format"},
 		{"bad port range", "POST", "/v1.0/tenant/security_group_rules", map[string]any{"security_group_rule": map[string]any{

@@ -33,6 +33,7 @@ const (
 	KindAction                 Kind = "action"
 	KindWebhook                Kind = "webhook"
 	KindWatch                  Kind = "watch"
+	KindSetting                Kind = "setting"
 	KindIDAllocation           Kind = "id_allocation"
 	KindServerGroup            Kind = "server_group"
 	KindLocalServerGroup       Kind = "local_server_group"
@@ -40,6 +41,9 @@ const (
 	KindLocalBaremetalInstance Kind = "local_baremetal_instance"
 	KindVolume                 Kind = "volume"
 	KindLocalVolume            Kind = "local_volume"
+	KindSubnet                 Kind = "subnet"
+	KindLocalSubnet            Kind = "local_subnet"
+	KindDeployment             Kind = "deployment"
 )
 
 // global describes a tenant-scoped global kind served under /v1.0/tenant.
@@ -105,6 +109,12 @@ func BuiltinKinds() []KindInfo {
 			New: func() Spec { return new(Tenant) },
 		},
 		{
+			// A server's own configuration (ESC's), realized nowhere.
+			Kind: KindSetting, Singular: "setting", Plural: "settings",
+			Path: "/v1.0/admin/settings", Scope: ScopeAdmin, NoTenant: true,
+			New: func() Spec { return new(Setting) },
+		},
+		{
 			Kind: KindIDPool, Singular: "id_pool", Plural: "id_pools",
 			Path: "/v1.0/admin/id_pools", Scope: ScopeAdmin, NoTenant: true,
 			New: func() Spec { return new(IDPool) },
@@ -160,6 +170,8 @@ func BuiltinKinds() []KindInfo {
 		local(KindLocalBaremetalInstance, KindBaremetalInstance, "baremetal_instance_id", "local_baremetal_instances", func() Spec { return new(LocalServer) }),
 		global(KindVolume, KindLocalVolume, "volumes", func() Spec { return new(Volume) }),
 		local(KindLocalVolume, KindVolume, "volume_id", "local_volumes", newLocalSpec),
+		global(KindSubnet, KindLocalSubnet, "subnets", func() Spec { return new(Subnet) }),
+		local(KindLocalSubnet, KindSubnet, "subnet_id", "local_subnets", newLocalSpec),
 	}
 
 	si := global(KindServiceInstance, KindLocalServiceInstance, "service_instances", func() Spec { return new(ServiceInstance) })
@@ -173,7 +185,14 @@ func BuiltinKinds() []KindInfo {
 	lsrv := local(KindLocalServer, KindServer, "server_id", "local_servers", func() Spec { return new(LocalServer) })
 	lsrv.Path, lsrv.PathAliases = "/v1.0/local_servers", []string{"/v1.0/tenant/local_servers"}
 
-	return append(kinds, si, lsi, srv, lsrv)
+	// A deployment has no copies of its own: it owns servers and server
+	// groups, which have theirs.
+	dep := KindInfo{
+		Kind: KindDeployment, Singular: "deployment", Plural: "deployments",
+		Path: "/v1.0/tenant/deployments", Scope: ScopeTenant, Composite: true, New: func() Spec { return new(Deployment) },
+	}
+
+	return append(kinds, si, lsi, srv, lsrv, dep)
 }
 
 // NewBuiltinRegistry returns a registry holding BuiltinKinds. Register

@@ -66,6 +66,9 @@ type KindInfo struct {
 	Local Kind
 	// Located kinds live at one location: Resource.Location is required.
 	Located bool
+	// Composite kinds have no copies of their own but own resources that
+	// do (a deployment's servers): their placement is their members'.
+	Composite bool
 	// NoName and NoTenant mark kinds whose wire form has no name or no
 	// tenant_id (seed 000's id pools and route-target associations).
 	NoName, NoTenant bool
@@ -424,7 +427,7 @@ func (r *Registry) Encode(res *Resource) (*Encoded, error) {
 	}
 	if pl := res.Placement; pl != nil {
 		switch {
-		case info.Local == "":
+		case info.Local == "" && !info.Composite:
 			p.add("placement", "%s resources are not placed at locations", res.Kind)
 		case len(pl.Locations) == 0 && len(pl.Selector) == 0:
 			p.add("placement", "give locations, a selector or both (omit placement for every location)")

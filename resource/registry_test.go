@@ -29,6 +29,7 @@ func TestBuiltinSpellings(t *testing.T) {
 		"location":                 {"location", "locations", "/v1.0/locations", nil, resource.ScopeShared, "", "", ""},
 		"credential":               {"credential", "credentials", "/v1.0/admin/credentials", nil, resource.ScopeAdmin, "", "", ""},
 		"tenant":                   {"tenant", "tenants", "/v1.0/admin/tenants", nil, resource.ScopeAdmin, "", "", ""},
+		"setting":                  {"setting", "settings", "/v1.0/admin/settings", nil, resource.ScopeAdmin, "", "", ""},
 		"webhook":                  {"webhook", "webhooks", "/v1.0/webhooks", nil, resource.ScopeAdmin, "", "", ""},
 		"watch":                    {"watch", "watches", "/v1.0/watches", nil, resource.ScopeAdmin, "", "", ""},
 		"id_pool":                  {"id_pool", "id_pools", "/v1.0/admin/id_pools", nil, resource.ScopeAdmin, "", "", ""},
@@ -65,6 +66,9 @@ func TestBuiltinSpellings(t *testing.T) {
 			"baremetal_instance", "baremetal_instance_id", ""},
 		"volume":       {"volume", "volumes", "/v1.0/tenant/volumes", nil, tenant, "", "", "local_volume"},
 		"local_volume": {"local_volume", "local_volumes", "/v1.0/tenant/local_volumes", nil, tenant, "volume", "volume_id", ""},
+		"subnet":       {"subnet", "subnets", "/v1.0/tenant/subnets", nil, tenant, "", "", "local_subnet"},
+		"local_subnet": {"local_subnet", "local_subnets", "/v1.0/tenant/local_subnets", nil, tenant, "subnet", "subnet_id", ""},
+		"deployment":   {"deployment", "deployments", "/v1.0/tenant/deployments", nil, tenant, "", "", ""},
 	}
 	reg := resource.NewBuiltinRegistry()
 	got := map[resource.Kind]spelling{}
@@ -99,9 +103,13 @@ func TestFieldsFromTags(t *testing.T) {
 		{Name: "description", Type: resource.FieldString, Mutability: resource.Mutable},
 		{Name: "image_id", Type: resource.FieldString, Ref: resource.KindImage, Mutability: resource.Replace},
 		{Name: "network_id", Type: resource.FieldString, Ref: resource.KindNetwork, Mutability: resource.Replace},
+		{Name: "nics", Type: resource.FieldObject, Mutability: resource.Replace},
 		{Name: "security_group_id", Type: resource.FieldString, Ref: resource.KindSecurityGroup, Mutability: resource.Mutable},
 		{Name: "flavor_id", Type: resource.FieldString, Ref: resource.KindFlavor, Mutability: resource.Replace},
 		{Name: "server_group_id", Type: resource.FieldString, Ref: resource.KindServerGroup, Mutability: resource.Replace, Indexed: true},
+		{Name: "user_data", Type: resource.FieldString, Mutability: resource.Replace, Secret: true},
+		{Name: "config_files", Type: resource.FieldObject, Mutability: resource.Replace, Secret: true},
+		{Name: "availability_zone", Type: resource.FieldString, Mutability: resource.Replace},
 	}
 	if diff := cmp.Diff(want, info.Fields, cmpopts.IgnoreUnexported(resource.Field{})); diff != "" {
 		t.Errorf("server fields (-want +got):\n%s", diff)

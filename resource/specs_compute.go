@@ -85,38 +85,92 @@ func (s *Flavor) Dependencies() []Ref { return nil }
 func (s *Flavor) SharedWithAllTenants() bool { return true }
 
 // Server is a Nova server booted at every target location from the image and
-// flavor, attached to the network (seed 000 marks it experimental).
+// flavor, attached to the network (seed 000 marks it experimental), or to
+// each network of NICs, in order.
 type Server struct {
-	Description     string `json:"description" orca:"mutable"`
-	ImageID         string `json:"image_id" orca:"ref=image,replace"`
-	NetworkID       string `json:"network_id" orca:"ref=network,replace"`
+	Description string `json:"description" orca:"mutable"`
+	ImageID     string `json:"image_id" orca:"ref=image,replace"`
+	// NetworkID is the primary NIC's network. With NICs it is
+	// NICs[0].NetworkID (Default fills it in), so seed 000's wire keeps
+	// showing it.
+	NetworkID string `json:"network_id" orca:"ref=network,replace"`
+	// NICs, when set, lists 1 to MaxNICs NICs in order, the first being
+	// the primary one. A change replaces the server (Nova could attach
+	// and detach interfaces, but a VNF sees its NICs only at boot).
+	NICs            []NIC  `json:"nics,omitempty" orca:"replace"`
 	SecurityGroupID string `json:"security_group_id" orca:"ref=security_group,mutable"`
 	FlavorID        string `json:"flavor_id" orca:"ref=flavor,replace"`
 	// ServerGroupID optionally places the server in a server group (seed
 	// 002 lists a group's servers by it). Nova cannot move a server
 	// between groups, so a change replaces it.
 	ServerGroupID string `json:"server_group_id" orca:"ref=server_group,replace,index"`
+	// UserData is the day-0 configuration handed to the machine (Nova's
+	// user_data, read by cloud-init or the VNF). It often holds
+	// credentials, so it is never rendered back, as Nova never shows it
+	// to users. It only acts at boot: a change replaces the server.
+	UserData string `json:"user_data,omitempty" orca:"replace,secret"`
+	// ConfigFiles are files put on the machine's config drive at boot
+	// (ESC's config_data); secret and replaced as UserData.
+	ConfigFiles []ConfigFile `json:"config_files,omitempty" orca:"replace,secret"`
+	// AvailabilityZone places the server: Nova's "zone", or "zone:host"
+	// for one host of it. Empty lets the VIM choose.
+	AvailabilityZone string `json:"availability_zone,omitempty" orca:"replace"`
+}
+
+// NIC is one network interface of a server.
+type NIC struct {
+	// NetworkID is the orca network the NIC is on.
+	NetworkID string `json:"network_id"`
+	// FixedIP, when set, is the NIC's address on that network.
+	FixedIP string `json:"fixed_ip,omitempty"`
+}
+
+// ConfigFile is a file of a machine's config drive.
+type ConfigFile struct {
+	// Path is absolute and clean ("/day0-config").
+	Path     string `json:"path"`
+	Contents string `json:"contents"`
+}
+
+// Default fills NetworkID from the first NIC.
+func (s *Server) Default() {
+	if s.NetworkID == "" && len(s.NICs) > 0 {
+		s.NetworkID = s.NICs[0].NetworkID
+	}
 }
 
 func (s *Server) Validate() error {
 	var p problems
 	p.text("description", s.Description, MaxDescriptionLen)
 	p.ref("image_id", s.ImageID, true)
-	p.ref("network_id", s.NetworkID, true)
+	switch {
+	case len(s.NICs) == 0:
+		p.ref("network_id", s.NetworkID, true)
+	case s.NetworkID != "" && s.NetworkID != s.NICs[0].NetworkID:
+		p.add("network_id", "%q is not the first NIC's network %q; leave it out with nics", s.NetworkID, s.NICs[0].NetworkID)
+	}
+	p.nics("nics", s.NICs)
 	p.ref("security_group_id", s.SecurityGroupID, false)
 	p.ref("flavor_id", s.FlavorID, true)
 	p.ref("server_group_id", s.ServerGroupID, false)
+	p.userData("user_data", s.UserData)
+	p.configFiles("config_files", s.ConfigFiles)
+	p.availabilityZone("availability_zone", s.AvailabilityZone)
 	return p.err()
 }
 
 func (s *Server) Dependencies() []Ref {
-	return refs(
+	out := refs(
 		Ref{KindImage, s.ImageID},
 		Ref{KindNetwork, s.NetworkID},
 		Ref{KindSecurityGroup, s.SecurityGroupID},
 		Ref{KindFlavor, s.FlavorID},
 		Ref{KindServerGroup, s.ServerGroupID},
 	)
+	for _, n := range s.NICs {
+		out = append(out, refs(Ref{KindNetwork, n.NetworkID})...)
+	}
+	return out
 }
 
 // MaxTemplateLen is Heat's default max_template_size.

@@ -1,11 +1,15 @@
 package resource
 
 import (
+	"encoding/base64"
 	"fmt"
 	"maps"
+	"net/netip"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // MachineSpec is implemented by kinds that boot a machine in a VIM (servers,
@@ -32,7 +36,26 @@ type Boot struct {
 	// Metadata is user metadata to carry (bare-metal "extra"); its keys
 	// never start with MetadataReserved.
 	Metadata map[string]string
+	// FixedIPs is nil or parallel to NetworkIDs: each NIC's requested
+	// address, "" for one the VIM picks.
+	FixedIPs []string
+	// UserData and ConfigFiles are the day-0 configuration (optional).
+	UserData    string
+	ConfigFiles []ConfigFile
+	// AvailabilityZone is "", "zone" or "zone:host".
+	AvailabilityZone string
 }
+
+// Day-0 bounds, Nova's: user_data is at most 65535 bytes once base64
+// encoded, and its default quotas allow 5 injected files of 10 KiB with
+// paths of 255 bytes, so that every location can take what orca accepts.
+const (
+	MaxUserDataBase64    = 65535
+	MaxConfigFiles       = 5
+	MaxConfigFileLen     = 10240
+	MaxConfigFilePathLen = 255
+	MaxAvailabilityZone  = 255
+)
 
 // MetadataReserved prefixes the metadata keys orca itself writes on a VIM's
 // machines; user metadata may not use it.
@@ -49,7 +72,8 @@ const (
 	MaxUserMetadataItems  = MaxMetadataItems - ReservedMetadataItems
 )
 
-// MaxNICs bounds a bare-metal instance's networks.
+// MaxNICs bounds a machine's NICs (a bare-metal instance's networks, a
+// server's nics).
 const MaxNICs = 16
 
 // metadataKey is the key pattern Nova's API schema accepts.
@@ -141,10 +165,116 @@ func (s *BaremetalInstance) Boot() Boot {
 }
 
 func (s *Server) Boot() Boot {
-	return Boot{
+	b := Boot{
 		Description: s.Description, ImageID: s.ImageID, FlavorID: s.FlavorID,
 		NetworkIDs: []string{s.NetworkID}, PortTypes: []string{""},
 		SecurityGroupID: s.SecurityGroupID, ServerGroupID: s.ServerGroupID,
+		UserData: s.UserData, ConfigFiles: slices.Clone(s.ConfigFiles), AvailabilityZone: s.AvailabilityZone,
+	}
+	if len(s.NICs) > 0 {
+		b.NetworkIDs, b.PortTypes = nil, nil
+		fixed := false
+		for _, n := range s.NICs {
+			b.NetworkIDs = append(b.NetworkIDs, n.NetworkID)
+			b.PortTypes = append(b.PortTypes, "")
+			b.FixedIPs = append(b.FixedIPs, n.FixedIP)
+			fixed = fixed || n.FixedIP != ""
+		}
+		if !fixed {
+			b.FixedIPs = nil // as a server without NICs: nothing to ask for
+		}
+	}
+	return b
+}
+
+// nics checks a server's NICs: at most MaxNICs, each on a network, fixed
+// IPs that are addresses and not named twice. A network may carry several
+// NICs, as Nova allows.
+func (p *problems) nics(field string, nics []NIC) {
+	if len(nics) > MaxNICs {
+		p.add(field, "%d NICs; at most %d", len(nics), MaxNICs)
+	}
+	seen := map[netip.Addr]int{}
+	for i, n := range nics {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		p.ref(f+".network_id", n.NetworkID, true)
+		if n.FixedIP == "" {
+			continue
+		}
+		a, err := netip.ParseAddr(n.FixedIP)
+		switch {
+		case err != nil || a.Zone() != "":
+			p.add(f+".fixed_ip", "%q is not an IP address", n.FixedIP)
+			continue
+		case a.String() != n.FixedIP:
+			p.add(f+".fixed_ip", "write %q as %q", n.FixedIP, a.String())
+		case a.IsUnspecified() || a.IsMulticast() || a.IsLoopback():
+			p.add(f+".fixed_ip", "%s cannot be a NIC's address", n.FixedIP)
+		}
+		if j, dup := seen[a]; dup {
+			p.add(f+".fixed_ip", "%s is already the address of %s[%d]", n.FixedIP, field, j)
+		}
+		seen[a] = i
+	}
+}
+
+// userData bounds day-0 user data as Nova does (after base64).
+func (p *problems) userData(field, v string) {
+	switch {
+	case base64.StdEncoding.EncodedLen(len(v)) > MaxUserDataBase64:
+		p.add(field, "%d bytes; at most %d once base64 encoded (about 48 KiB)", len(v), MaxUserDataBase64)
+	case !utf8.ValidString(v):
+		p.add(field, "not valid UTF-8")
+	}
+}
+
+// configFiles checks config-drive files: bounded, absolute clean paths,
+// each path once.
+func (p *problems) configFiles(field string, files []ConfigFile) {
+	if len(files) > MaxConfigFiles {
+		p.add(field, "%d files; at most %d", len(files), MaxConfigFiles)
+	}
+	seen := map[string]int{}
+	for i, cf := range files {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		switch {
+		case cf.Path == "":
+			p.add(f+".path", "required")
+		case len(cf.Path) > MaxConfigFilePathLen:
+			p.add(f+".path", "longer than %d bytes", MaxConfigFilePathLen)
+		case !path.IsAbs(cf.Path) || path.Clean(cf.Path) != cf.Path || cf.Path == "/":
+			p.add(f+".path", "%q is not an absolute, clean file path (like /day0-config)", cf.Path)
+		default:
+			p.text(f+".path", cf.Path, MaxConfigFilePathLen)
+		}
+		if j, dup := seen[cf.Path]; dup && cf.Path != "" {
+			p.add(f+".path", "%q is already the path of %s[%d]", cf.Path, field, j)
+		}
+		seen[cf.Path] = i
+		switch {
+		case len(cf.Contents) > MaxConfigFileLen:
+			p.add(f+".contents", "%d bytes; at most %d", len(cf.Contents), MaxConfigFileLen)
+		case !utf8.ValidString(cf.Contents):
+			p.add(f+".contents", "not valid UTF-8")
+		}
+	}
+}
+
+// availabilityZone checks Nova's "zone" or "zone:host" (an empty zone with
+// a host, ":host", is Nova's "any zone, this host").
+func (p *problems) availabilityZone(field, v string) {
+	if v == "" {
+		return
+	}
+	p.text(field, v, MaxAvailabilityZone)
+	zone, host, hasHost := strings.Cut(v, ":")
+	switch {
+	case hasHost && host == "":
+		p.add(field, "%q names no host after the colon", v)
+	case hasHost && strings.Contains(host, ":"):
+		p.add(field, "%q: give \"zone\" or \"zone:host\"", v)
+	case !hasHost && strings.TrimSpace(zone) == "":
+		p.add(field, "blank")
 	}
 }
 

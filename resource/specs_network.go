@@ -7,7 +7,9 @@ import (
 
 // Network is a virtual network present at every target location. With
 // LocalPrefixLen set, each location gets its own sub-CIDR of CIDR of that
-// length; otherwise every location uses CIDR itself.
+// length; otherwise every location uses CIDR itself. Without a CIDR the
+// network has no subnet of its own: its addresses come from Subnets naming
+// it.
 type Network struct {
 	Description string `json:"description" orca:"mutable"`
 	// ContrailID is the Contrail virtual-network ID; 0 asks for one to be
@@ -21,9 +23,11 @@ func (s *Network) Validate() error {
 	var p problems
 	p.text("description", s.Description, MaxDescriptionLen)
 	p.between("contrail_id", s.ContrailID, 0, 1<<32-1)
-	pfx, ok := p.cidr("cidr", s.CIDR, true)
+	pfx, ok := p.cidr("cidr", s.CIDR, false)
 	switch {
 	case s.LocalPrefixLen == 0:
+	case s.CIDR == "":
+		p.add("local_prefix_len", "needs a cidr to carve the locations' CIDRs from")
 	case !ok:
 		p.between("local_prefix_len", s.LocalPrefixLen, 0, 128)
 	default:

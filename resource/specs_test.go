@@ -139,7 +139,8 @@ func TestValidate(t *testing.T) {
 		"metal/long user":      {spec: metal(func(m *resource.BaremetalInstance) { m.UserID = strings.Repeat("u", 256) }), wantField: "user_id"},
 		"network/ok v4":        {spec: &resource.Network{CIDR: "10.0.0.0/8", LocalPrefixLen: 24}},
 		"network/ok v6":        {spec: &resource.Network{CIDR: "fd00::/48", LocalPrefixLen: 64}},
-		"network/no cidr":      {spec: &resource.Network{}, wantField: "cidr", wantMsg: "required"},
+		"network/no cidr":      {spec: &resource.Network{Description: "subnets come later"}},
+		"network/len, no cidr": {spec: &resource.Network{LocalPrefixLen: 24}, wantField: "local_prefix_len", wantMsg: "needs a cidr"},
 		"network/bad cidr":     {spec: &resource.Network{CIDR: "10.0.0/8"}, wantField: "cidr", wantMsg: "not a valid CIDR"},
 		"network/host bits":    {spec: &resource.Network{CIDR: "10.0.0.1/8"}, wantField: "cidr", wantMsg: `did you mean "10.0.0.0/8"`},
 		"network/prefix short": {spec: &resource.Network{CIDR: "10.0.0.0/16", LocalPrefixLen: 8}, wantField: "local_prefix_len", wantMsg: "out of range [16, 30]"},
@@ -306,6 +307,10 @@ var listedRefs = map[resource.Kind][]struct {
 	kind       resource.Kind
 }{
 	resource.KindBaremetalInstance: {{"networks", "network_id", resource.KindNetwork}},
+	resource.KindDeployment: {
+		{"vm_groups", "image_id", resource.KindImage}, {"vm_groups", "flavor_id", resource.KindFlavor},
+		{"vm_groups", "nics[].network_id", resource.KindNetwork},
+	},
 }
 
 // TestDependenciesMatchRefTags checks that each built-in spec's hand-written
@@ -342,8 +347,18 @@ func TestDependenciesMatchRefTags(t *testing.T) {
 				t.Errorf("%s: the sample holds no %s, so their references go unchecked", r.Kind, l.field)
 			}
 			for _, e := range elems {
-				if id, _ := e.(map[string]any)[l.key].(string); id != "" {
-					want = append(want, resource.Ref{Kind: l.kind, ID: id})
+				// "list[].key" reaches into a list of each element.
+				inner, key, nested := strings.Cut(l.key, "[].")
+				objs := []any{e}
+				if nested {
+					objs, _ = e.(map[string]any)[inner].([]any)
+				} else {
+					key = l.key
+				}
+				for _, o := range objs {
+					if id, _ := o.(map[string]any)[key].(string); id != "" {
+						want = append(want, resource.Ref{Kind: l.kind, ID: id})
+					}
 				}
 			}
 		}

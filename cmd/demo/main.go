@@ -15,13 +15,19 @@
 // generated at the first start, printed once and kept only as a hash next to
 // the database. Location credentials need a key: $ORCA_SECRET_KEY or
 // -secret-key-file. SIGINT or SIGTERM stop it cleanly; a restart on the same
-// -db keeps everything.
+// -db keeps everything, passwords changed through ESC's
+// /authentication/setpassword included (they win over -users and the admin
+// hash file, not over an admin password given at start). ESC's LOG/LEVEL
+// sets the log level (until it is first set: INFO, ESC's default), and
+// its PUT /internal/ssl/reload reads -tls-cert and -tls-key again.
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,6 +38,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -39,6 +46,7 @@ import (
 	"github.com/orca-nfv/orca"
 	"github.com/orca-nfv/orca/fake"
 	"github.com/orca-nfv/orca/httpapi"
+	"github.com/orca-nfv/orca/httpapi/esc"
 	"github.com/orca-nfv/orca/identity"
 	"github.com/orca-nfv/orca/identity/keystone"
 	"github.com/orca-nfv/orca/netguard"
@@ -105,7 +113,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	// ESC's LOG/LEVEL moves the level (esc.Options.LogLevel); until the
+	// stored one is applied, only warnings.
+	level := new(slog.LevelVar)
+	level.Set(slog.LevelWarn)
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
 	s, dataDir, err := openStore(c.db)
 	if err != nil {
@@ -124,9 +136,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	}
 	callbacks := &netguard.Policy{Allow: allow}
 	o := orca.New(s, &orca.Options{Drivers: factory, Keyring: keys, Logger: log, Deliver: callbacks.Deliverer(nil)})
-	users, adminNote, err := loadUsers(c, dataDir, getenv)
+	us, err := loadUsers(c, dataDir, getenv)
 	if err != nil {
 		return err
+	}
+	users, adminNote := us.users, us.note
+	// Passwords changed through ESC's API are kept in the store and win
+	// over the configured ones, but for an admin password given at this
+	// start: the way back in for an operator who lost it.
+	passwords := newPasswords(o, users, us.known, c.iterations)
+	var except []string
+	if us.adminGiven {
+		except = []string{"admin"}
+	}
+	restored, err := passwords.restore(ctx, except...)
+	if err != nil {
+		return err
+	}
+	if slices.Contains(restored, "admin") {
+		adminNote = "log in as admin with the password last set through ESC's /authentication/setpassword"
 	}
 	tokens := identity.NewTokens(0)
 	var auth identity.Authenticator = tokens
@@ -142,6 +170,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	h, err := httpapi.New(o, &httpapi.Options{Auth: auth, Passwords: users, Tokens: tokens, Logger: log})
 	if err != nil {
 		return err
+	}
+
+	escOpts := &esc.Options{Callbacks: callbacks, LogLevel: level, Passwords: passwords}
+	var cert *certificate
+	if c.tlsCert != "" {
+		if cert, err = loadCertificate(c.tlsCert, c.tlsKey); err != nil {
+			return err
+		}
+		escOpts.TLSReload = cert.reload
+	}
+	if err := esc.Restore(ctx, o, escOpts); err != nil {
+		log.Warn("ESC's stored configuration was not applied", "err", err)
 	}
 
 	runCtx, stopRun := context.WithCancel(context.Background())
@@ -164,7 +204,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		return err
 	}
 	srv := &http.Server{
-		Handler:           surfaces(h, callbacks),
+		Handler:           surfaces(h, escOpts),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -172,8 +212,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	scheme := "http"
-	if c.tlsCert != "" {
+	if cert != nil {
 		scheme = "https"
+		srv.TLSConfig = cert.config()
 	}
 	base := scheme + "://" + ln.Addr().String()
 	fmt.Fprintf(out, "orca demo listening on %s (store: %s, %d fake location(s))\n", base, c.db, c.fakeLocations)
@@ -186,8 +227,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 
 	errc := make(chan error, 1)
 	go func() {
-		if c.tlsCert != "" {
-			errc <- srv.ServeTLS(ln, c.tlsCert, c.tlsKey)
+		if cert != nil {
+			errc <- srv.ServeTLS(ln, "", "") // the certificate comes from srv.TLSConfig
 		} else {
 			errc <- srv.Serve(ln)
 		}
@@ -252,17 +293,34 @@ func ensureTenants(ctx context.Context, o *orca.Orchestrator, tenants []string) 
 
 const adminPasswordFile = "admin-password.hash"
 
+// userSet is the demo's users.
+type userSet struct {
+	users *identity.StaticUsers
+	// known are every user, the built-in admin included, for password
+	// changes (which need a user's tenant and roles).
+	known []identity.User
+	// note tells how the admin logs in.
+	note string
+	// adminGiven is true when the admin's password was given at this
+	// start (flag or environment).
+	adminGiven bool
+}
+
 // loadUsers returns the users (the file's and the built-in admin) and a line
 // telling how the admin logs in. A generated password is printed in that
 // line the one time it is generated.
-func loadUsers(c *config, dataDir string, getenv func(string) string) (*identity.StaticUsers, string, error) {
+func loadUsers(c *config, dataDir string, getenv func(string) string) (*userSet, error) {
 	opts := &identity.UsersOptions{Iterations: c.iterations}
-	users, err := identity.NewStaticUsers(nil, opts)
+	var known []identity.User
 	if c.users != "" {
-		users, err = identity.LoadUsersFile(c.users, opts)
+		var err error
+		if known, err = readUsersFile(c.users); err != nil {
+			return nil, err
+		}
 	}
+	users, err := identity.NewStaticUsers(known, opts)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	admin := identity.User{Name: "admin", TenantID: "admin", Roles: []string{identity.RoleAdmin}}
 	pw := c.adminPassword
@@ -284,10 +342,10 @@ func loadUsers(c *config, dataDir string, getenv func(string) string) (*identity
 		pw = generatePassword()
 		hash, err := identity.HashPassword(pw, c.iterations)
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		if err := os.WriteFile(hashFile, []byte(hash+"\n"), 0o600); err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		admin.PasswordHash = hash
 		note = "admin password (printed this once; only its hash is kept): " + pw
@@ -297,9 +355,26 @@ func loadUsers(c *config, dataDir string, getenv func(string) string) (*identity
 		note = "admin password for this in-memory run: " + pw
 	}
 	if err := users.Add(admin, opts); err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	return users, note, nil
+	given := c.adminPassword != "" || getenv("ORCA_ADMIN_PASSWORD") != ""
+	return &userSet{users: users, known: append(known, admin), note: note, adminGiven: given}, nil
+}
+
+// readUsersFile reads a users file as identity.LoadUsersFile does, keeping
+// the list: a password change needs a user's tenant and roles.
+func readUsersFile(path string) ([]identity.User, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var list []identity.User
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&list); err != nil {
+		return nil, fmt.Errorf("users file %s: %w", path, err)
+	}
+	return list, nil
 }
 
 func generatePassword() string {

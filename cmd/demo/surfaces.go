@@ -8,16 +8,16 @@ import (
 	"github.com/orca-nfv/orca/httpapi/mogan"
 	"github.com/orca-nfv/orca/httpapi/trema"
 	"github.com/orca-nfv/orca/httpapi/waldur"
-	"github.com/orca-nfv/orca/netguard"
 )
 
 // surfaces serves every API of the seeds on one handler: seed 000, the
 // identity endpoint and the ops endpoints (h, which also answers every
 // unknown path), and the seed dialects, built on h's kit so that they
 // share its users, login throttle, limits and request metrics. ESC's
-// callbacks go where the policy allows (the orchestrator delivers them
-// through the same policy).
-func surfaces(h *httpapi.Handler, callbacks *netguard.Policy) http.Handler {
+// callbacks go where escOpts.Callbacks allows (the orchestrator delivers
+// them through the same policy); its log level, password changes and TLS
+// reload act on the demo's.
+func surfaces(h *httpapi.Handler, escOpts *esc.Options) http.Handler {
 	b, kit := h.Backend(), h.Kit()
 	mux := http.NewServeMux()
 	mux.Handle("/", h)
@@ -29,6 +29,6 @@ func surfaces(h *httpapi.Handler, callbacks *netguard.Policy) http.Handler {
 	mount(trema.Paths, trema.New(b, kit))
 	mount(waldur.Paths, waldur.New(b, kit, nil))
 	mount(mogan.Paths, mogan.New(b, kit, nil))
-	mount(esc.Paths, esc.New(b, kit, &esc.Options{Callbacks: callbacks}))
+	mount(esc.Paths, esc.New(b, kit, escOpts))
 	return mux
 }

@@ -49,5 +49,10 @@ type step struct {
 func (a *api) areas() []area {
 	return []area{
 		a.tenantArea(),
+		a.imageArea(), a.flavorArea(), a.volumeArea(),
+		a.vimArea(),
+		a.networkArea(), a.subnetArea(),
+		a.deploymentArea(), a.operationArea(),
+		a.configArea(), a.opModeArea(), a.hostArea(), a.systemStateArea(), a.fileServerArea(), a.setPasswordArea(),
 	}
 }

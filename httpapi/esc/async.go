@@ -35,12 +35,16 @@ type transaction struct {
 	callback string // "" when the client asked for none
 	events   string
 	format   format
+	extra    map[string]string // an area's own params
 }
 
 func (t transaction) params() map[string]string {
 	p := map[string]string{"op": t.op, "tx": t.id, "callback": t.callback, "events": t.events, "format": "xml"}
 	if t.format == formatJSON {
 		p["format"] = "json"
+	}
+	for k, v := range t.extra {
+		p[k] = v
 	}
 	return p
 }
@@ -53,10 +57,14 @@ func transactionOf(w *resource.Watch) transaction {
 	return t
 }
 
-// begin starts a transaction for r: it checks the callback URLs against
-// the policy (400 when one is unusable), so that nothing is written for a
-// request whose outcome could not be reported.
+// begin starts a transaction for r: it refuses it in maintenance mode
+// (503), and checks the callback URLs against the policy (400 when one is
+// unusable), so that nothing is written for a request whose outcome could
+// not be reported.
 func (a *api) begin(r *http.Request, op string) (transaction, error) {
+	if err := a.checkOperating(r.Context()); err != nil {
+		return transaction{}, err // maintenance mode: 503, nothing written
+	}
 	t := transaction{op: op, id: resource.NewID(), callback: r.Header.Get(headerCallback), events: r.Header.Get(headerEventCallback)}
 	t.format, _ = responseFormat(r)
 	for header, u := range map[string]string{headerCallback: t.callback, headerEventCallback: t.events} {

@@ -15,6 +15,63 @@
 //	the callback to the Callback URL    a webhook (durable, retried, in order per
 //	                                    resource), sent through netguard's policy
 //	HTTP basic authentication           the same users as every orca surface
+//	VIM connector {id, type}            location (ID); type OPENSTACK only (FAKE and
+//	                                    CONTRAIL: locations made through /v1.0);
+//	                                    admin-only, GETs too
+//	  property authUrl (os_auth_url)    keystone_endpoint, judged by Options.Fetches
+//	  region (os_region_name)           region
+//	  project, projectId,               labels esc/project, esc/project_id,
+//	  projectDomain, userDomain         esc/project_domain, esc/user_domain; sealed
+//	  (os_project_name, ...)            with the user's password when one is added
+//	  os_identity_api_version           must be 3; not kept
+//	  status, status_message (output)   the location's phase and message
+//	VIM connector deletion              refused (409) while resources are placed there
+//	PUT .../check_status                Backend.Health's view, answered at once
+//	default_vim_connector               label esc/default=N on the location: the
+//	                                    highest N wins (ties: the greater ID)
+//	VIM user {id, credentials}          the location's credential (one per connector):
+//	  id; password (os_password),       vim.Credentials{username, password, project,
+//	  value or encrypted_value          domains}, sealed by Backend.SetCredentials
+//	                                    under a new ID per write; esc/vim_user label;
+//	                                    the password never returned nor logged
+//	VIM callbacks                       once the location has reopened its drivers:
+//	                                    Ready 200, Failed 500 with its message
+//	image {name, src, visibility,       resource of kind image in the administrator's
+//	disk/container format}              tenant, shared when public; src is its url,
+//	                                    judged by Options.Fetches; disk_bus,
+//	                                    e1000_net, virtio_net and properties are
+//	                                    labels esc/... (kept, not passed to VIMs)
+//	flavor {vcpus, memory_mb,           resource of kind flavor in the administrator's
+//	root/ephemeral/swap_disk_mb}        tenant; disk MB rounded up to whole GB
+//	volume of /{tenant}/volumes         resource of kind volume of that tenant;
+//	{size, sizeunit, bus, type, image}  size in GiB, rounded up; volid a label
+//	network of /{tenant}/networks       resource of kind network of that tenant, with
+//	{name, locator, deployment}         no cidr; locator.vim_id is its placement (an
+//	                                    unknown one 404), the rest must be the
+//	                                    connector's; internal_deployment_id a label;
+//	                                    shared, admin_state_up=false, router_external,
+//	                                    provider_*, vlan_id, locators, switch_name,
+//	                                    number_of_ports, vimNetName refused (400);
+//	                                    subnet lists its subnets (rendered only); a
+//	                                    network with subnets is not deleted (409)
+//	subnet of /{tenant}/subnets         resource of kind subnet on that network, at
+//	{cidr, gateway_ip, enable_dhcp,     its locations; ip_version must be the cidr's
+//	allocation_pools, network}
+//	external_{image,flavor,volume}_id   the VIM's ID of a copy (first location's)
+//	external_{network,subnet}_id
+//	what ESC created                    label esc/created: ESC sees nothing else
+//	config {category, key, type,        setting esc:config ("CATEGORY/KEY" → value);
+//	value}                              the documented five have defaults
+//	operation mode                      setting esc:opmode; in MAINTENANCE writes are
+//	                                    refused (503) and GETs go on
+//	host enable/disable                 setting esc:host:NAME, for placement
+//	system states                       callbacks (orca's webhooks), reconciler
+//	                                    (orca's counters)
+//	file server {base_url,              setting esc:fileserver:ID; user and password
+//	server_type, user, password,        sealed in a credential (Backend.SetCredentials),
+//	properties}                         the password never returned
+//	/authentication/setpassword         Options.Passwords (the server's users)
+//	/internal/ssl/reload                Options.TLSReload
 //
 // Wire rules, as the seed's: XML by default (namespace
 // urn:ietf:params:xml:ns:netconf:base:1.0), JSON by Content-Type and
@@ -26,14 +83,15 @@
 // ESC-Status-Message and the resource. Errors carry the same two headers
 // and a body in the client's format.
 //
-// Not yet served (no such path, 404): deployments and their operations,
-// networks, subnets, volumes, images, flavors, VIM connectors and users,
-// config, operation mode, hosts, system states, file servers. Tenants and
+// Not yet served (no such path, 404): deployments and their operations.
+// Tenants and
 // the machinery every write shares (formats, IDs, transactions, callbacks)
 // come first.
 package esc
 
 import (
+	"context"
+	"log/slog"
 	"net/http"
 	"strconv"
 
@@ -43,7 +101,7 @@ import (
 )
 
 // Paths the handler serves, as http.ServeMux patterns.
-var Paths = []string{"/v0/", "/ESCManager/v0/", "/ESCManger/v0/"}
+var Paths = []string{"/v0/", "/ESCManager/v0/", "/ESCManger/v0/", "/internal/ssl/", "/ESCManager/internal/ssl/"}
 
 // bases are the prefixes of the API: the seed's paths, its base URL, and
 // the misspelling its own setpassword example uses.
@@ -59,6 +117,18 @@ type Options struct {
 	// day-0 config files, file servers). Nil refuses loopback and private
 	// destinations.
 	Fetches *netguard.Policy
+	// LogLevel is the server's log level, which LOG/LEVEL sets (TRACE and
+	// DEBUG are slog.LevelDebug, INFO slog.LevelInfo) at once, and
+	// Restore at start-up. Nil: LOG/LEVEL is only stored.
+	LogLevel *slog.LevelVar
+	// Passwords changes users' passwords (/authentication/setpassword).
+	// Nil: the endpoint answers 403.
+	Passwords Passwords
+	// TLSReload reloads the server's TLS certificate, key and trust
+	// material from where they were loaded (PUT /internal/ssl/reload).
+	// Nil: the server has no TLS material, and a reload is refused with
+	// 500, ESC's "failed to reload", saying so.
+	TLSReload func(ctx context.Context) error
 }
 
 type api struct {
@@ -67,6 +137,11 @@ type api struct {
 	opts     Options
 	outcomes map[string]outcome // by transaction op
 	progress map[string]progress
+	fetcher  *http.Client // through opts.Fetches
+
+	// reconciler is the orchestrator's counters at the last reset of
+	// the system state "reconciler".
+	reconciler reconcilerBase
 }
 
 // New returns the seed 004 handler over b, built on kit, and registers its
@@ -83,6 +158,7 @@ func New(b dialect.Backend, kit *dialect.Kit, opts *Options) http.Handler {
 	if a.opts.Fetches == nil {
 		a.opts.Fetches = &netguard.Policy{}
 	}
+	a.fetcher = a.opts.Fetches.Client(nil)
 	b.RegisterWatcher(watchPurpose, a.watch)
 	rt := kit.NewRouter(render, nil)
 	authed := func(e dialect.Endpoint) dialect.Endpoint {
@@ -101,6 +177,9 @@ func New(b dialect.Backend, kit *dialect.Kit, opts *Options) http.Handler {
 		for op, p := range ar.progress {
 			a.progress[op] = p
 		}
+	}
+	for _, rte := range a.sslRoutes() { // outside the bases
+		rt.Handle(rte.method, rte.path, authed(rte.endpoint))
 	}
 	return rt.Serve()
 }

@@ -25,6 +25,7 @@ import (
 type callback struct {
 	Transaction, Code, Message, ContentType string
 	Body                                    string
+	Path                                    string // where it was sent
 }
 
 // receiver is an ESC client's callback endpoint.
@@ -47,7 +48,7 @@ func newReceiver(t *testing.T) *receiver {
 			return
 		}
 		rc.got = append(rc.got, callback{r.Header.Get("ESC_TRANSACTION_ID"), r.Header.Get("ESC-Status-Code"),
-			r.Header.Get("ESC-Status-Message"), r.Header.Get("Content-Type"), string(body)})
+			r.Header.Get("ESC-Status-Message"), r.Header.Get("Content-Type"), string(body), r.URL.Path})
 	}))
 	t.Cleanup(rc.srv.Close)
 	return rc
@@ -57,6 +58,13 @@ func (rc *receiver) callbacks() []callback {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	return append([]callback(nil), rc.got...)
+}
+
+// reset forgets the callbacks received so far.
+func (rc *receiver) reset() {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.got = nil
 }
 
 // wait returns the callbacks once there are n.

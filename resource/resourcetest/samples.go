@@ -55,6 +55,11 @@ func Samples(prefix, tenant string) []*resource.Resource {
 
 	tenantRes := mk(resource.KindTenant, "tenant", &resource.Tenant{Description: "a tenant"})
 	tenantRes.Tenant = ""
+	setting := mk(resource.KindSetting, "setting", &resource.Setting{
+		Values: map[string]string{"LOG/LEVEL": "DEBUG"}, Secrets: map[string]string{"admin": "pbkdf2-sha256$1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"},
+		CredentialID: cred.ID,
+	})
+	setting.Tenant = ""
 	pool := mk(resource.KindIDPool, "pool", &resource.IDPool{Start: i64(100), End: i64(199), Assigned: true})
 	pool.Tenant = ""
 
@@ -99,6 +104,12 @@ func Samples(prefix, tenant string) []*resource.Resource {
 	right := mk(resource.KindNetwork, "net-right", &resource.Network{
 		Description: "right", ContrailID: 6, CIDR: "fd00:10::/48", LocalPrefixLen: 64,
 	})
+	off := false
+	subnet := mk(resource.KindSubnet, "subnet", &resource.Subnet{
+		Description: "left's second subnet", NetworkID: left.ID, CIDR: "10.20.0.0/24", GatewayIP: "10.20.0.254",
+		EnableDHCP: &off, AllocationPools: []resource.AllocationPool{{Start: "10.20.0.10", End: "10.20.0.99"}},
+		DNSNameservers: []string{"10.20.0.2", "2001:db8::53"},
+	})
 	policy := mk(resource.KindNetworkPolicy, "policy", &resource.NetworkPolicy{
 		Description: "left to right", SourceNetworkID: left.ID, DestNetworkID: right.ID,
 		Entries: []resource.PolicyEntry{{
@@ -116,6 +127,16 @@ func Samples(prefix, tenant string) []*resource.Resource {
 		Description: "a bare-metal machine", FlavorID: flavor.ID, ImageID: image.ID,
 		Networks: []resource.NetworkPort{{NetworkID: left.ID}, {NetworkID: right.ID, PortType: "direct"}},
 		Extra:    map[string]string{"rack": "r7", "owner:team": "nfv"}, UserID: "user-1",
+	})
+	deployment := mk(resource.KindDeployment, "dep", &resource.Deployment{
+		Description: "a VNF",
+		Groups: []resource.VMGroup{{
+			Name: "ASA-1", ImageID: image.ID, FlavorID: flavor.ID, Count: 2, MinCount: 1, MaxCount: 3,
+			NICs:   []resource.GroupNIC{{NetworkID: left.ID, IPs: []string{"10.10.0.16", "10.10.0.17"}}, {NetworkID: right.ID}},
+			Policy: "anti-affinity", AvailabilityZone: "nova:host-1", Monitored: true, RecoveryMax: 3, RecoveryWaitSeconds: 10, BootSeconds: 300,
+		}},
+		Day0:     []resource.GroupDay0{{Group: "ASA-1", UserData: "#cloud-config\n", Files: []resource.ConfigFile{{Path: "/day0-config", Contents: "hostname asa"}}}},
+		Document: "<esc_datamodel/>",
 	})
 	event := mk(resource.KindEvent, "event", &resource.Event{
 		SubjectKind: resource.KindLocalNetwork, SubjectID: id("lnet"), Location: loc,
@@ -146,7 +167,7 @@ func Samples(prefix, tenant string) []*resource.Resource {
 	alloc.Tenant = ""
 
 	return []*resource.Resource{
-		cred, location, tenantRes, pool,
+		cred, location, tenantRes, setting, pool,
 		tmpl, stack,
 		localOf(resource.KindLocalHeatInstance, "lstack", stack, &resource.LocalSpec{Description: "a stack at loc"}),
 		image,
@@ -163,11 +184,13 @@ func Samples(prefix, tenant string) []*resource.Resource {
 		localOf(resource.KindLocalSecurityGroup, "lsg", sg, &resource.LocalSpec{Description: "sg at loc"}),
 		left, right,
 		localOf(resource.KindLocalNetwork, "lnet", left, &resource.LocalNetwork{Description: "left at loc", CIDR: "10.10.3.0/24"}),
+		subnet,
+		localOf(resource.KindLocalSubnet, "lsubnet", subnet, &resource.LocalSpec{Description: "subnet at loc"}),
 		policy,
 		localOf(resource.KindLocalNetworkPolicy, "lpolicy", policy, &resource.LocalSpec{Description: "policy at loc"}),
 		group,
 		localOf(resource.KindLocalServerGroup, "lgroup", group, &resource.LocalSpec{Description: "spread at loc"}),
-		server,
+		server, deployment,
 		localOf(resource.KindLocalServer, "lserver", server, &resource.LocalServer{
 			Description: "server at loc", InstanceID: "3f1c-nova", ConsoleURL: "https://nova.example.net/vnc?token=x",
 		}),

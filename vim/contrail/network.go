@@ -13,7 +13,10 @@ import (
 
 // A network is a virtual-network in the project with one subnet (its
 // location's CIDR) on a ref to the default IPAM, and its route-target
-// associations (the object's parts) in route_target_list.
+// associations (the object's parts) in route_target_list. A network without
+// a CIDR has no IPAM ref, and whatever subnets it gets later are not drift
+// (this driver does not serve the subnet kind: its subnets would be
+// ipam_subnets entries on the network's IPAM ref, not objects of their own).
 var networkKind = &kindImpl{
 	typ: "virtual-network", parent: "project",
 	build: buildNetwork,
@@ -38,24 +41,29 @@ func buildNetwork(_ context.Context, o *vim.Object, r *resolver) (*desired, erro
 	if !ok {
 		return nil, specError(o, &resource.Network{})
 	}
-	pfx, err := netip.ParsePrefix(spec.CIDR)
-	if err != nil {
-		return nil, resource.InvalidField("cidr", "%q is not a CIDR", spec.CIDR)
-	}
-	pfx = pfx.Masked() // the server keeps the network address
 	rts, err := routeTargets(o.Parts)
 	if err != nil {
 		return nil, err
 	}
-	subnet := map[string]any{
-		"subnet":          map[string]any{"ip_prefix": pfx.Addr().String(), "ip_prefix_len": pfx.Bits()},
-		"addr_from_start": true, // gateway .1, as OpenStack does
-		"enable_dhcp":     true,
+	want := &desired{description: spec.Description, props: map[string]any{}}
+	if spec.CIDR != "" {
+		pfx, err := netip.ParsePrefix(spec.CIDR)
+		if err != nil {
+			return nil, resource.InvalidField("cidr", "%q is not a CIDR", spec.CIDR)
+		}
+		pfx = pfx.Masked() // the server keeps the network address
+		subnet := map[string]any{
+			"subnet":          map[string]any{"ip_prefix": pfx.Addr().String(), "ip_prefix_len": pfx.Bits()},
+			"addr_from_start": true, // gateway .1, as OpenStack does
+			"enable_dhcp":     true,
+		}
+		want.props["network_ipam_refs"] = []any{map[string]any{"to": defaultIPAM,
+			"attr": map[string]any{"ipam_subnets": []any{subnet}}}}
+		want.checks = append(want.checks, check{field: "cidr", differs: func(c *cobject) bool {
+			got := subnets(c)
+			return len(got) != 1 || got[0] != pfx
+		}})
 	}
-	want := &desired{description: spec.Description, props: map[string]any{
-		"network_ipam_refs": []any{map[string]any{"to": defaultIPAM,
-			"attr": map[string]any{"ipam_subnets": []any{subnet}}}},
-	}}
 	if len(rts) > 0 {
 		want.props["route_target_list"] = map[string]any{"route_target": rts}
 	}
@@ -64,11 +72,7 @@ func buildNetwork(_ context.Context, o *vim.Object, r *resolver) (*desired, erro
 		// Only releases up to 3.2 accept it; later ones answer 403.
 		want.props["virtual_network_network_id"] = spec.ContrailID
 	}
-	want.checks = []check{
-		{field: "cidr", differs: func(c *cobject) bool {
-			got := subnets(c)
-			return len(got) != 1 || got[0] != pfx
-		}},
+	want.checks = append(want.checks, []check{
 		{field: "contrail_id", differs: func(c *cobject) bool {
 			return setID && c.NetworkID != spec.ContrailID
 		}},
@@ -80,7 +84,7 @@ func buildNetwork(_ context.Context, o *vim.Object, r *resolver) (*desired, erro
 			slices.Sort(got)
 			return !slices.Equal(slices.Compact(got), rts)
 		}, put: map[string]any{"route_target_list": map[string]any{"route_target": nonNil(rts)}}},
-	}
+	}...)
 	return want, nil
 }
 

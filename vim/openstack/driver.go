@@ -1,5 +1,5 @@
 // Package openstack is the VIM driver for an OpenStack location, on
-// gophercloud v2: networks and subnets and security groups (Neutron),
+// gophercloud v2: networks, subnets and security groups (Neutron),
 // images (Glance), flavors, server groups and machines (Nova servers, for
 // servers and bare-metal instances alike), stacks (Heat) and volumes
 // (Cinder). The orchestrator builds one per location from its keystone
@@ -68,7 +68,7 @@ func KnownKinds() []resource.Kind {
 	return []resource.Kind{
 		resource.KindFlavor, resource.KindHeatInstance, resource.KindImage, resource.KindNetwork,
 		resource.KindSecurityGroup, resource.KindServer, resource.KindServerGroup, resource.KindBaremetalInstance,
-		resource.KindVolume,
+		resource.KindVolume, resource.KindSubnet,
 	}
 }
 
@@ -86,6 +86,7 @@ type Driver struct {
 	reg                                    *resource.Registry // field mutability
 	stackCache                             stackCache
 	netNames                               netNames
+	ports                                  portCache // machines' ports (interfaces.go)
 
 	// missing holds, for kinds served whose service the catalog lacks,
 	// the error every call of theirs answers.
@@ -183,7 +184,7 @@ func New(ctx context.Context, opts *Options) (*Driver, error) {
 		}
 		d.compute.Microversion = computeMicroversion
 	}
-	if need(resource.KindNetwork, resource.KindSecurityGroup, resource.KindServer, resource.KindBaremetalInstance) {
+	if need(resource.KindNetwork, resource.KindSubnet, resource.KindSecurityGroup, resource.KindServer, resource.KindBaremetalInstance) {
 		if d.network, err = gopenstack.NewNetworkV2(provider, eo); err != nil {
 			return nil, classify(ctx, err, "network endpoint")
 		}
@@ -213,6 +214,7 @@ func New(ctx context.Context, opts *Options) (*Driver, error) {
 		resource.KindServerGroup:       serverGroupKind(),
 		resource.KindHeatInstance:      stackKind(),
 		resource.KindVolume:            volumeKind(),
+		resource.KindSubnet:            subnetKind(),
 	}
 	return d, nil
 }
@@ -354,8 +356,9 @@ type kind struct {
 	update func(ctx context.Context, d *Driver, o *vim.Object, v any, drift []string) error
 	// delete removes v.
 	delete func(ctx context.Context, d *Driver, o *vim.Object, v any) error
-	// partial reports an object created only in part (no subnet yet).
-	partial func(v any) bool
+	// partial reports an object created only in part (no subnet yet,
+	// when o asks for one).
+	partial func(o *vim.Object, v any) bool
 	// resolve, when set, fetches what observe needs besides the objects
 	// themselves (the names of a machine's networks). Optional.
 	resolve func(ctx context.Context, d *Driver, objs []*vim.Object) error
@@ -386,7 +389,7 @@ func (d *Driver) current(ctx context.Context, o *vim.Object) (*kind, any, error)
 
 func (d *Driver) Observe(ctx context.Context, o *vim.Object) (vim.Observation, error) {
 	k, v, err := d.current(ctx, o)
-	if err != nil || v == nil || k.partial != nil && k.partial(v) {
+	if err != nil || v == nil || k.partial != nil && k.partial(o, v) {
 		return vim.Observation{}, err
 	}
 	if k.resolve != nil {
@@ -413,7 +416,7 @@ func (d *Driver) ObserveAll(ctx context.Context, kindName resource.Kind, objs []
 	}
 	out := make([]vim.Observation, len(objs))
 	for i, o := range objs {
-		if v, ok := byTag[tag(o)]; ok && (k.partial == nil || !k.partial(v)) {
+		if v, ok := byTag[tag(o)]; ok && (k.partial == nil || !k.partial(o, v)) {
 			out[i] = k.observe(d, o, v)
 		}
 	}
@@ -429,7 +432,7 @@ func (d *Driver) Create(ctx context.Context, o *vim.Object) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if v != nil && (k.partial == nil || !k.partial(v)) {
+	if v != nil && (k.partial == nil || !k.partial(o, v)) {
 		return k.observe(d, o, v).ExternalID, nil // adopt
 	}
 	return k.create(ctx, d, o, v)

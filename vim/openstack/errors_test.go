@@ -68,3 +68,17 @@ func TestClassify(t *testing.T) {
 		t.Errorf("a long body is not shortened: %d bytes", len(msg))
 	}
 }
+
+// TestAddressHeldIsRetryable: Nova's refusal of a fixed IP another
+// instance holds is retried (the holder may be being deleted); other 400s
+// stay Invalid.
+func TestAddressHeldIsRetryable(t *testing.T) {
+	held := resource.Errorf(resource.Invalid, "creating server: OpenStack answered 400: Fixed IP address 10.1.0.9 is already in use on instance 6c1e.")
+	if got := addressHeld(held); resource.CodeOf(got) != resource.Unavailable {
+		t.Errorf("held address: %v, want Unavailable", got)
+	}
+	other := resource.Errorf(resource.Invalid, "creating server: OpenStack answered 400: Invalid imageRef provided.")
+	if got := addressHeld(other); resource.CodeOf(got) != resource.Invalid {
+		t.Errorf("other 400: %v, want Invalid", got)
+	}
+}

@@ -25,7 +25,7 @@ func imageKind() *kind {
 		create:  createImage,
 		update:  updateImage,
 		delete:  deleteImage,
-		partial: func(v any) bool {
+		partial: func(_ *vim.Object, v any) bool {
 			img := v.(*images.Image)
 			return img.Status == images.ImageStatusQueued && prop(img, "orca_url") != ""
 		},

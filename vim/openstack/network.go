@@ -12,7 +12,9 @@ import (
 	"github.com/orca-nfv/orca/vim"
 )
 
-// osNetwork is a Neutron network with its subnet (nil until created).
+// osNetwork is a Neutron network with its own subnet, the one named with
+// its tag (nil until created, and for a network without a CIDR, whose
+// subnets are subnet objects of their own).
 type osNetwork struct {
 	net    networks.Network
 	subnet *subnets.Subnet
@@ -26,7 +28,9 @@ func networkKind() *kind {
 		create:  createNetwork,
 		update:  updateNetwork,
 		delete:  deleteNetwork,
-		partial: func(v any) bool { return v.(*osNetwork).subnet == nil },
+		partial: func(o *vim.Object, v any) bool {
+			return v.(*osNetwork).subnet == nil && o.Spec.(*resource.Network).CIDR != ""
+		},
 	}
 }
 
@@ -86,7 +90,10 @@ func observeNetwork(d *Driver, o *vim.Object, v any) vim.Observation {
 	n := v.(*osNetwork)
 	spec := o.Spec.(*resource.Network)
 	obs := vim.Observation{Exists: true, ExternalID: n.net.ID, TaskStatus: n.net.Status,
-		Output: map[string]any{"network_id": n.net.ID, "subnet_id": n.subnet.ID, "cidr": n.subnet.CIDR, "gateway_ip": n.subnet.GatewayIP}}
+		Output: map[string]any{"network_id": n.net.ID}}
+	if n.subnet != nil {
+		obs.Output["subnet_id"], obs.Output["cidr"], obs.Output["gateway_ip"] = n.subnet.ID, n.subnet.CIDR, n.subnet.GatewayIP
+	}
 	switch n.net.Status {
 	case "ACTIVE":
 		obs.State = vim.StateReady
@@ -98,7 +105,7 @@ func observeNetwork(d *Driver, o *vim.Object, v any) vim.Observation {
 	if n.net.Description != spec.Description {
 		obs.Drift = append(obs.Drift, "description")
 	}
-	if !sameCIDR(n.subnet.CIDR, spec.CIDR) {
+	if n.subnet == nil && spec.CIDR != "" || n.subnet != nil && !sameCIDR(n.subnet.CIDR, spec.CIDR) {
 		obs.Drift = append(obs.Drift, "cidr")
 	}
 	return obs
@@ -111,7 +118,7 @@ func sameCIDR(a, b string) bool {
 }
 
 // createNetwork creates the network (unless v holds it already, from a
-// create that stopped half way) and its subnet.
+// create that stopped half way) and its subnet, when it has a CIDR.
 func createNetwork(ctx context.Context, d *Driver, o *vim.Object, v any) (string, error) {
 	spec := o.Spec.(*resource.Network)
 	var n *networks.Network
@@ -123,6 +130,9 @@ func createNetwork(ctx context.Context, d *Driver, o *vim.Object, v any) (string
 			return "", classify(ctx, err, "creating network")
 		}
 		n = created
+	}
+	if spec.CIDR == "" {
+		return n.ID, nil
 	}
 	pfx, err := netip.ParsePrefix(spec.CIDR)
 	if err != nil {
@@ -147,7 +157,7 @@ func updateNetwork(ctx context.Context, d *Driver, o *vim.Object, v any, drift [
 	return classify(ctx, err, "updating network")
 }
 
-// deleteNetwork deletes the network; Neutron removes its subnet with it,
+// deleteNetwork deletes the network; Neutron removes its subnets with it,
 // and answers 409 while ports (servers) use it.
 func deleteNetwork(ctx context.Context, d *Driver, o *vim.Object, v any) error {
 	err := networks.Delete(ctx, d.network, v.(*osNetwork).net.ID).ExtractErr()

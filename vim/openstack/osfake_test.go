@@ -23,6 +23,7 @@ var osfakeKinds = map[resource.Kind]osfake.Kind{
 	resource.KindImage: osfake.KindImage, resource.KindFlavor: osfake.KindFlavor, resource.KindServer: osfake.KindServer,
 	resource.KindServerGroup: osfake.KindServerGroup, resource.KindHeatInstance: osfake.KindStack,
 	resource.KindBaremetalInstance: osfake.KindServer, resource.KindVolume: osfake.KindVolume,
+	resource.KindSubnet: osfake.KindSubnet,
 }
 
 // httpStatus is the answer classify maps to each code.
@@ -263,6 +264,7 @@ func TestLostCreateResponse(t *testing.T) {
 		"server":        {osfake.KindServer, "/compute/v2.1/servers", func(f *fixture) *vim.Object { return f.server() }},
 		"heat instance": {osfake.KindStack, "/heat-api/", func(f *fixture) *vim.Object { return f.stack("hello") }},
 		"volume":        {osfake.KindVolume, "/volume/v3/", func(f *fixture) *vim.Object { return f.volume(1) }},
+		"subnet":        {osfake.KindSubnet, "/network/v2.0/subnets", func(f *fixture) *vim.Object { return f.subnet("10.31.0.0/24") }},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -24,7 +24,7 @@ func securityGroupKind() *kind {
 		create:  createSecurityGroup,
 		update:  updateSecurityGroup,
 		delete:  deleteSecurityGroup,
-		partial: func(v any) bool { return onlyDefaultRules(v.(*groups.SecGroup)) },
+		partial: func(_ *vim.Object, v any) bool { return onlyDefaultRules(v.(*groups.SecGroup)) },
 	}
 }
 

@@ -1,6 +1,7 @@
 package openstack
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -20,12 +21,15 @@ import (
 // Machines (servers, bare-metal instances: every kind whose spec is a
 // resource.MachineSpec) are Nova servers, made from their Boot by one code
 // path. They record what they were built from in their metadata
-// (orca_image, orca_flavor, orca_network and orca_networks,
-// orca_security_group, orca_server_group, orca_description): Nova 2.64 shows
-// a flavor by its properties, not its ID, a security group by name, and
-// neither networks by ID nor the server group at all, so the metadata is
-// what drift is judged on. The spec's user metadata sits next to it, under
-// keys without the orca_ prefix.
+// (orca_image, orca_flavor, orca_network and orca_networks, orca_fixed_ips,
+// orca_security_group, orca_server_group, orca_description, digests of the
+// day-0 data in orca_user_data and orca_config_files, and
+// orca_availability_zone): Nova 2.64 shows a flavor by its properties, not
+// its ID, a security group by name, and neither networks by ID, the server
+// group, the day-0 data nor the zone asked for, so the metadata is what
+// drift is judged on. Servers made before a key existed lack it, which
+// reads as "none asked for". The spec's user metadata sits next to it,
+// under keys without the orca_ prefix.
 
 // osServer is the part of Nova's server view orca reads.
 type osServer struct {
@@ -37,6 +41,11 @@ type osServer struct {
 	Metadata   map[string]string `json:"metadata"`
 	Image      any               `json:"image"` // {"id": ...}, or "" when booted from a volume
 	Addresses  map[string]any    `json:"addresses"`
+	HostID     string            `json:"hostId"`
+	// Host and Hypervisor are shown to administrators only.
+	Host       string `json:"OS-EXT-SRV-ATTR:host"`
+	Hypervisor string `json:"OS-EXT-SRV-ATTR:hypervisor_hostname"`
+	Zone       string `json:"OS-EXT-AZ:availability_zone"`
 	Fault      *struct {
 		Message string `json:"message"`
 	} `json:"fault"`
@@ -47,11 +56,15 @@ type osServer struct {
 type machineFields struct {
 	networks string // "network_id" on a server, "networks" on bare metal
 	metadata string // the user metadata ("extra"); "" when the kind has none
+	// The fields of what only servers have; "" on bare metal. A change of
+	// the networks of several NICs, or of fixed IPs, is reported under
+	// nics.
+	nics, userData, configFiles, zone string
 }
 
 // machineKind is the operations of a machine kind.
 func machineKind(f machineFields) *kind {
-	return &kind{get: getServer, all: allServers, resolve: resolveNetworkNames,
+	return &kind{get: getMachine, all: allMachines, resolve: resolveNetworkNames,
 		observe: func(d *Driver, o *vim.Object, v any) vim.Observation { return observeServer(d, o, v, f) },
 		create:  createServer,
 		update: func(ctx context.Context, d *Driver, o *vim.Object, v any, drift []string) error {
@@ -60,7 +73,38 @@ func machineKind(f machineFields) *kind {
 		delete: deleteServer}
 }
 
-func serverKind() *kind { return machineKind(machineFields{networks: "network_id"}) }
+func serverKind() *kind {
+	return machineKind(machineFields{networks: "network_id", nics: "nics", userData: "user_data",
+		configFiles: "config_files", zone: "availability_zone"})
+}
+
+// getMachine is getServer with the server's ports learnt (interfaces.go).
+func getMachine(ctx context.Context, d *Driver, o *vim.Object) (any, error) {
+	v, err := getServer(ctx, d, o)
+	if err != nil || v == nil {
+		return v, err
+	}
+	return v, d.learnPorts(ctx, v.(*osServer))
+}
+
+// allMachines lists every server, by tag, with the tagged servers' ports
+// learnt and those of servers that are gone forgotten.
+func allMachines(ctx context.Context, d *Driver) (map[string]any, error) {
+	found, err := listServers(ctx, d, servers.ListOpts{})
+	if err != nil {
+		return nil, err
+	}
+	listed := map[string]bool{}
+	var tagged []*osServer
+	for i := range found {
+		listed[found[i].ID] = true
+		if orcaID(found[i].Name) != "" {
+			tagged = append(tagged, &found[i])
+		}
+	}
+	d.ports.forget(func(id string) bool { return listed[id] })
+	return byTag(found, serverName), d.learnPorts(ctx, tagged...)
+}
 
 func serverName(s *osServer) string { return s.Name }
 
@@ -90,15 +134,20 @@ func listServers(ctx context.Context, d *Driver, opts servers.ListOpts) ([]osSer
 	return out, classify(ctx, err, "listing servers")
 }
 
-func allServers(ctx context.Context, d *Driver) (map[string]any, error) {
-	found, err := listServers(ctx, d, servers.ListOpts{})
-	return byTag(found, serverName), err
-}
-
 // machineRefs are the VIM IDs a machine should be built from.
 type machineRefs struct {
 	image, flavor, secGroup, group string
 	networks                       []string // in NIC order
+}
+
+// networksField names the field a change of the machine's networks is
+// reported under: the server's nics when it asked for more than network_id
+// says.
+func (f machineFields) networksField(b resource.Boot) string {
+	if f.nics != "" && (len(b.NetworkIDs) > 1 || b.FixedIPs != nil) {
+		return f.nics
+	}
+	return f.networks
 }
 
 func refsOf(o *vim.Object) (machineRefs, resource.Boot) {
@@ -184,7 +233,13 @@ func observeServer(d *Driver, o *vim.Object, v any, f machineFields) vim.Observa
 	s := v.(*osServer)
 	want, b := refsOf(o)
 	obs := vim.Observation{Exists: true, ExternalID: s.ID, TaskStatus: s.Status,
-		Output: map[string]any{"server_id": s.ID, "addresses": s.Addresses, "nics": d.nics(s, want.networks)}}
+		Output: map[string]any{"server_id": s.ID, "addresses": s.Addresses, "nics": d.nics(s, want.networks),
+			"interfaces": d.interfaces(s, want, b)}}
+	for k, v := range map[string]string{"availability_zone": s.Zone, "host": cmp.Or(s.Host, s.Hypervisor), "host_id": s.HostID} {
+		if v != "" {
+			obs.Output[k] = v
+		}
+	}
 	switch {
 	case s.TaskState != nil && *s.TaskState == "deleting", s.Status == "DELETED", s.Status == "SOFT_DELETED":
 		obs.State = vim.StateDeleting
@@ -215,9 +270,20 @@ func observeServer(d *Driver, o *vim.Object, v any, f machineFields) vim.Observa
 		{"description", s.Metadata["orca_description"] == metaValue(b.Description)},
 		{"image_id", image == want.image},
 		{"flavor_id", s.Metadata["orca_flavor"] == want.flavor},
-		{f.networks, sameNetworks(s.Metadata, want, b)},
+		{f.networksField(b), sameNetworks(s.Metadata, want, b)},
 		{"security_group_id", s.Metadata["orca_security_group"] == want.secGroup},
 		{"server_group_id", s.Metadata["orca_server_group"] == want.group},
+	}
+	if f.nics != "" {
+		checks = append(checks, []struct {
+			field string
+			same  bool
+		}{
+			{f.nics, s.Metadata["orca_fixed_ips"] == fixedIPsValue(b.FixedIPs)},
+			{f.userData, s.Metadata["orca_user_data"] == digest([]byte(b.UserData))},
+			{f.configFiles, s.Metadata["orca_config_files"] == configFilesDigest(b.ConfigFiles)},
+			{f.zone, s.Metadata["orca_availability_zone"] == b.AvailabilityZone},
+		}...)
 	}
 	if f.metadata != "" {
 		checks = append(checks, struct {
@@ -226,7 +292,7 @@ func observeServer(d *Driver, o *vim.Object, v any, f machineFields) vim.Observa
 		}{f.metadata, maps.Equal(userMetadata(s.Metadata), b.Metadata)})
 	}
 	for _, c := range checks {
-		if !c.same {
+		if !c.same && !slices.Contains(obs.Drift, c.field) {
 			obs.Drift = append(obs.Drift, c.field)
 		}
 	}
@@ -248,12 +314,22 @@ func createServer(ctx context.Context, d *Driver, o *vim.Object, _ any) (string,
 		"orca_image": want.image, "orca_flavor": want.flavor,
 		"orca_network": want.networks[0], "orca_networks": networksValue(want.networks, b.PortTypes),
 		"orca_security_group": want.secGroup, "orca_server_group": want.group,
+		"orca_fixed_ips": fixedIPsValue(b.FixedIPs), "orca_user_data": digest([]byte(b.UserData)),
+		"orca_config_files": configFilesDigest(b.ConfigFiles), "orca_availability_zone": b.AvailabilityZone,
 	})
 	var nets []servers.Network
-	for _, n := range want.networks {
+	for i, n := range want.networks {
 		nets = append(nets, servers.Network{UUID: n})
+		if i < len(b.FixedIPs) {
+			nets[i].FixedIP = b.FixedIPs[i]
+		}
 	}
-	opts := servers.CreateOpts{Name: tag(o), ImageRef: want.image, FlavorRef: want.flavor, Metadata: meta, Networks: nets}
+	opts := servers.CreateOpts{Name: tag(o), ImageRef: want.image, FlavorRef: want.flavor, Metadata: meta, Networks: nets,
+		UserData: userData(b.UserData), Personality: personality(b.ConfigFiles), AvailabilityZone: b.AvailabilityZone}
+	if b.UserData != "" || len(b.ConfigFiles) > 0 {
+		on := true
+		opts.ConfigDrive = &on
+	}
 	if want.secGroup != "" {
 		opts.SecurityGroups = []string{want.secGroup}
 	}
@@ -261,9 +337,15 @@ func createServer(ctx context.Context, d *Driver, o *vim.Object, _ any) (string,
 	if want.group != "" {
 		hints = servers.SchedulerHintOpts{Group: want.group}
 	}
-	s, err := servers.Create(ctx, d.compute, opts, hints).Extract()
+	compute := d.compute
+	if len(opts.Personality) > 0 {
+		c := *d.compute
+		c.Microversion = personalityMicroversion
+		compute = &c
+	}
+	s, err := servers.Create(ctx, compute, opts, hints).Extract()
 	if err != nil {
-		return "", classify(ctx, err, "creating server")
+		return "", addressHeld(classify(ctx, err, "creating server"))
 	}
 	return s.ID, nil
 }
@@ -324,9 +406,24 @@ func groupAction(ctx context.Context, d *Driver, server, action, group string) e
 }
 
 func deleteServer(ctx context.Context, d *Driver, o *vim.Object, v any) error {
-	err := servers.Delete(ctx, d.compute, v.(*osServer).ID).ExtractErr()
+	id := v.(*osServer).ID
+	err := servers.Delete(ctx, d.compute, id).ExtractErr()
+	if err == nil || gophercloud.ResponseCodeIs(err, 404) {
+		d.ports.drop(id)
+	}
 	if gophercloud.ResponseCodeIs(err, 404) {
 		return nil
 	}
 	return classify(ctx, err, "deleting server")
+}
+
+// addressHeld makes Nova's refusal of a fixed IP another instance holds
+// (400 FixedIpAlreadyInUse) retryable: a machine being deleted, such as
+// the one a redeployment replaces, keeps its ports until Nova has torn it
+// down, and its successor asks for the same address.
+func addressHeld(err error) error {
+	if resource.CodeOf(err) == resource.Invalid && strings.Contains(err.Error(), "is already in use on instance") {
+		return resource.Wrap(resource.Unavailable, err)
+	}
+	return err
 }

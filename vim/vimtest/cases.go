@@ -13,6 +13,9 @@ type kindCase struct {
 	kind resource.Kind
 	// needs lists the kinds of the dependencies, made first.
 	needs []resource.Kind
+	// dep, when set, changes the spec of each dependency before it is
+	// made (a subnet's network has no CIDR of its own).
+	dep func(resource.Spec)
 	// spec builds a valid spec naming the dependencies' IDs.
 	spec  func(ids map[resource.Kind][]string) resource.Spec
 	parts func(owner string) []vim.Part
@@ -63,6 +66,29 @@ var cases = []kindCase{
 			return &resource.Network{Description: "vimtest network", CIDR: "10.77.0.0/24"}
 		},
 		immutable: func(s resource.Spec) string { s.(*resource.Network).CIDR = "10.78.0.0/24"; return "cidr" },
+	},
+	{
+		// On a network without a CIDR of its own, as ESC makes them.
+		kind:  resource.KindSubnet,
+		needs: []resource.Kind{resource.KindNetwork},
+		dep: func(s resource.Spec) {
+			if n, ok := s.(*resource.Network); ok {
+				n.CIDR = ""
+			}
+		},
+		spec: func(ids map[resource.Kind][]string) resource.Spec {
+			return &resource.Subnet{Description: "vimtest subnet", NetworkID: ids[resource.KindNetwork][0], CIDR: "10.79.0.0/24",
+				AllocationPools: []resource.AllocationPool{{Start: "10.79.0.10", End: "10.79.0.200"}}, DNSNameservers: []string{"10.79.0.2"}}
+		},
+		immutable: func(s resource.Spec) string { s.(*resource.Subnet).CIDR = "10.80.0.0/24"; return "cidr" },
+		// Every field Neutron changes in place, at once; one is named.
+		mutable: func(s resource.Spec) string {
+			sn := s.(*resource.Subnet)
+			off := false
+			sn.GatewayIP, sn.EnableDHCP, sn.DNSNameservers = "10.79.0.254", &off, []string{"10.79.0.3", "10.79.0.4"}
+			sn.AllocationPools = []resource.AllocationPool{{Start: "10.79.0.20", End: "10.79.0.99"}, {Start: "10.79.0.150", End: "10.79.0.160"}}
+			return "allocation_pools"
+		},
 	},
 	{
 		kind: resource.KindSecurityGroup,

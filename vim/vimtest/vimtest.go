@@ -76,6 +76,8 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 		"Ping":                  testPing,
 		"ServerGroupMembers":    testServerGroupMembers,
 		"MachineNICs":           testMachineNICs,
+		"VNFServer":             testVNFServer,
+		"NetworkWithoutCIDR":    testNetworkWithoutCIDR,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -149,7 +151,7 @@ func (s *suite) object(t *testing.T, k resource.Kind) *vim.Object {
 			deps[resource.Ref{Kind: dk, ID: id}] = ex
 			continue
 		}
-		dep := s.dependency(t, dk)
+		dep := s.dependency(t, dk, c.dep)
 		ids[dk] = append(ids[dk], dep.Ref.ID)
 		// The suite gives a dependency's global resource the same ID
 		// as its per-location tag; specs name the global one.
@@ -172,10 +174,14 @@ func (s *suite) object(t *testing.T, k resource.Kind) *vim.Object {
 }
 
 // dependency makes a resource of kind k for another object to use: realized
-// through the driver when it serves k, else described only.
-func (s *suite) dependency(t *testing.T, k resource.Kind) *vim.Object {
+// through the driver when it serves k, else described only. change, when
+// set, adjusts its spec first.
+func (s *suite) dependency(t *testing.T, k resource.Kind, change func(resource.Spec)) *vim.Object {
 	t.Helper()
 	o := s.object(t, k)
+	if change != nil {
+		change(o.Spec)
+	}
 	if vim.Serves(s.d, k) {
 		s.realize(t, o)
 	} else {

@@ -25,8 +25,10 @@ import (
 	"github.com/orca-nfv/orca/httpapi/dialect"
 	"github.com/orca-nfv/orca/identity"
 	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/secret"
 	"github.com/orca-nfv/orca/store"
 	"github.com/orca-nfv/orca/store/sqlitestore"
+	"github.com/orca-nfv/orca/vim"
 )
 
 // Mount builds a surface over the backend and the shared kit; it is served
@@ -44,6 +46,15 @@ type Options struct {
 	MaxBodyBytes int64
 	// Deliver sends webhooks (orca.Options.Deliver); nil keeps them.
 	Deliver func(ctx context.Context, w *resource.Webhook) error
+	// Drivers builds the locations' drivers instead of Factory (hand it
+	// fake:// endpoints, such as loc-1's and loc-2's); nil means Factory.
+	Drivers vim.Factory
+	// Keyring seals location credentials; nil means none
+	// (SetCredentials answers Unavailable).
+	Keyring *secret.Keyring
+	// Logger receives the orchestrator's and the handlers' logs; nil
+	// discards them.
+	Logger *slog.Logger
 }
 
 // Server is a running API.
@@ -69,8 +80,15 @@ func New(t testing.TB, opts Options) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.DiscardHandler)
-	o := orca.New(s, &orca.Options{Drivers: opts.Factory, Logger: log, Deliver: opts.Deliver,
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	var drivers vim.Factory = opts.Factory
+	if opts.Drivers != nil {
+		drivers = opts.Drivers
+	}
+	o := orca.New(s, &orca.Options{Drivers: drivers, Keyring: opts.Keyring, Logger: log, Deliver: opts.Deliver,
 		PollInterval: 5 * time.Millisecond, RetryBase: 5 * time.Millisecond, RetryMax: 100 * time.Millisecond})
 	users, err := identity.NewStaticUsers([]identity.User{
 		{Name: "admin", Password: "admin-pw", TenantID: "admin", Roles: []string{identity.RoleAdmin}},

@@ -24,18 +24,6 @@ type network struct {
 	revision                       int
 }
 
-type subnet struct {
-	seq                                 int
-	id, name, networkID, project, descr string
-	cidr                                netip.Prefix
-	gateway                             netip.Addr
-	poolStart, poolEnd                  netip.Addr
-	enableDHCP                          bool
-	created, updated                    time.Time
-	revision                            int
-	used                                map[netip.Addr]bool
-}
-
 type secGroup struct {
 	seq                            int
 	id, name, description, project string
@@ -85,7 +73,9 @@ func (s *Server) network(r *req) *reply {
 		if sn := s.subnets[id]; sn != nil {
 			return jsonReply(http.StatusOK, map[string]any{"subnet": selectFields(r, subnetView(sn))})
 		}
-		return neutronErr(http.StatusNotFound, "SubnetNotFound", fmt.Sprintf("Subnet %s could not be found.", id))
+		return subnetNotFound(id)
+	case "subnets|PUT|true":
+		return s.updateSubnet(r, id)
 	case "subnets|DELETE|true":
 		return s.deleteSubnet(id)
 	case "security-groups|GET|false":
@@ -425,154 +415,6 @@ func (s *Server) deleteNetwork(id string) *reply {
 	}
 	delete(s.networks, id)
 	return emptyReply(http.StatusNoContent)
-}
-
-// ---- subnets ----
-
-func subnetView(sn *subnet) map[string]any {
-	var gw any
-	if sn.gateway.IsValid() {
-		gw = sn.gateway.String()
-	}
-	version := 4
-	if sn.cidr.Addr().Is6() {
-		version = 6
-	}
-	return map[string]any{
-		"id": sn.id, "name": sn.name, "tenant_id": sn.project, "project_id": sn.project, "network_id": sn.networkID,
-		"ip_version": version, "subnetpool_id": nil, "enable_dhcp": sn.enableDHCP, "ipv6_ra_mode": nil, "ipv6_address_mode": nil,
-		"gateway_ip": gw, "cidr": sn.cidr.String(),
-		"allocation_pools": []any{map[string]any{"start": sn.poolStart.String(), "end": sn.poolEnd.String()}},
-		"host_routes":      []any{}, "dns_nameservers": []any{}, "description": sn.descr, "service_types": []any{}, "tags": []string{},
-		"created_at": stamp(sn.created), "updated_at": stamp(sn.updated), "revision_number": sn.revision,
-	}
-}
-
-func (s *Server) subnetViews() []map[string]any {
-	var out []map[string]any
-	for _, sn := range sortedBySeq(s.subnets) {
-		out = append(out, subnetView(sn))
-	}
-	return out
-}
-
-func (s *Server) createSubnet(r *req) *reply {
-	obj, bad := bodyOf(r, "subnet", "name", "description", "network_id", "cidr", "ip_version", "gateway_ip", "enable_dhcp",
-		"allocation_pools", "dns_nameservers", "host_routes", "tenant_id", "project_id", "ipv6_ra_mode", "ipv6_address_mode",
-		"subnetpool_id", "prefixlen", "service_types", "segment_id")
-	if bad != nil {
-		return bad
-	}
-	netID, _, bad := str(obj, "network_id")
-	if bad != nil {
-		return bad
-	}
-	if netID == "" {
-		return badRequest("Failed to parse request. Required attribute 'network_id' not specified")
-	}
-	if _, ok := obj["ip_version"]; !ok {
-		return badRequest("Failed to parse request. Required attribute 'ip_version' not specified")
-	}
-	ver, ok := obj["ip_version"].(float64)
-	if !ok || ver != 4 && ver != 6 {
-		return badRequest(fmt.Sprintf("Invalid input for ip_version. Reason: %v is not in [4, 6].", obj["ip_version"]))
-	}
-	cidrText, _, bad := str(obj, "cidr")
-	if bad != nil {
-		return bad
-	}
-	if cidrText == "" {
-		return badRequest("Bad subnets request: a subnetpool must be specified in the absence of a cidr.")
-	}
-	pfx, err := netip.ParsePrefix(cidrText)
-	if err != nil {
-		return neutronErr(http.StatusBadRequest, "InvalidInput", fmt.Sprintf("Invalid input for operation: %s is not in a CIDR format.", cidrText))
-	}
-	pfx = pfx.Masked()
-	if pfx.Addr().Is4() != (ver == 4) {
-		return neutronErr(http.StatusBadRequest, "InvalidInput",
-			fmt.Sprintf("Invalid input for operation: cidr '%s' does not match the ip_version '%d'.", cidrText, int(ver)))
-	}
-	n := s.networks[netID]
-	if n == nil {
-		return netNotFound(netID)
-	}
-	for _, other := range s.subnets {
-		if other.networkID == netID && other.cidr.Overlaps(pfx) {
-			return neutronErr(http.StatusBadRequest, "InvalidInput", fmt.Sprintf("Invalid input for operation: "+
-				"Requested subnet with cidr: %s for network: %s overlaps with another subnet.", pfx, netID))
-		}
-	}
-	name, _, bad := str(obj, "name")
-	if bad != nil {
-		return bad
-	}
-	desc, _, bad := str(obj, "description")
-	if bad != nil {
-		return bad
-	}
-	now := s.now()
-	sn := &subnet{seq: s.nextSeq(), id: newUUID(), name: name, descr: desc, networkID: netID, project: projectOf(r), cidr: pfx,
-		enableDHCP: true, created: now, updated: now, used: map[netip.Addr]bool{}}
-	first := pfx.Addr()
-	last := lastAddr(pfx)
-	if pfx.Addr().Is4() {
-		sn.gateway, sn.poolStart, sn.poolEnd = first.Next(), first.Next().Next(), last.Prev()
-	} else {
-		sn.gateway, sn.poolStart, sn.poolEnd = first, first.Next(), last
-	}
-	if v, ok := obj["enable_dhcp"].(bool); ok {
-		sn.enableDHCP = v
-	}
-	if gw, ok := obj["gateway_ip"]; ok {
-		if gw == nil {
-			sn.gateway = netip.Addr{}
-		} else if a, err := netip.ParseAddr(fmt.Sprint(gw)); err == nil && pfx.Contains(a) {
-			sn.gateway = a
-		} else {
-			return neutronErr(http.StatusBadRequest, "InvalidInput", fmt.Sprintf("Invalid input for operation: Gateway is not valid on subnet %v.", gw))
-		}
-	}
-	s.subnets[sn.id] = sn
-	n.revision++
-	return jsonReply(http.StatusCreated, map[string]any{"subnet": subnetView(sn)})
-}
-
-func lastAddr(p netip.Prefix) netip.Addr {
-	b := p.Addr().AsSlice()
-	bits := p.Bits()
-	for i := range b {
-		for j := 0; j < 8; j++ {
-			if i*8+j >= bits {
-				b[i] |= 0x80 >> j
-			}
-		}
-	}
-	a, _ := netip.AddrFromSlice(b)
-	return a
-}
-
-func (s *Server) deleteSubnet(id string) *reply {
-	sn := s.subnets[id]
-	if sn == nil {
-		return neutronErr(http.StatusNotFound, "SubnetNotFound", fmt.Sprintf("Subnet %s could not be found.", id))
-	}
-	for _, sv := range s.servers {
-		for _, p := range sv.ports {
-			if p.subnet == id {
-				return neutronErr(http.StatusConflict, "SubnetInUse", fmt.Sprintf("Unable to complete operation on subnet %s: "+
-					"One or more ports have an IP allocation from this subnet.", id))
-			}
-		}
-	}
-	delete(s.subnets, id)
-	return emptyReply(http.StatusNoContent)
-}
-
-func (s *Server) release(subnetID string, a netip.Addr) {
-	if sn := s.subnets[subnetID]; sn != nil {
-		delete(sn.used, a)
-	}
 }
 
 // ---- security groups ----

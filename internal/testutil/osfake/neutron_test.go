@@ -187,7 +187,7 @@ func TestSubnets(t *testing.T) {
 		want result
 	}{
 		{"v4, host bits masked", subnet("10.99.0.5/24", 4), result{Status: 201, CIDR: "10.99.0.0/24", Gateway: "10.99.0.1", PoolStart: "10.99.0.2", PoolEnd: "10.99.0.254"}},
-		{"v6", subnet("fd00:1::/64", 6), result{Status: 201, CIDR: "fd00:1::/64", Gateway: "fd00:1::", PoolStart: "fd00:1::1", PoolEnd: "fd00:1::ffff:ffff:ffff:ffff"}},
+		{"v6", subnet("fd00:1::/64", 6), result{Status: 201, CIDR: "fd00:1::/64", Gateway: "fd00:1::1", PoolStart: "fd00:1::2", PoolEnd: "fd00:1::ffff:ffff:ffff:ffff"}},
 		{"overlap", subnet("10.99.0.0/25", 4), result{Status: 400,
 			Msg: "Invalid input for operation: Requested subnet with cidr: 10.99.0.0/25 for network: " + net + " overlaps with another subnet."}},
 		{"bad cidr", subnet("10.99.0.0/33", 4), result{Status: 400, Msg: "Invalid input for operation: 10.99.0.0/33 is not in a CIDR format."}},

@@ -3,6 +3,7 @@ package osfake
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"net/http"
@@ -147,6 +148,8 @@ func (s *Server) computeRoute(r *req) *reply {
 			return s.serverMetadatum(r, sv, p[3])
 		case len(p) == 3 && p[2] == "remote-consoles" && m == http.MethodPost:
 			return s.remoteConsole(r, sv)
+		case len(p) == 3 && p[2] == "os-interface" && m == http.MethodGet:
+			return s.interfaceAttachments(sv)
 		}
 	case len(p) == 1 && p[0] == "os-server-groups" && m == http.MethodGet:
 		out := []any{}
@@ -492,6 +495,8 @@ type server struct {
 	launched                *time.Time
 	hostID, fault           string
 	next                    string // the state Step moves it to
+	boot                    bootOptions
+	host                    string // the compute host, once scheduled
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -530,6 +535,10 @@ func (s *Server) createServer(r *req) *reply {
 		"key_name", "user_data", "availability_zone", "config_drive", "min_count", "max_count", "return_reservation_id",
 		"OS-DCF:diskConfig", "accessIPv4", "accessIPv6", "personality", "block_device_mapping_v2", "description", "tags",
 		"trusted_image_certificates", "hostname", "host", "hypervisor_hostname"}
+	if r.mv.atLeast(57) {
+		// 2.57 removed personality files: user_data carries day-0 data.
+		allowed = slices.DeleteFunc(allowed, func(k string) bool { return k == "personality" })
+	}
 	obj, bad := novaBody(r, "server", allowed, "name", "flavorRef")
 	if bad != nil {
 		return bad
@@ -570,6 +579,7 @@ func (s *Server) createServer(r *req) *reply {
 		return novaErr(http.StatusBadRequest, "Flavor's disk is too small for requested image. Flavor disk is %d bytes, image is %d bytes.", f.disk<<30, img.minDisk<<30)
 	}
 	var nets []string
+	var fixed []netip.Addr // parallel to nets; invalid: none asked for
 	switch n := obj["networks"].(type) {
 	case nil:
 	case string:
@@ -620,7 +630,11 @@ func (s *Server) createServer(r *req) *reply {
 			if !hasSubnet {
 				return novaErr(http.StatusBadRequest, "Network %s requires a subnet in order to boot instances on.", id)
 			}
-			nets = append(nets, id)
+			a, bad := s.fixedIP(r, id, m)
+			if bad != nil {
+				return bad
+			}
+			nets, fixed = append(nets, id), append(fixed, a)
 		}
 	default:
 		return r.schemaErr("networks", n, fmt.Sprintf("%s is not of type 'array'", pyRepr(n)))
@@ -666,15 +680,27 @@ func (s *Server) createServer(r *req) *reply {
 			}
 		}
 	}
+	boot, bad := bootOptionsOf(r, obj)
+	if bad != nil {
+		return bad
+	}
 	if bad := s.checkComputeQuota(proj, f); bad != nil {
 		return bad
 	}
 	now := s.now()
 	sv := &server{seq: s.nextSeq(), id: newUUID(), name: name, project: proj, user: r.tok.user.ID, status: "BUILD",
 		vmState: "building", task: ptr("scheduling"), imageID: img.id, flv: *f, metadata: meta, secGroups: groups,
-		group: group, created: now, updated: now, next: "active"}
-	for _, n := range nets {
+		group: group, created: now, updated: now, next: "active", boot: boot}
+	if boot.host != "" && !slices.Contains(computeHosts, boot.host) {
+		sv.next, sv.fault = "error", "No valid host was found. "
+	}
+	for i, n := range nets {
 		p := port{id: newUUID(), network: n, mac: macOf(sv.id, len(sv.ports))}
+		if i < len(fixed) && fixed[i].IsValid() {
+			s.takeFixedIP(sv, &p, fixed[i])
+			sv.ports = append(sv.ports, p)
+			continue
+		}
 		for _, sn := range sortedBySeq(s.subnets) {
 			if sn.networkID == n {
 				if _, a := s.allocateIn(sn); a.IsValid() {
@@ -698,17 +724,6 @@ func (s *Server) createServer(r *req) *reply {
 	body := map[string]any{"id": sv.id, "links": links, "OS-DCF:diskConfig": "MANUAL", "security_groups": groupNames,
 		"adminPass": newTokenID()[7:19]}
 	return jsonReply(http.StatusAccepted, map[string]any{"server": body}).set("Location", s.url+prefixCompute+"/v2.1/servers/"+sv.id)
-}
-
-// allocateIn takes the next free address of a subnet.
-func (s *Server) allocateIn(sn *subnet) (string, netip.Addr) {
-	for a := sn.poolStart; a.IsValid() && a.Compare(sn.poolEnd) <= 0; a = a.Next() {
-		if !sn.used[a] {
-			sn.used[a] = true
-			return sn.id, a
-		}
-	}
-	return "", netip.Addr{}
 }
 
 func netipParseUUID(s string) (string, error) {
@@ -822,16 +837,26 @@ func (s *Server) serverView(sv *server, mv microversion) map[string]any {
 	if sv.launched != nil {
 		launched = sv.launched.UTC().Format("2006-01-02T15:04:05.000000")
 	}
-	az := "nova"
+	az := sv.boot.zone
 	if building {
 		az = ""
+	}
+	configDrive := ""
+	if sv.boot.configDrive {
+		configDrive = "True"
+	}
+	var host any
+	if sv.host != "" {
+		host = sv.host
 	}
 	v := map[string]any{
 		"id": sv.id, "name": sv.name, "status": sv.status, "tenant_id": sv.project, "user_id": sv.user, "metadata": sv.metadata,
 		"hostId": sv.hostID, "flavor": flv, "created": stamp(sv.created), "updated": stamp(sv.updated), "addresses": addresses,
 		"image":      map[string]any{"id": sv.imageID, "links": []any{map[string]any{"rel": "bookmark", "href": s.url + prefixCompute + "/images/" + sv.imageID}}},
 		"accessIPv4": "", "accessIPv6": "", "links": links, "OS-DCF:diskConfig": "MANUAL", "progress": 0,
-		"OS-EXT-AZ:availability_zone": az, "config_drive": "", "key_name": nil, "OS-SRV-USG:launched_at": launched,
+		"OS-EXT-AZ:availability_zone": az, "config_drive": configDrive, "key_name": nil,
+		// Shown to administrators; the fake has no policy, so to all.
+		"OS-EXT-SRV-ATTR:host": host, "OS-EXT-SRV-ATTR:hypervisor_hostname": host, "OS-SRV-USG:launched_at": launched,
 		"OS-SRV-USG:terminated_at": nil, "OS-EXT-STS:task_state": sv.task, "OS-EXT-STS:vm_state": sv.vmState,
 		"OS-EXT-STS:power_state": sv.power, "os-extended-volumes:volumes_attached": []any{},
 	}
@@ -924,7 +949,11 @@ func (s *Server) stepServers() {
 			sv.status, sv.vmState, sv.power = "ACTIVE", "active", 1
 			if sv.launched == nil {
 				sv.launched = &now
-				h := sha256.Sum224([]byte(sv.project + "osfake-host"))
+				sv.host = sv.boot.host
+				if sv.host == "" {
+					sv.host = computeHosts[sv.seq%len(computeHosts)]
+				}
+				h := sha256.Sum224([]byte(sv.project + sv.host))
 				sv.hostID = hex.EncodeToString(h[:])
 			}
 		case "shutoff":
@@ -1202,4 +1231,195 @@ func (s *Server) createServerGroup(r *req) *reply {
 	g := &serverGroup{seq: s.nextSeq(), id: newUUID(), name: name, policy: policy, project: projectOf(r), user: r.tok.user.ID, members: []string{}}
 	s.sgroups[g.id] = g
 	return jsonReply(http.StatusOK, map[string]any{"server_group": serverGroupView(g, r.mv)})
+}
+
+// ---- servers: fixed IPs, day-0 data, zones and interfaces ----
+
+// computeHosts are the fake's compute hosts, all in zone "nova" (the
+// loopback cloud's is compute1). Servers go round robin, or to the host
+// "zone:host" forces.
+var computeHosts = []string{"compute1", "compute2"}
+
+// defaultZone is Nova's default availability zone, the fake's only one.
+const defaultZone = "nova"
+
+// bootOptions are what a server was created with besides its resources.
+type bootOptions struct {
+	userData    []byte
+	files       []InjectedFile
+	configDrive bool
+	zone, host  string // zone is defaultZone unless asked; host "" unless forced
+}
+
+// InjectedFile is a personality file a server was created with.
+type InjectedFile struct {
+	Path     string
+	Contents []byte
+}
+
+// Nova's schema and default quotas for day-0 data.
+const (
+	maxUserData        = 65535 // base64 characters
+	maxInjectedFiles   = 5
+	maxInjectedFileLen = 10240
+	maxInjectedPathLen = 255
+)
+
+// bootOptionsOf reads user_data, config_drive, personality (before 2.57;
+// novaBody refuses it after) and availability_zone as Nova does.
+func bootOptionsOf(r *req, obj map[string]any) (bootOptions, *reply) {
+	b := bootOptions{zone: defaultZone}
+	if v, ok := obj["user_data"]; ok && v != nil {
+		text, isStr := v.(string)
+		if !isStr {
+			return b, r.schemaErr("user_data", v, fmt.Sprintf("%s is not of type 'string', 'null'", pyRepr(v)))
+		}
+		if len(text) > maxUserData {
+			return b, r.schemaErr("user_data", v, fmt.Sprintf("%s is too long", pyRepr(v)))
+		}
+		data, err := base64.StdEncoding.DecodeString(text)
+		if err != nil {
+			return b, r.schemaErr("user_data", v, fmt.Sprintf("%s is not a 'base64'", pyRepr(v)))
+		}
+		b.userData = data
+	}
+	switch v := obj["config_drive"].(type) {
+	case nil:
+	case bool:
+		b.configDrive = v
+	case string:
+		switch strings.ToLower(v) {
+		case "true", "1", "yes", "on", "y", "t":
+			b.configDrive = true
+		case "false", "0", "no", "off", "n", "f", "":
+		default:
+			return b, r.schemaErr("config_drive", v, fmt.Sprintf("%s is not of type 'boolean', 'string', 'null'", pyRepr(v)))
+		}
+	default:
+		return b, r.schemaErr("config_drive", v, fmt.Sprintf("%s is not of type 'boolean', 'string', 'null'", pyRepr(v)))
+	}
+	if v, ok := obj["personality"]; ok {
+		list, isList := v.([]any)
+		if !isList {
+			return b, r.schemaErr("personality", v, fmt.Sprintf("%s is not of type 'array'", pyRepr(v)))
+		}
+		if len(list) > maxInjectedFiles {
+			return b, novaErr(http.StatusForbidden, "Personality file limit exceeded")
+		}
+		for _, e := range list {
+			m, _ := e.(map[string]any)
+			path, okP := m["path"].(string)
+			contents, okC := m["contents"].(string)
+			if !okP || !okC {
+				return b, r.schemaErr("personality", e, fmt.Sprintf("%s is not valid under any of the given schemas", pyRepr(e)))
+			}
+			data, err := base64.StdEncoding.DecodeString(contents)
+			if err != nil {
+				return b, r.schemaErr("contents", contents, fmt.Sprintf("%s is not a 'base64'", pyRepr(contents)))
+			}
+			switch {
+			case len(path) > maxInjectedPathLen:
+				return b, novaErr(http.StatusForbidden, "Personality file path exceeds maximum %d", maxInjectedPathLen)
+			case len(data) > maxInjectedFileLen:
+				return b, novaErr(http.StatusForbidden, "Personality file content exceeds maximum %d", maxInjectedFileLen)
+			}
+			b.files = append(b.files, InjectedFile{Path: path, Contents: data})
+		}
+	}
+	if v, ok := obj["availability_zone"]; ok && v != nil {
+		az, isStr := v.(string)
+		if !isStr {
+			return b, r.schemaErr("availability_zone", v, fmt.Sprintf("%s is not of type 'string'", pyRepr(v)))
+		}
+		zone, host, _ := strings.Cut(az, ":")
+		host, _, _ = strings.Cut(host, ":") // zone:host:node
+		if zone != "" && zone != defaultZone {
+			return b, novaErr(http.StatusBadRequest, "The requested availability zone is not available")
+		}
+		b.host = host
+	}
+	return b, nil
+}
+
+// fixedIP reads a requested network's fixed_ip: the zero Addr when none,
+// 400 when it is not an address or another port on the network holds it.
+func (s *Server) fixedIP(r *req, network string, m map[string]any) (netip.Addr, *reply) {
+	v, ok := m["fixed_ip"]
+	if !ok {
+		return netip.Addr{}, nil
+	}
+	text, _ := v.(string)
+	a, err := netip.ParseAddr(text)
+	if err != nil || a.Zone() != "" {
+		return netip.Addr{}, r.schemaErr("fixed_ip", v, fmt.Sprintf("%s is not valid under any of the given schemas", pyRepr(v)))
+	}
+	for _, sv := range sortedBySeq(s.servers) {
+		for _, p := range sv.ports {
+			for _, ip := range p.ips {
+				if p.network == network && ip.addr == a {
+					return netip.Addr{}, novaErr(http.StatusBadRequest, "Fixed IP address %s is already in use on instance %s.", a, sv.id)
+				}
+			}
+		}
+	}
+	return a, nil
+}
+
+// takeFixedIP gives port p the address a from the network's subnet that
+// holds it. Without one the build fails, as Neutron refuses the port when
+// the compute host asks for it (the fault's wording is chosen).
+func (s *Server) takeFixedIP(sv *server, p *port, a netip.Addr) {
+	for _, sn := range sortedBySeq(s.subnets) {
+		if sn.networkID == p.network && sn.cidr.Contains(a) {
+			sn.used[a] = true
+			p.ips, p.subnet = []portIP{{sn.id, a}}, sn.id
+			return
+		}
+	}
+	if sv.next != "error" {
+		sv.next, sv.fault = "error", fmt.Sprintf("Build of instance %s aborted: IP address %s is not a valid IP "+
+			"for any of the subnets on the specified network.", sv.id, a)
+	}
+}
+
+// interfaceAttachments is os-interface: the server's ports, from Neutron.
+func (s *Server) interfaceAttachments(sv *server) *reply {
+	state := "ACTIVE"
+	if sv.status == "BUILD" {
+		state = "DOWN"
+	}
+	out := []any{}
+	for _, p := range sv.ports {
+		ips := []any{}
+		for _, ip := range p.ips {
+			ips = append(ips, map[string]any{"subnet_id": ip.subnet, "ip_address": ip.addr.String()})
+		}
+		out = append(out, map[string]any{"port_state": state, "fixed_ips": ips, "port_id": p.id, "net_id": p.network, "mac_addr": p.mac})
+	}
+	return jsonReply(http.StatusOK, map[string]any{"interfaceAttachments": out})
+}
+
+// ServerBoot is what a server was booted with that its view does not show.
+type ServerBoot struct {
+	UserData    []byte
+	Files       []InjectedFile
+	ConfigDrive bool
+	// Zone and Host are those asked for (Zone "nova" when none was).
+	Zone, Host string
+}
+
+// Boot returns what server id was booted with, and whether it exists.
+func (s *Server) Boot(id string) (ServerBoot, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sv := s.servers[id]
+	if sv == nil {
+		return ServerBoot{}, false
+	}
+	b := sv.boot
+	out := ServerBoot{UserData: slices.Clone(b.userData), ConfigDrive: b.configDrive, Zone: b.zone, Host: b.host}
+	for _, f := range b.files {
+		out.Files = append(out.Files, InjectedFile{Path: f.Path, Contents: slices.Clone(f.Contents)})
+	}
+	return out, true
 }

@@ -1,0 +1,473 @@
+package orca
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/store"
+)
+
+// A deployment owns the servers and server groups that realize its VM
+// groups. It is level-based like every pass: each look computes the
+// members the spec wants (with IDs derived from the deployment, the group
+// and the index, so a repeated or resumed pass finds what an earlier one
+// made), creates the missing, updates the changed, deletes the surplus,
+// recovers failed VMs of monitored groups, and aggregates the members'
+// phases into the deployment's. Members carry LabelDeployment; they are
+// ordinary servers and server groups, realized by the usual passes.
+
+// Labels orca writes on a deployment's members.
+const (
+	LabelDeployment = "orca/deployment"
+	LabelVMGroup    = "orca/vm_group"
+	LabelVMIndex    = "orca/vm_index"
+)
+
+// Keys of a deployment's Status.Output.
+const (
+	// DeploymentVMsKey lists the VMs: id, group, index, phase, message.
+	DeploymentVMsKey = "vms"
+	// DeploymentRecoveriesKey maps a VM's server ID to the recoveries
+	// started for it.
+	DeploymentRecoveriesKey = "recoveries"
+)
+
+// memberKinds are the kinds a deployment's members have, in the order
+// they are deleted (servers before the groups they name).
+var memberKinds = []resource.Kind{resource.KindServer, resource.KindServerGroup}
+
+// DeploymentVMID is the ID of VM index of group in deployment dep.
+func DeploymentVMID(dep, group string, index int64) string {
+	return dep + ":" + GroupKey(group) + ":" + strconv.FormatInt(index, 10)
+}
+
+// deploymentGroupID is the ID of the server group placing group.
+func deploymentGroupID(dep, group string) string {
+	return dep + ":" + GroupKey(group) + ":group"
+}
+
+// groupKey is a group's name as an ID segment: the name itself when it
+// is made of ID characters other than ':', else a readable prefix, ':' and
+// a hash of the name (so distinct names never share a key: only hashed
+// keys hold a ':').
+func GroupKey(name string) string {
+	clean := true
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
+			clean = false
+			break
+		}
+	}
+	if clean && name != "" {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	prefix := strings.Map(func(r rune) rune {
+		if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' {
+			return r
+		}
+		return '_'
+	}, name)
+	if len(prefix) > 16 {
+		prefix = prefix[:16]
+	}
+	return prefix + ":" + hex.EncodeToString(sum[:6])
+}
+
+// reconcileDeployment makes a deployment's members match its spec.
+func (o *Orchestrator) reconcileDeployment(ctx context.Context, ref resource.Ref) (Result, error) {
+	d, err := o.store.Get(ctx, ref)
+	if resource.CodeOf(err) == resource.NotFound {
+		return Result{}, nil
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	members, err := o.deploymentMembers(ctx, d.ID)
+	if err != nil {
+		return Result{}, err
+	}
+	if d.Deleting {
+		return o.deleteDeployment(ctx, d, members)
+	}
+	spec := d.Spec.(*resource.Deployment)
+	want := desiredMembers(d, spec)
+	have := map[resource.Ref]*resource.Resource{}
+	for _, m := range members {
+		have[m.Ref] = m
+	}
+	busy := false
+	for _, w := range want {
+		cur := have[w.Ref]
+		delete(have, w.Ref)
+		switch {
+		case cur == nil:
+			if _, err := o.Create(ctx, w); err != nil && resource.CodeOf(err) != resource.Conflict {
+				return Result{}, o.failDeployment(ctx, d, fmt.Errorf("creating %s %s: %w", w.Kind, w.ID, err))
+			}
+		case cur.Deleting:
+			busy = true // scaled in, then out again: recreate once gone
+		case !sameSpec(cur.Spec, w.Spec) || cur.Name != w.Name || !sameLabels(cur.Labels, w.Labels) || !reflect.DeepEqual(cur.Placement, w.Placement):
+			next := *w
+			next.Revision = cur.Revision
+			if _, err := o.Update(ctx, &next); err != nil {
+				if resource.CodeOf(err) == resource.Invalid {
+					return Result{}, o.failDeployment(ctx, d, fmt.Errorf("updating %s %s: %w", w.Kind, w.ID, err))
+				}
+				return Result{}, err
+			}
+		}
+	}
+	// The surplus (scaled in, groups removed): servers first, their
+	// groups once no server names them.
+	for _, k := range memberKinds {
+		for ref, m := range have {
+			if ref.Kind != k {
+				continue
+			}
+			if m.Deleting {
+				busy = true // still going
+				continue
+			}
+			if err := o.Delete(ctx, ref, 0); err != nil && resource.CodeOf(err) != resource.NotFound {
+				if resource.CodeOf(err) != resource.Conflict {
+					return Result{}, err
+				}
+			}
+			busy = true
+		}
+	}
+	members, err = o.deploymentMembers(ctx, d.ID)
+	if err != nil {
+		return Result{}, err
+	}
+	recoveries, lost, wait, err := o.recoverVMs(ctx, d, spec, members)
+	if err != nil {
+		return Result{}, err
+	}
+	st := aggregateDeployment(d, spec, members, recoveries, lost)
+	if busy && st.Phase == resource.PhaseReady {
+		st.Phase, st.Message = resource.PhaseUpdating, "removing members"
+	}
+	if _, err := o.writeStatus(ctx, d, st); err != nil {
+		return Result{}, err
+	}
+	if st.Phase != resource.PhaseReady && st.Phase != resource.PhaseFailed {
+		return Result{RequeueAfter: o.opts.PollInterval}, nil
+	}
+	next, err := o.monitorVMs(ctx, spec, members)
+	if err != nil {
+		return Result{}, err
+	}
+	if wait > 0 && (next == 0 || wait < next) {
+		next = wait
+	}
+	return Result{RequeueAfter: next}, nil
+}
+
+// monitorVMs has the VMs of monitored groups looked at in their VIMs now
+// (a failure shows as their copies' phase, which brings the deployment
+// back here), and says when to look again (0: no group is monitored).
+func (o *Orchestrator) monitorVMs(ctx context.Context, spec *resource.Deployment, members []*resource.Resource) (time.Duration, error) {
+	monitored := map[string]bool{}
+	for _, g := range spec.Groups {
+		if g.Monitored {
+			monitored[GroupKey(g.Name)] = true
+		}
+	}
+	if len(monitored) == 0 {
+		return 0, nil
+	}
+	for _, m := range members {
+		if m.Kind != resource.KindServer || m.Deleting || !monitored[m.Labels[LabelVMGroup]] {
+			continue
+		}
+		page, err := o.store.List(ctx, store.Filter{Kind: resource.KindLocalServer, Owner: &m.Ref})
+		if err != nil {
+			return 0, err
+		}
+		for _, c := range page.Items {
+			o.enqueue(c.Ref)
+		}
+	}
+	return o.opts.MonitorInterval, nil
+}
+
+// deploymentMembers lists what deployment id owns.
+func (o *Orchestrator) deploymentMembers(ctx context.Context, id string) ([]*resource.Resource, error) {
+	var out []*resource.Resource
+	for _, k := range memberKinds {
+		page, err := o.store.List(ctx, store.Filter{Kind: k, Labels: map[string]string{LabelDeployment: id}})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Items...)
+	}
+	return out, nil
+}
+
+// desiredMembers are the members d's spec wants: per group a server group
+// when the group has a policy, and Count servers.
+func desiredMembers(d *resource.Resource, spec *resource.Deployment) []*resource.Resource {
+	var out []*resource.Resource
+	for _, g := range spec.Groups {
+		labels := map[string]string{LabelDeployment: d.ID, LabelVMGroup: GroupKey(g.Name)}
+		sg := ""
+		if g.Policy != "" {
+			sg = deploymentGroupID(d.ID, g.Name)
+			out = append(out, &resource.Resource{
+				Ref: resource.Ref{Kind: resource.KindServerGroup, ID: sg}, Tenant: d.Tenant,
+				Name: d.Name + "_" + g.Name, Labels: labels, Placement: clonePlacement(d.Placement),
+				Spec: &resource.ServerGroup{Policy: g.Policy},
+			})
+		}
+		day0 := spec.Day0Of(g.Name)
+		for i := range g.Count {
+			nics := make([]resource.NIC, len(g.NICs))
+			for j, n := range g.NICs {
+				nics[j] = resource.NIC{NetworkID: n.NetworkID}
+				if len(n.IPs) > 0 {
+					nics[j].FixedIP = n.IPs[i]
+				}
+			}
+			vmLabels := map[string]string{LabelDeployment: d.ID, LabelVMGroup: GroupKey(g.Name), LabelVMIndex: strconv.FormatInt(i, 10)}
+			out = append(out, &resource.Resource{
+				Ref: resource.Ref{Kind: resource.KindServer, ID: DeploymentVMID(d.ID, g.Name, i)}, Tenant: d.Tenant,
+				Name: fmt.Sprintf("%s_%s_%d", d.ID, g.Name, i), Labels: vmLabels, Placement: clonePlacement(d.Placement),
+				Spec: &resource.Server{
+					Description: "VM " + strconv.FormatInt(i, 10) + " of group " + g.Name + " of deployment " + d.ID,
+					ImageID:     g.ImageID, FlavorID: g.FlavorID, NetworkID: g.NICs[0].NetworkID, NICs: nics,
+					ServerGroupID: sg, UserData: day0.UserData, ConfigFiles: slices.Clone(day0.Files),
+					AvailabilityZone: g.AvailabilityZone,
+				},
+			})
+		}
+	}
+	return out
+}
+
+func clonePlacement(p *resource.Placement) *resource.Placement {
+	if p == nil {
+		return nil
+	}
+	return &resource.Placement{Locations: slices.Clone(p.Locations), Selector: maps.Clone(p.Selector)}
+}
+
+func sameLabels(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if bv, ok := b[k]; !ok || bv != v {
+			return false
+		}
+	}
+	return true
+}
+
+// failDeployment records a terminal error in d's status and returns it.
+func (o *Orchestrator) failDeployment(ctx context.Context, d *resource.Resource, err error) error {
+	st := d.Status
+	st.Phase, st.Message, st.ObservedGeneration = resource.PhaseFailed, err.Error(), d.Generation
+	if _, werr := o.writeStatus(ctx, d, st); werr != nil {
+		return werr
+	}
+	return err
+}
+
+// deleteDeployment removes the members (servers first), then the row.
+func (o *Orchestrator) deleteDeployment(ctx context.Context, d *resource.Resource, members []*resource.Resource) (Result, error) {
+	for _, k := range memberKinds {
+		pending := false
+		for _, m := range members {
+			if m.Kind != k {
+				continue
+			}
+			pending = true
+			if m.Deleting {
+				continue
+			}
+			if err := o.Delete(ctx, m.Ref, 0); err != nil && resource.CodeOf(err) != resource.NotFound && resource.CodeOf(err) != resource.Conflict {
+				return Result{}, err
+			}
+		}
+		if pending {
+			st := d.Status
+			st.Phase, st.Message = resource.PhaseDeleting, fmt.Sprintf("deleting its %ss", k)
+			if _, err := o.writeStatus(ctx, d, st); err != nil {
+				return Result{}, err
+			}
+			return Result{RequeueAfter: o.opts.PollInterval}, nil
+		}
+	}
+	if err := o.store.Delete(ctx, d.Ref, d.Revision); err != nil {
+		return Result{}, err
+	}
+	o.recordEvent(ctx, d, d.Status.Phase, "", "deleted")
+	return Result{}, nil
+}
+
+// recoverVMs starts the recovery of each failed VM of a monitored group
+// that has recoveries left, once the group's wait has passed. A VM has
+// failed when a copy of its server holds a machine the VIM reports in
+// error; a recovery redeploys it (the recover action, mode redeploy),
+// which clears the copy at once, so a failure is never recovered twice.
+// It returns the recoveries started so far per VM, the VMs failed for
+// good, and how long until the next recovery is due (0: none pending).
+func (o *Orchestrator) recoverVMs(ctx context.Context, d *resource.Resource, spec *resource.Deployment, members []*resource.Resource) (map[string]int64, map[string]string, time.Duration, error) {
+	recoveries := map[string]int64{}
+	if prev, ok := d.Status.Output[DeploymentRecoveriesKey].(map[string]any); ok {
+		for id, v := range prev {
+			if n, ok := asInt(v); ok {
+				recoveries[id] = n
+			}
+		}
+	}
+	groups := map[string]resource.VMGroup{}
+	for _, g := range spec.Groups {
+		groups[GroupKey(g.Name)] = g
+	}
+	lost := map[string]string{}
+	var next time.Duration
+	for _, m := range members {
+		g, ok := groups[m.Labels[LabelVMGroup]]
+		if m.Kind != resource.KindServer || !ok || m.Deleting || m.Status.Phase != resource.PhaseFailed {
+			continue
+		}
+		crashed, since, err := o.crashedCopy(ctx, m)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		n := recoveries[m.ID]
+		if n > 0 {
+			prev, err := o.store.Get(ctx, recoveryRef(m.ID, n))
+			switch {
+			case err == nil && Unfinished(prev):
+				continue // under way: its copy still shows the failure
+			case err != nil && resource.CodeOf(err) != resource.NotFound:
+				return nil, nil, 0, err
+			}
+		}
+		if crashed == nil || !g.Monitored || n >= g.RecoveryMax {
+			lost[m.ID] = m.Status.Message
+			continue
+		}
+		if due := since.Add(time.Duration(g.RecoveryWaitSeconds) * time.Second); time.Now().Before(due) {
+			if w := time.Until(due); next == 0 || w < next {
+				next = w
+			}
+			continue
+		}
+		// The action's ID makes the n+1st recovery of this VM happen
+		// once, even when this pass is repeated before its status write.
+		a := &resource.Resource{
+			Ref: recoveryRef(m.ID, n+1), Tenant: m.Tenant,
+			Spec: &resource.Action{TargetKind: m.Kind, TargetID: m.ID, Verb: resource.VerbRecover, Params: map[string]string{"mode": "redeploy"}},
+		}
+		if _, err := o.store.Create(ctx, a); err != nil && resource.CodeOf(err) != resource.Conflict {
+			return nil, nil, 0, err
+		}
+		o.enqueue(a.Ref)
+		recoveries[m.ID] = n + 1
+	}
+	return recoveries, lost, next, nil
+}
+
+// recoveryRef names the nth recovery of a VM.
+func recoveryRef(server string, n int64) resource.Ref {
+	return resource.Ref{Kind: resource.KindAction, ID: fmt.Sprintf("%s:recover:%d", server, n)}
+}
+
+// crashedCopy is a copy of server m holding a machine in error, and since
+// when it has been so (nil when no copy is).
+func (o *Orchestrator) crashedCopy(ctx context.Context, m *resource.Resource) (*resource.Resource, time.Time, error) {
+	page, err := o.store.List(ctx, store.Filter{Kind: resource.KindLocalServer, Owner: &m.Ref})
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	for _, c := range page.Items {
+		if c.Status.Phase == resource.PhaseFailed && c.Status.ExternalID != "" {
+			return c, c.UpdatedAt, nil
+		}
+	}
+	return nil, time.Time{}, nil
+}
+
+func hasKey(m map[string]string, k string) bool {
+	_, ok := m[k]
+	return ok
+}
+
+func asInt(v any) (int64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return int64(n), true
+	case int64:
+		return n, true
+	case int:
+		return int64(n), true
+	}
+	return 0, false
+}
+
+// aggregateDeployment sums the members' phases up: Ready when every VM the
+// spec wants is Ready, Failed when one failed beyond recovery or a member
+// failed to be made, else Provisioning (or Updating for a changed spec).
+func aggregateDeployment(d *resource.Resource, spec *resource.Deployment, members []*resource.Resource, recoveries map[string]int64, lost map[string]string) resource.Status {
+	byID := map[string]*resource.Resource{}
+	for _, m := range members {
+		byID[m.ID] = m
+	}
+	st := d.Status
+	st.ObservedGeneration = d.Generation
+	var vms []any
+	ready, total := 0, 0
+	var failed []string
+	for _, g := range spec.Groups {
+		for i := range g.Count {
+			id := DeploymentVMID(d.ID, g.Name, i)
+			total++
+			vm := map[string]any{"id": id, "group": g.Name, "index": i, "phase": string(resource.PhasePending)}
+			if m := byID[id]; m != nil {
+				vm["phase"], vm["message"] = string(m.Status.Phase), m.Status.Message
+				switch {
+				case m.Deleting:
+					vm["phase"] = string(resource.PhasePending)
+				case m.Status.Phase == resource.PhaseReady && m.Status.ObservedGeneration == m.Generation:
+					ready++
+				case hasKey(lost, id):
+					failed = append(failed, fmt.Sprintf("%s: %s", id, lost[id]))
+				}
+			}
+			vms = append(vms, vm)
+		}
+	}
+	rec := map[string]any{}
+	for id, n := range recoveries {
+		if _, ok := byID[id]; ok {
+			rec[id] = n
+		}
+	}
+	st.Output = map[string]any{DeploymentVMsKey: vms, DeploymentRecoveriesKey: rec}
+	switch {
+	case len(failed) > 0:
+		st.Phase, st.Message = resource.PhaseFailed, strings.Join(failed, "; ")
+	case ready == total:
+		st.Phase, st.Message = resource.PhaseReady, fmt.Sprintf("%d VMs ready", total)
+	case d.Status.Phase == resource.PhaseReady || d.Status.Phase == resource.PhaseUpdating:
+		st.Phase, st.Message = resource.PhaseUpdating, fmt.Sprintf("%d of %d VMs ready", ready, total)
+	default:
+		st.Phase, st.Message = resource.PhaseProvisioning, fmt.Sprintf("%d of %d VMs ready", ready, total)
+	}
+	return st
+}

@@ -1,0 +1,201 @@
+package resource
+
+import (
+	"cmp"
+	"fmt"
+	"net/netip"
+	"slices"
+)
+
+// Deployment is a VNF deployment (seed 004, ESC's deployments): groups of
+// identical VMs, each group booted from one image and flavor with the same
+// NICs and day-0 configuration, scaled between a minimum and a maximum,
+// optionally kept together or apart, and recovered when a VM fails. The
+// orchestrator expands it into servers and server groups labelled as its
+// members, so each VM is a server like any other.
+type Deployment struct {
+	Description string `json:"description" orca:"mutable"`
+	// Groups are the VM groups, by unique name. Adding, removing or
+	// resizing a group updates the deployment in place.
+	Groups []VMGroup `json:"vm_groups" orca:"mutable"`
+	// Day0 is the day-0 configuration of the groups that have one. Like a
+	// server's user data it is never rendered back.
+	Day0 []GroupDay0 `json:"day0,omitempty" orca:"mutable,secret"`
+	// Document is the request that described the deployment, in its
+	// client's own form, kept for the API that took it (ESC's
+	// /deployments/config); orca does not read it. It may hold day-0
+	// data, so the generic API does not render it either.
+	Document string `json:"document,omitempty" orca:"mutable,secret"`
+}
+
+// VMGroup is a set of identical VMs of a deployment.
+type VMGroup struct {
+	Name     string `json:"name"`
+	ImageID  string `json:"image_id"`
+	FlavorID string `json:"flavor_id"`
+	// NICs are the group's interfaces in NIC order.
+	NICs []GroupNIC `json:"nics"`
+	// Count VMs run, MinCount ≤ Count ≤ MaxCount.
+	Count    int64 `json:"count"`
+	MinCount int64 `json:"min_count"`
+	MaxCount int64 `json:"max_count"`
+	// Policy places the group's VMs: "" (anywhere) or a server-group
+	// policy (ServerGroupPolicies).
+	Policy string `json:"policy,omitempty"`
+	// AvailabilityZone pins the group: "zone" or "zone:host".
+	AvailabilityZone string `json:"availability_zone,omitempty"`
+	// Monitored groups have failed VMs recovered (redeployed) up to
+	// RecoveryMax times each, RecoveryWaitSeconds after the failure.
+	Monitored           bool  `json:"monitored"`
+	RecoveryMax         int64 `json:"recovery_max"`
+	RecoveryWaitSeconds int64 `json:"recovery_wait_seconds"`
+	// BootSeconds is how long a VM may take to come up (informational:
+	// the VIM's own state says when it is up).
+	BootSeconds int64 `json:"boot_seconds"`
+}
+
+// GroupNIC is one interface of a group's VMs. IPs, when given, are fixed
+// addresses handed out to the group's VMs in order (VM i gets IPs[i]), so
+// the group cannot grow past them.
+type GroupNIC struct {
+	NetworkID string   `json:"network_id"`
+	IPs       []string `json:"ips,omitempty"`
+}
+
+// GroupDay0 is the day-0 configuration of every VM of the named group.
+type GroupDay0 struct {
+	Group    string       `json:"group"`
+	UserData string       `json:"user_data,omitempty"`
+	Files    []ConfigFile `json:"files,omitempty"`
+}
+
+// Bounds of a deployment.
+const (
+	MaxVMGroups = 32
+	// MaxDeploymentVMs bounds the sum of the groups' MaxCount: a
+	// deployment is a VNF, not a fleet, and what reports its progress
+	// keeps a few entries per VM.
+	MaxDeploymentVMs   = 64
+	MaxVMsPerGroup     = MaxDeploymentVMs
+	MaxVMGroupName     = 64
+	MaxDocumentLen     = 512 << 10
+	MaxRecoveries      = 100
+	MaxDeploymentWait  = 7 * 24 * 3600 // seconds
+	maxDeploymentIPs   = MaxVMsPerGroup
+	maxDeploymentNotes = 4096
+)
+
+func (s *Deployment) Validate() error {
+	var p problems
+	p.text("description", s.Description, maxDeploymentNotes)
+	if len(s.Document) > MaxDocumentLen {
+		p.add("document", "longer than %d bytes", MaxDocumentLen)
+	}
+	switch {
+	case len(s.Groups) == 0:
+		p.add("vm_groups", "a deployment needs at least one VM group")
+	case len(s.Groups) > MaxVMGroups:
+		p.add("vm_groups", "%d VM groups; at most %d", len(s.Groups), MaxVMGroups)
+	}
+	names := map[string]bool{}
+	var vms int64
+	for _, g := range s.Groups {
+		vms += max(g.MaxCount, 0)
+	}
+	if vms > MaxDeploymentVMs {
+		p.add("vm_groups", "%d VMs at most in all; at most %d", vms, MaxDeploymentVMs)
+	}
+	for i, g := range s.Groups {
+		f := fmt.Sprintf("vm_groups[%d]", i)
+		if names[g.Name] {
+			p.add(f+".name", "VM group %q appears twice", g.Name)
+		}
+		names[g.Name] = true
+		g.validate(&p, f)
+	}
+	seen := map[string]bool{}
+	for i, d := range s.Day0 {
+		f := fmt.Sprintf("day0[%d]", i)
+		switch {
+		case !names[d.Group]:
+			p.add(f+".group", "no VM group is named %q", d.Group)
+		case seen[d.Group]:
+			p.add(f+".group", "VM group %q has two day-0 entries", d.Group)
+		}
+		seen[d.Group] = true
+		p.userData(f+".user_data", d.UserData)
+		p.configFiles(f+".files", d.Files)
+	}
+	return p.err()
+}
+
+func (g *VMGroup) validate(p *problems, f string) {
+	if g.Name == "" || len(g.Name) > MaxVMGroupName {
+		p.add(f+".name", "a VM group's name has 1 to %d bytes", MaxVMGroupName)
+	} else {
+		p.text(f+".name", g.Name, MaxVMGroupName)
+	}
+	p.ref(f+".image_id", g.ImageID, true)
+	p.ref(f+".flavor_id", g.FlavorID, true)
+	switch {
+	case len(g.NICs) == 0:
+		p.add(f+".nics", "a VM group needs at least one interface")
+	case len(g.NICs) > MaxNICs:
+		p.add(f+".nics", "%d interfaces; at most %d", len(g.NICs), MaxNICs)
+	}
+	p.between(f+".min_count", g.MinCount, 0, MaxVMsPerGroup)
+	p.between(f+".max_count", g.MaxCount, max(g.MinCount, 1), MaxVMsPerGroup)
+	p.between(f+".count", g.Count, g.MinCount, max(g.MaxCount, g.MinCount))
+	ips := map[netip.Addr]bool{}
+	for j, n := range g.NICs {
+		nf := fmt.Sprintf("%s.nics[%d]", f, j)
+		p.ref(nf+".network_id", n.NetworkID, true)
+		switch {
+		case len(n.IPs) > maxDeploymentIPs:
+			p.add(nf+".ips", "%d addresses; at most %d", len(n.IPs), maxDeploymentIPs)
+		case len(n.IPs) > 0 && int64(len(n.IPs)) < g.Count:
+			p.add(nf+".ips", "%d VMs but %d addresses", g.Count, len(n.IPs))
+		}
+		for _, s := range n.IPs {
+			a, err := netip.ParseAddr(s)
+			switch {
+			case err != nil:
+				p.add(nf+".ips", "%q is not an IP address", s)
+			case ips[a]:
+				p.add(nf+".ips", "%s is given twice", a)
+			}
+			ips[a] = true
+		}
+	}
+	if g.Policy != "" {
+		p.oneOf(f+".policy", g.Policy, ServerGroupPolicies...)
+	}
+	p.availabilityZone(f+".availability_zone", g.AvailabilityZone)
+	p.between(f+".recovery_max", g.RecoveryMax, 0, MaxRecoveries)
+	p.between(f+".recovery_wait_seconds", g.RecoveryWaitSeconds, 0, MaxDeploymentWait)
+	p.between(f+".boot_seconds", g.BootSeconds, 0, MaxDeploymentWait)
+}
+
+func (s *Deployment) Dependencies() []Ref {
+	var out []Ref
+	for _, g := range s.Groups {
+		out = append(out, Ref{KindImage, g.ImageID}, Ref{KindFlavor, g.FlavorID})
+		for _, n := range g.NICs {
+			out = append(out, Ref{KindNetwork, n.NetworkID})
+		}
+	}
+	slices.SortFunc(out, func(a, b Ref) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID))
+	})
+	return slices.Compact(out)
+}
+
+// Day0Of is the day-0 configuration of the named group (zero if none).
+func (s *Deployment) Day0Of(group string) GroupDay0 {
+	for _, d := range s.Day0 {
+		if d.Group == group {
+			return d
+		}
+	}
+	return GroupDay0{Group: group}
+}

@@ -2,19 +2,25 @@
 // VIMs as locations: seed 000 at /v1.0, Trema's tenants at /tenants (seed
 // 001), Waldur's server groups at /api/openstack-server-groups/ (seed 002),
 // Mogan's bare-metal instances at /v1/instances (seed 003) and ESC at /v0
-// (seed 004, so far its tenants), all on the same users and store:
+// (seed 004), all on the same users and store:
 //
 //	go run ./cmd/demo [-addr 127.0.0.1:8080] [-db orca-data/orca.db | -db memory]
 //	                  [-users FILE] [-admin-password PW] [-fake-locations 2]
 //	                  [-fake-latency 0s] [-tls-cert FILE -tls-key FILE]
 //	                  [-secret-key-file FILE] [-keystone-url URL] [-vim-ca-file FILE]
 //	                  [-callback-allow 127.0.0.0/8,::1/128]
+//	                  [-fetch-allow 127.0.0.0/8,::1/128]
 //
 // The built-in user admin (tenant admin, role admin) logs in with
 // -admin-password or $ORCA_ADMIN_PASSWORD; without either, a password is
 // generated at the first start, printed once and kept only as a hash next to
-// the database. Location credentials need a key: $ORCA_SECRET_KEY or
-// -secret-key-file. SIGINT or SIGTERM stop it cleanly; a restart on the same
+// the database. Credentials (locations', ESC's VIM users' and file
+// servers') are sealed with the key in $ORCA_SECRET_KEY or -secret-key-file,
+// else with one generated at the first start and kept next to the database
+// (for -db memory, one for the run). ESC's callbacks may go to, and the
+// URLs it fetches (image src, day-0 files, VIM connector endpoints) may be
+// on, the private or loopback networks that -callback-allow and
+// -fetch-allow list; public addresses are always allowed. SIGINT or SIGTERM stop it cleanly; a restart on the same
 // -db keeps everything, passwords changed through ESC's
 // /authentication/setpassword included (they win over -users and the admin
 // hash file, not over an admin password given at start). ESC's LOG/LEVEL
@@ -51,7 +57,6 @@ import (
 	"github.com/orca-nfv/orca/identity/keystone"
 	"github.com/orca-nfv/orca/netguard"
 	"github.com/orca-nfv/orca/resource"
-	"github.com/orca-nfv/orca/secret"
 	"github.com/orca-nfv/orca/store"
 	"github.com/orca-nfv/orca/store/memstore"
 	"github.com/orca-nfv/orca/store/sqlitestore"
@@ -73,8 +78,10 @@ type config struct {
 	fakeLatency                    time.Duration
 	tlsCert, tlsKey, secretKeyFile string
 	keystoneURL, vimCAFile         string
-	callbackAllow                  string
-	iterations                     int // PBKDF2 work factor; tests lower it
+	// callbackAllow and fetchAllow are the private or loopback networks
+	// ESC may call back and fetch from.
+	callbackAllow, fetchAllow prefixes
+	iterations                int // PBKDF2 work factor; tests lower it
 }
 
 func parseFlags(args []string, out io.Writer) (*config, error) {
@@ -92,8 +99,11 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.StringVar(&c.secretKeyFile, "secret-key-file", "", "key file sealing credentials (else $ORCA_SECRET_KEY)")
 	fs.StringVar(&c.keystoneURL, "keystone-url", "", "also accept tokens this Keystone v3 issued (e.g. http://127.0.0.1:5000/v3)")
 	fs.StringVar(&c.vimCAFile, "vim-ca-file", "", "PEM CA bundle to trust for VIM endpoints")
-	fs.StringVar(&c.callbackAllow, "callback-allow", "127.0.0.0/8,::1/128",
+	c.callbackAllow, c.fetchAllow = loopback(), loopback()
+	fs.Var(&c.callbackAllow, "callback-allow",
 		"CIDRs the server may call back (ESC callbacks) although private or loopback; public addresses are always allowed")
+	fs.Var(&c.fetchAllow, "fetch-allow",
+		"CIDRs the server may fetch from (ESC image src, day-0 files, VIM connector endpoints) although private or loopback; public addresses are always allowed")
 	fs.IntVar(&c.iterations, "pbkdf2-iterations", identity.DefaultIterations, "password hashing work factor")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -124,17 +134,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		return err
 	}
 	defer s.Close()
-	keys, err := secret.Load(getenv, "ORCA_SECRET_KEY", c.secretKeyFile)
+	keys, keyNote, err := loadKeys(c.secretKeyFile, dataDir, getenv)
 	if err != nil {
 		return err
 	}
 	fakes := fake.NewFactory(&fake.Options{Latency: c.fakeLatency, BuildTime: 2 * time.Second, PowerTime: 2 * time.Second})
 	factory := drivers.New(&drivers.Options{Fakes: fakes, CAFile: c.vimCAFile})
-	allow, err := netguard.ParsePrefixes(c.callbackAllow)
-	if err != nil {
-		return fmt.Errorf("-callback-allow: %w", err)
-	}
-	callbacks := &netguard.Policy{Allow: allow}
+	callbacks := &netguard.Policy{Allow: c.callbackAllow}
 	o := orca.New(s, &orca.Options{Drivers: factory, Keyring: keys, Logger: log, Deliver: callbacks.Deliverer(nil)})
 	us, err := loadUsers(c, dataDir, getenv)
 	if err != nil {
@@ -172,7 +178,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		return err
 	}
 
-	escOpts := &esc.Options{Callbacks: callbacks, LogLevel: level, Passwords: passwords}
+	escOpts := &esc.Options{Callbacks: callbacks, Fetches: &netguard.Policy{Allow: c.fetchAllow}, LogLevel: level, Passwords: passwords}
 	var cert *certificate
 	if c.tlsCert != "" {
 		if cert, err = loadCertificate(c.tlsCert, c.tlsKey); err != nil {
@@ -221,8 +227,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	fmt.Fprintln(out, adminNote)
 	fmt.Fprintf(out, "get a token (the X-Subject-Token header):\n  curl -si %s/v3/auth/tokens -H 'Content-Type: application/json' \\\n"+
 		"    -d '{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\"admin\",\"password\":\"PASSWORD\"}}}}}'\n", base)
-	if keys == nil {
-		fmt.Fprintln(out, "note: no secret key ($ORCA_SECRET_KEY or -secret-key-file): locations cannot use credentials")
+	if keyNote != "" {
+		fmt.Fprintln(out, keyNote)
 	}
 
 	errc := make(chan error, 1)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -20,6 +21,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/orca-nfv/orca/internal/testutil/wait"
 )
@@ -165,6 +168,61 @@ func TestDemoFlags(t *testing.T) {
 		if _, err := parseFlags(args, io.Discard); err == nil {
 			t.Errorf("flags %v accepted", args)
 		}
+	}
+}
+
+// TestDemoAllowFlags: -callback-allow and -fetch-allow read lists of
+// CIDRs or addresses (default: loopback; "" is none); a bad item stops the
+// demo before it serves, naming the flag.
+func TestDemoAllowFlags(t *testing.T) {
+	loopback := []string{"127.0.0.0/8", "::1/128"}
+	type allow struct{ Callback, Fetch []string }
+	tests := map[string]struct {
+		args    []string
+		want    allow
+		wantErr string
+	}{
+		"defaults":              {want: allow{loopback, loopback}},
+		"fetch from a lab":      {args: []string{"-fetch-allow", "10.1.0.0/16, 192.168.7.9"}, want: allow{loopback, []string{"10.1.0.0/16", "192.168.7.9/32"}}},
+		"fetch from nowhere":    {args: []string{"-fetch-allow", ""}, want: allow{loopback, nil}},
+		"host bits masked":      {args: []string{"-callback-allow", "10.1.2.3/16"}, want: allow{[]string{"10.1.0.0/16"}, loopback}},
+		"both":                  {args: []string{"-callback-allow", "::1", "-fetch-allow", "172.16.0.0/12"}, want: allow{[]string{"::1/128"}, []string{"172.16.0.0/12"}}},
+		"fetch: not a CIDR":     {args: []string{"-fetch-allow", "127.0.0.0/33"}, wantErr: "-fetch-allow"},
+		"fetch: a name":         {args: []string{"-fetch-allow", "localhost"}, wantErr: "-fetch-allow"},
+		"fetch: an empty item":  {args: []string{"-fetch-allow", "127.0.0.0/8,"}, wantErr: "-fetch-allow"},
+		"callback: not a CIDR":  {args: []string{"-callback-allow", "10.0.0.0/8,nope"}, wantErr: "-callback-allow"},
+		"fetch: an IPv6 zone":   {args: []string{"-fetch-allow", "fe80::1%eth0"}, wantErr: "-fetch-allow"},
+		"fetch: a bare netmask": {args: []string{"-fetch-allow", "10.0.0.0/255.0.0.0"}, wantErr: "-fetch-allow"},
+	}
+	strs := func(p prefixes) []string {
+		var out []string
+		for _, pf := range p {
+			out = append(out, pf.String())
+		}
+		return out
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			c, err := parseFlags(tc.args, io.Discard)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one naming %s", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, allow{strs(c.callbackAllow), strs(c.fetchAllow)}); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+	// At start-up: the demo stops with the error and never listens.
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"-db", "memory", "-addr", "127.0.0.1:0", "-fetch-allow", "10.0.0.0/8,bad"}, func(string) string { return "" }, &out)
+	if err == nil || !strings.Contains(err.Error(), "-fetch-allow") || strings.Contains(out.String(), "orca demo listening") {
+		t.Errorf("run with a bad -fetch-allow: %v, printed %q", err, out.String())
 	}
 }
 

@@ -88,8 +88,12 @@ func (k *Kit) Authenticate(r *http.Request, accepted Scheme) (*identity.Principa
 // through the throttle: after a burst of failures from one address each
 // further attempt must wait, and is refused (429) before the password hash
 // is computed. Credentials verified in the last minutes are not hashed
-// again (see basicCache); a changed password takes effect when they
-// expire from it.
+// again (see basicCache); whoever changes a password calls
+// ForgetPassword, or the old one works until they expire.
+// ForgetPassword drops the remembered verifications of user's
+// credentials, so that a changed password takes effect at once.
+func (k *Kit) ForgetPassword(user string) { k.verified.forget(user) }
+
 func (k *Kit) CheckPassword(r *http.Request, user, password, project string) (*identity.Principal, error) {
 	if k.opts.Passwords == nil {
 		return nil, resource.Errorf(resource.Unauthorized, "password authentication is not enabled")

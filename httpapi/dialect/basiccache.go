@@ -26,6 +26,7 @@ type basicCache struct {
 }
 
 type basicEntry struct {
+	user    string
 	p       *identity.Principal
 	expires time.Time
 }
@@ -77,5 +78,16 @@ func (c *basicCache) put(user, password, project string, p *identity.Principal) 
 		}
 	}
 	cp := *p
-	c.entries[k] = basicEntry{p: &cp, expires: time.Now().Add(c.ttl)}
+	c.entries[k] = basicEntry{user: user, p: &cp, expires: time.Now().Add(c.ttl)}
+}
+
+// forget drops what was verified for user (whose password changed).
+func (c *basicCache) forget(user string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, e := range c.entries {
+		if e.user == user {
+			delete(c.entries, k)
+		}
+	}
 }

@@ -3,7 +3,7 @@
 // over orca: a dialect of the same Backend as the seed 000 API. cmd/demo
 // mounts it; an embedder can mount Handler anywhere.
 //
-// How ESC maps onto orca (what this package serves so far):
+// How ESC maps onto orca:
 //
 //	ESC                                 orca
 //	----------------------------------  -------------------------------------------
@@ -72,6 +72,15 @@
 //	properties}                         the password never returned
 //	/authentication/setpassword         Options.Passwords (the server's users)
 //	/internal/ssl/reload                Options.TLSReload
+//	deployment (esc_datamodel)          resource of kind deployment (dmodel.go has the
+//	                                    datamodel's mapping), which orca expands into
+//	                                    servers and server groups
+//	VM_DEPLOYED, VM_ALIVE,              a watch of the deployment: the VM's machine
+//	SERVICE_ALIVE / _UPDATED /          exists in the VIM / the VIM runs it / every VM
+//	_UNDEPLOYED, VM_UNDEPLOYED          is up (devents.go)
+//	VM_RECOVERY_INIT / _COMPLETE        orca's recoveries of monitored groups, to the
+//	                                    Callback-ESC-Events URL
+//	deployment and VM operations        orca actions on the VMs' servers (dops.go)
 //
 // Wire rules, as the seed's: XML by default (namespace
 // urn:ietf:params:xml:ns:netconf:base:1.0), JSON by Content-Type and
@@ -82,11 +91,6 @@
 // outcome reaches the Callback header's URL with ESC-Status-Code,
 // ESC-Status-Message and the resource. Errors carry the same two headers
 // and a body in the client's format.
-//
-// Not yet served (no such path, 404): deployments and their operations.
-// Tenants and
-// the machinery every write shares (formats, IDs, transactions, callbacks)
-// come first.
 package esc
 
 import (

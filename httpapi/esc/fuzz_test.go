@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"net/http"
+	"net/netip"
 	"strings"
 	"testing"
 
 	"github.com/orca-nfv/orca/httpapi/dialect"
 	"github.com/orca-nfv/orca/httpapi/esc"
 	"github.com/orca-nfv/orca/internal/testutil/apitest"
+	"github.com/orca-nfv/orca/netguard"
 )
 
 // FuzzRequests sends arbitrary methods, paths, bodies (XML and JSON) and
@@ -17,7 +19,10 @@ import (
 // error carries ESC-Status-Code and a body in the format asked for.
 func FuzzRequests(f *testing.F) {
 	p := apitest.NewInProcess(f, func(b dialect.Backend, kit *dialect.Kit) (http.Handler, []string, error) {
-		return esc.New(b, kit, nil), esc.Paths, nil
+		// Nothing is fetched (day-0 files, VIM endpoints): an input must
+		// not wait on a public address the sandbox cannot reach.
+		nowhere := &netguard.Policy{Deny: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}}
+		return esc.New(b, kit, &esc.Options{Fetches: nowhere}), esc.Paths, nil
 	})
 	f.Add(uint8(1), "tenants/t9", `<tenant xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><name>n</name><enabled>true</enabled></tenant>`, false, true)
 	f.Add(uint8(2), "tenants/t1", `{"name":"x","managed_resource":false}`, true, true)
@@ -45,6 +50,20 @@ func FuzzRequests(f *testing.F) {
 	f.Add(uint8(1), "vims/v9/vim_users", `<user><id>u9</id><credentials><properties><property><name>os_password</name><value>pw</value></property></properties></credentials></user>`, false, true)
 	f.Add(uint8(1), "vims/default_vim_connector", `{"defaultVimConnectorId":"loc-2"}`, true, true)
 	f.Add(uint8(2), "vims/loc-2/check_status", ``, false, false)
+	dm := `<esc_datamodel xmlns="http://www.cisco.com/esc/esc"><tenants><tenant><name>t1</name><deployments><deployment><name>d</name>` +
+		`<vm_group><name>g</name><image>img</image><flavor>fl</flavor><interfaces><interface><nicid>0</nicid><network>net</network>` +
+		`<ip_address>10.0.0.5</ip_address></interface></interfaces><scaling><min_active>1</min_active><max_active>2</max_active>` +
+		`<static_ip_address_pool><network>net</network><ip_address>10.0.0.5</ip_address></static_ip_address_pool></scaling>` +
+		`<kpi_data><kpi><event_name>VM_ALIVE</event_name></kpi></kpi_data><placement><type>anti_affinity</type></placement>` +
+		`<config_data><configuration><dst>--user-data</dst><data>#cloud-config</data></configuration></config_data>` +
+		`</vm_group></deployment></deployments></tenant></tenants></esc_datamodel>`
+	f.Add(uint8(1), "deployments/d1", dm, false, true)
+	f.Add(uint8(2), "deployments/d1", dm, false, false)
+	f.Add(uint8(1), "deployments/d1", `{"tenants":{"tenant":[{"name":"t1","deployments":{"deployment":[{"name":"d","vm_group":[{"name":"g",`+
+		`"image":"img","flavor":"fl","interfaces":{"interface":[{"nicid":0,"network":"net"}]},"kpi_data":{"kpi":{}}}]}]}}]}}`, true, true)
+	f.Add(uint8(1), "t1/deployments/service/d1", `<service_operation><operation>stop</operation></service_operation>`, false, true)
+	f.Add(uint8(1), "t1/deployments/recovery-vm/d1_g_0", `{"operation":"recovery_do","checkVmBeforeRecovery":true}`, true, false)
+	f.Add(uint8(0), "deployments/config/d1", ``, false, false)
 	f.Fuzz(func(t *testing.T, method uint8, rest, body string, asJSON, admin bool) {
 		token := p.Member
 		if admin {

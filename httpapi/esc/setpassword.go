@@ -15,9 +15,8 @@ import (
 // in the query, as the seed has it: nothing in this package, dialect's
 // request logging or the demo's logs a query string, and an error never
 // quotes it. The server's user store carries the change out and keeps it
-// (Options.Passwords). Credentials verified by basic authentication in
-// the last minutes are remembered (see dialect.Kit.CheckPassword): the
-// old password goes on working until they expire.
+// (Options.Passwords); the old password stops working at once (the
+// kit forgets its remembered verifications).
 
 // Passwords changes users' passwords; the server's user store implements
 // it.
@@ -62,6 +61,7 @@ func (a *api) setPassword(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
+	a.kit.ForgetPassword(user)
 	a.kit.Log().Info("password changed", "user", user, "by", caller.UserName)
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -31,6 +31,9 @@ func TestSetPassword(t *testing.T) {
 	// restart (which forgets remembered credentials) the old one does not.
 	n.do("alice", "POST", setPasswordPath("alice", "alice-new-1"), "").Want(t, 204, "own password")
 	n.do("alice", "GET", "/v0/config", "").Want(t, 200, "the new password")
+	// The old one was verified (and remembered) a moment ago: it stops
+	// working at once all the same.
+	n.do("", "GET", "/v0/config", "", "Authorization", basic("alice", "alice-pw")).Want(t, 401, "the old password at once")
 	// An administrator changes another user's, with PUT.
 	n.do("admin", "PUT", setPasswordPath("bob", "bob-new-1"), "").Want(t, 204, "bob's password")
 	n.do("bob", "GET", "/v0/config", "").Want(t, 200, "bob's new password")

@@ -17,9 +17,10 @@ import (
 // has one more subnet, named with the network's tag: see network.go.)
 //
 // Drift is judged on every field Neutron holds. Allocation pools are
-// compared only when the spec gives some: without, Neutron chooses them and
-// any choice is right. The gateway is compared with the one the spec asks
-// for, the first host address when it names none.
+// compared only when the spec gives some (without, Neutron chooses them and
+// any choice is right), and in any order: Neutron keeps none. The gateway
+// is compared with the one the spec asks for, the first host address when
+// it names none.
 
 func subnetKind() *kind {
 	return &kind{get: getSubnet, all: allSubnets, observe: observeSubnet,
@@ -83,11 +84,17 @@ func sameAddr(got string, want netip.Addr) bool {
 	return err == nil && a == want
 }
 
+// samePools compares pools as sets: Neutron keeps no order among a
+// subnet's pools (it returns them in the order of their rows' random IDs).
+// A valid spec's pools never overlap, so equal counts and each wanted pool
+// found make the sets equal.
 func samePools(got []subnets.AllocationPool, want []resource.AllocationPool) bool {
-	return slices.EqualFunc(got, want, func(g subnets.AllocationPool, w resource.AllocationPool) bool {
+	return len(got) == len(want) && !slices.ContainsFunc(want, func(w resource.AllocationPool) bool {
 		s, errS := netip.ParseAddr(w.Start)
 		e, errE := netip.ParseAddr(w.End)
-		return errS == nil && errE == nil && sameAddr(g.Start, s) && sameAddr(g.End, e)
+		return errS != nil || errE != nil || !slices.ContainsFunc(got, func(g subnets.AllocationPool) bool {
+			return sameAddr(g.Start, s) && sameAddr(g.End, e)
+		})
 	})
 }
 

@@ -56,6 +56,13 @@ func TestSubnetOnTheWire(t *testing.T) {
 			AllocationPools: []resource.AllocationPool{{Start: "10.42.0.10", End: "10.42.0.20"}}, DNSNameservers: []string{"10.42.0.2"}},
 			map[string]any{"gateway_ip": "10.42.0.254", "enable_dhcp": false, "dns_nameservers": []string{"10.42.0.2"},
 				"allocation_pools": []any{map[string]any{"start": "10.42.0.10", "end": "10.42.0.20"}}}},
+		// Neutron keeps no order among pools (osfake returns them highest
+		// first): no drift either way.
+		"two pools": {resource.Subnet{CIDR: "10.47.0.0/24",
+			AllocationPools: []resource.AllocationPool{{Start: "10.47.0.10", End: "10.47.0.20"}, {Start: "10.47.0.30", End: "10.47.0.40"}}},
+			map[string]any{"gateway_ip": "10.47.0.1", "enable_dhcp": true, "dns_nameservers": []string{},
+				"allocation_pools": []any{map[string]any{"start": "10.47.0.30", "end": "10.47.0.40"},
+					map[string]any{"start": "10.47.0.10", "end": "10.47.0.20"}}}},
 		"no gateway": {resource.Subnet{CIDR: "10.43.0.0/24", NoGateway: true}, map[string]any{
 			"gateway_ip": nil, "enable_dhcp": true, "dns_nameservers": []string{},
 			"allocation_pools": []any{map[string]any{"start": "10.43.0.1", "end": "10.43.0.254"}}}},

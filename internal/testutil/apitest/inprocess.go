@@ -1,6 +1,7 @@
 package apitest
 
 import (
+	"bytes"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"github.com/orca-nfv/orca/httpapi"
 	"github.com/orca-nfv/orca/identity"
 	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/secret"
 	"github.com/orca-nfv/orca/store/memstore"
 )
 
@@ -29,7 +31,13 @@ type InProcess struct {
 func NewInProcess(tb testing.TB, m Mount) *InProcess {
 	tb.Helper()
 	s := memstore.New(nil)
-	o := orca.New(s, &orca.Options{Logger: slog.New(slog.DiscardHandler)})
+	// A keyring, so that requests sealing credentials (ESC's VIM users
+	// and file servers) are answered as in production, not with 503.
+	keys, err := secret.New(bytes.Repeat([]byte{7}, secret.KeySize))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	o := orca.New(s, &orca.Options{Logger: slog.New(slog.DiscardHandler), Keyring: keys})
 	tokens := identity.NewTokens(time.Hour)
 	h, err := httpapi.New(o, &httpapi.Options{Auth: tokens, MaxBodyBytes: 4096, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {

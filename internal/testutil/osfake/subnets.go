@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -12,6 +13,12 @@ import (
 // with the pools covering the rest); at most maxDNS DNS servers; subnets of
 // one network never overlap. Everything but the network, the CIDR and the
 // IP version changes in place, and an update is checked as a whole.
+//
+// Neutron keeps the order of DNS servers but not of allocation pools: it
+// returns pools in the order of their rows' random IDs, so a client that
+// sent two gets them back reversed about half the time. The fake returns
+// them highest first whatever the request's order, so a client that
+// depends on its order fails here every time, not now and then on a cloud.
 
 const maxDNS = 5
 
@@ -42,7 +49,7 @@ func subnetView(sn *subnet) map[string]any {
 		version = 6
 	}
 	pools := []any{}
-	for _, p := range sn.pools {
+	for _, p := range slices.SortedFunc(slices.Values(sn.pools), func(a, b ipRange) int { return b.start.Compare(a.start) }) {
 		pools = append(pools, map[string]any{"start": p.start.String(), "end": p.end.String()})
 	}
 	dns := append([]string{}, sn.dns...)

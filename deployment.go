@@ -313,15 +313,16 @@ func (o *Orchestrator) deleteDeployment(ctx context.Context, d *resource.Resourc
 	if err := o.store.Delete(ctx, d.Ref, d.Revision); err != nil {
 		return Result{}, err
 	}
-	o.recordEvent(ctx, d, d.Status.Phase, "", "deleted")
+	o.recordEvent(ctx, d, d.Status.Phase, resource.PhaseDeleting, "deleted")
 	return Result{}, nil
 }
 
 // recoverVMs starts the recovery of each failed VM of a monitored group
 // that has recoveries left, once the group's wait has passed. A VM has
-// failed when a copy of its server holds a machine the VIM reports in
-// error; a recovery redeploys it (the recover action, mode redeploy),
-// which clears the copy at once, so a failure is never recovered twice.
+// failed when a copy of its server has: it is recoverable when the copy
+// holds a machine (the VIM reports it in error); a recovery redeploys it
+// (the recover action, mode redeploy), which clears the copy at once, so
+// a failure is never recovered twice.
 // It returns the recoveries started so far per VM, the VMs failed for
 // good, and how long until the next recovery is due (0: none pending).
 func (o *Orchestrator) recoverVMs(ctx context.Context, d *resource.Resource, spec *resource.Deployment, members []*resource.Resource) (map[string]int64, map[string]string, time.Duration, error) {
@@ -344,9 +345,12 @@ func (o *Orchestrator) recoverVMs(ctx context.Context, d *resource.Resource, spe
 		if m.Kind != resource.KindServer || !ok || m.Deleting || m.Status.Phase != resource.PhaseFailed {
 			continue
 		}
-		crashed, since, err := o.crashedCopy(ctx, m)
+		failed, since, err := o.failedCopy(ctx, m)
 		if err != nil {
 			return nil, nil, 0, err
+		}
+		if failed == nil {
+			continue // the server's own status lags its copies' (a recovery under way)
 		}
 		n := recoveries[m.ID]
 		if n > 0 {
@@ -358,7 +362,9 @@ func (o *Orchestrator) recoverVMs(ctx context.Context, d *resource.Resource, spe
 				return nil, nil, 0, err
 			}
 		}
-		if crashed == nil || !g.Monitored || n >= g.RecoveryMax {
+		// Only a machine that exists in error can be redeployed; a copy
+		// that failed to be made has failed for good.
+		if failed.Status.ExternalID == "" || !g.Monitored || n >= g.RecoveryMax {
 			lost[m.ID] = m.Status.Message
 			continue
 		}
@@ -388,15 +394,15 @@ func recoveryRef(server string, n int64) resource.Ref {
 	return resource.Ref{Kind: resource.KindAction, ID: fmt.Sprintf("%s:recover:%d", server, n)}
 }
 
-// crashedCopy is a copy of server m holding a machine in error, and since
-// when it has been so (nil when no copy is).
-func (o *Orchestrator) crashedCopy(ctx context.Context, m *resource.Resource) (*resource.Resource, time.Time, error) {
+// failedCopy is a copy of server m that has Failed, and since when (nil
+// when none has).
+func (o *Orchestrator) failedCopy(ctx context.Context, m *resource.Resource) (*resource.Resource, time.Time, error) {
 	page, err := o.store.List(ctx, store.Filter{Kind: resource.KindLocalServer, Owner: &m.Ref})
 	if err != nil {
 		return nil, time.Time{}, err
 	}
 	for _, c := range page.Items {
-		if c.Status.Phase == resource.PhaseFailed && c.Status.ExternalID != "" {
+		if c.Status.Phase == resource.PhaseFailed {
 			return c, c.UpdatedAt, nil
 		}
 	}

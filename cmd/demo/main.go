@@ -6,7 +6,8 @@
 //
 //	go run ./cmd/demo [-addr 127.0.0.1:8080] [-db orca-data/orca.db | -db memory]
 //	                  [-users FILE] [-admin-password PW] [-fake-locations 2]
-//	                  [-fake-latency 0s] [-tls-cert FILE -tls-key FILE]
+//	                  [-fake-latency 0s] [-fake-build-time 2s] [-poll-interval 2s]
+//	                  [-tls-cert FILE -tls-key FILE]
 //	                  [-secret-key-file FILE] [-keystone-url URL] [-vim-ca-file FILE]
 //	                  [-callback-allow 127.0.0.0/8,::1/128]
 //	                  [-fetch-allow 127.0.0.0/8,::1/128]
@@ -16,14 +17,16 @@
 // generated at the first start, printed once and kept only as a hash next to
 // the database. Credentials (locations', ESC's VIM users' and file
 // servers') are sealed with the key in $ORCA_SECRET_KEY or -secret-key-file,
-// else with one generated at the first start and kept next to the database
-// (for -db memory, one for the run). ESC's callbacks may go to, and the
+// else with one generated at the first start and kept in the user's
+// configuration directory, apart from the database (for -db memory, one
+// for the run). ESC's callbacks may go to, and the
 // URLs it fetches (image src, day-0 files, VIM connector endpoints) may be
 // on, the private or loopback networks that -callback-allow and
-// -fetch-allow list; public addresses are always allowed. SIGINT or SIGTERM stop it cleanly; a restart on the same
-// -db keeps everything, passwords changed through ESC's
-// /authentication/setpassword included (they win over -users and the admin
-// hash file, not over an admin password given at start). ESC's LOG/LEVEL
+// -fetch-allow list; public addresses are always allowed. SIGINT or
+// SIGTERM stop it cleanly; a restart on the same -db keeps everything,
+// passwords changed through ESC's /authentication/setpassword included
+// (they win over -users and the admin hash file, not over an admin
+// password given at start). ESC's LOG/LEVEL
 // sets the log level (until it is first set: INFO, ESC's default), and
 // its PUT /internal/ssl/reload reads -tls-cert and -tls-key again.
 package main
@@ -75,7 +78,8 @@ func main() {
 type config struct {
 	addr, db, users, adminPassword string
 	fakeLocations                  int
-	fakeLatency                    time.Duration
+	fakeLatency, fakeBuildTime     time.Duration
+	pollInterval                   time.Duration
 	tlsCert, tlsKey, secretKeyFile string
 	keystoneURL, vimCAFile         string
 	// callbackAllow and fetchAllow are the private or loopback networks
@@ -94,6 +98,8 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.StringVar(&c.adminPassword, "admin-password", "", "password of the built-in admin (else $ORCA_ADMIN_PASSWORD, else generated)")
 	fs.IntVar(&c.fakeLocations, "fake-locations", 2, "fake locations to create (loc-1, loc-2, ...)")
 	fs.DurationVar(&c.fakeLatency, "fake-latency", 0, "latency of every fake VIM call")
+	fs.DurationVar(&c.fakeBuildTime, "fake-build-time", 2*time.Second, "how long a fake VIM takes to build an object or power a machine")
+	fs.DurationVar(&c.pollInterval, "poll-interval", 2*time.Second, "how soon an object still building in a VIM is looked at again")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "certificate file: serve HTTPS")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "key file for -tls-cert")
 	fs.StringVar(&c.secretKeyFile, "secret-key-file", "", "key file sealing credentials (else $ORCA_SECRET_KEY)")
@@ -113,6 +119,12 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	}
 	if c.fakeLocations < 0 || c.fakeLocations > 100 {
 		return nil, errors.New("-fake-locations must be between 0 and 100")
+	}
+	if c.fakeLatency < 0 || c.fakeBuildTime < 0 {
+		return nil, errors.New("-fake-latency and -fake-build-time must not be negative")
+	}
+	if c.pollInterval < 10*time.Millisecond {
+		return nil, errors.New("-poll-interval must be at least 10ms")
 	}
 	return c, nil
 }
@@ -138,10 +150,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	if err != nil {
 		return err
 	}
-	fakes := fake.NewFactory(&fake.Options{Latency: c.fakeLatency, BuildTime: 2 * time.Second, PowerTime: 2 * time.Second})
+	fakes := fake.NewFactory(&fake.Options{Latency: c.fakeLatency, BuildTime: c.fakeBuildTime, PowerTime: c.fakeBuildTime})
 	factory := drivers.New(&drivers.Options{Fakes: fakes, CAFile: c.vimCAFile})
 	callbacks := &netguard.Policy{Allow: c.callbackAllow}
-	o := orca.New(s, &orca.Options{Drivers: factory, Keyring: keys, Logger: log, Deliver: callbacks.Deliverer(nil)})
+	o := orca.New(s, &orca.Options{Drivers: factory, Keyring: keys, Logger: log, Deliver: callbacks.Deliverer(nil), PollInterval: c.pollInterval})
 	us, err := loadUsers(c, dataDir, getenv)
 	if err != nil {
 		return err

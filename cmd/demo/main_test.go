@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"io"
+	"maps"
 	"math/big"
 	"net"
 	"net/http"
@@ -39,6 +40,15 @@ func start(t *testing.T, args []string, env map[string]string) *demo {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	args = append([]string{"-addr", "127.0.0.1:0", "-pbkdf2-iterations", "1000"}, args...)
+	if env["XDG_CONFIG_HOME"] == "" && env["HOME"] == "" {
+		// The generated secret key goes in a configuration directory
+		// of the test's own.
+		env = maps.Clone(env)
+		if env == nil {
+			env = map[string]string{}
+		}
+		env["XDG_CONFIG_HOME"] = t.TempDir()
+	}
 	go func() {
 		done <- run(ctx, args, func(k string) string { return env[k] }, pw)
 		pw.Close()
@@ -164,7 +174,7 @@ func TestDemoPasswordSources(t *testing.T) {
 }
 
 func TestDemoFlags(t *testing.T) {
-	for _, args := range [][]string{{"-tls-cert", "x"}, {"-fake-locations", "-1"}, {"-nope"}} {
+	for _, args := range [][]string{{"-tls-cert", "x"}, {"-fake-locations", "-1"}, {"-fake-build-time", "-1s"}, {"-poll-interval", "0s"}, {"-nope"}} {
 		if _, err := parseFlags(args, io.Discard); err == nil {
 			t.Errorf("flags %v accepted", args)
 		}

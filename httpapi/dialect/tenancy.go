@@ -2,7 +2,9 @@ package dialect
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 
 	"github.com/orca-nfv/orca/identity"
 	"github.com/orca-nfv/orca/resource"
@@ -121,4 +123,38 @@ func FetchTenant(ctx context.Context, b Backend, id string) (*resource.Resource,
 		return nil, notFound
 	}
 	return t, err
+}
+
+// maxChangeAttempts bounds the re-reads of a resource whose record keeps
+// changing under a change (the orchestrator writes statuses).
+const maxChangeAttempts = 8
+
+// Change applies change to a copy of the stored resource (labels cloned)
+// and writes it at the revision read, re-reading when another write came
+// first: what change checks holds for what is written, and a status write
+// meanwhile neither fails the change nor is lost. change may refuse with
+// an error, returned with nothing written. Errors: as Get and Update, and
+// Conflict when the resource kept changing.
+func Change(ctx context.Context, b Backend, ref resource.Ref, change func(next *resource.Resource) error) (*resource.Resource, error) {
+	for attempt := 1; ; attempt++ {
+		cur, err := b.Get(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		next := *cur
+		next.Labels = maps.Clone(cur.Labels)
+		if next.Labels == nil {
+			next.Labels = map[string]string{}
+		}
+		if err := change(&next); err != nil {
+			return nil, err
+		}
+		out, err := b.Update(ctx, &next)
+		switch {
+		case !errors.Is(err, store.ErrStale):
+			return out, err
+		case attempt == maxChangeAttempts:
+			return nil, resource.Errorf(resource.Conflict, "%s %s kept changing under concurrent requests: retry", ref.Kind, ref.ID)
+		}
+	}
 }

@@ -142,8 +142,21 @@ func (a *api) updateDeployment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	next.Revision = cur.Revision
-	out, err := a.b.Update(r.Context(), next)
+	out, err := dialect.Change(r.Context(), a.b, cur.Ref, func(fresh *resource.Resource) error {
+		if fresh.Deleting {
+			return resource.Errorf(resource.Conflict, "Conflicting Request: deployment %s is being undeployed", cur.ID)
+		}
+		spec := *next.Spec.(*resource.Deployment)
+		if fresh.Labels[labelNoMonitor] == "true" { // monitoring stays off until enabled
+			spec.Groups = slices.Clone(spec.Groups)
+			for i := range spec.Groups {
+				spec.Groups[i].Monitored = false
+			}
+		}
+		fresh.Name, fresh.Placement, fresh.Spec = next.Name, next.Placement, &spec
+		fresh.Labels[labelCreated] = "true"
+		return nil
+	})
 	if err != nil {
 		return err
 	}

@@ -8,9 +8,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/orca-nfv/orca/fake"
 	"github.com/orca-nfv/orca/internal/testutil/apitest"
 	"github.com/orca-nfv/orca/internal/testutil/wait"
 	"github.com/orca-nfv/orca/resource"
@@ -219,6 +221,11 @@ func TestDeploymentLifecycle(t *testing.T) {
 	as(s, "admin", "PUT", "/v0/deployments/dep1", datamodelXML("esc1", "3", "3"), hdr...).Want(t, 200, "scale out")
 	got = waitStage(t, rc, "/cb", "SERVICE_UPDATED")
 	checkOrder(t, stages(t, got, "/cb"), []string{"dep1_ASA-1_2"}, "SERVICE_UPDATED")
+	if t.Failed() {
+		for _, c := range got {
+			t.Logf("callback %s %s %s", c.Transaction, c.Message, c.Body)
+		}
+	}
 
 	// Scale in: to one; the two highest go.
 	rc.reset()
@@ -396,6 +403,9 @@ func TestDeploymentOperations(t *testing.T) {
 	if objs := s.Factory.VIM("loc-1").Objects(resource.KindServer); len(objs) != 2 || objs[0].Power != "off" || objs[1].Power != "off" {
 		t.Errorf("after stop: %+v", objs)
 	}
+	wait.Until(t, "the service seen stopped", func() bool {
+		return strings.Contains(as(s, "admin", "GET", "/v0/deployments/dep5", "").Raw, "<state>SERVICE_STOPPED_STATE</state>")
+	})
 	op("/v0/tenants/esc5/deployments/service/dep5", svc("start"), "SERVICE_STARTED",
 		[]string{"VM_STARTED dep5_ASA-1_0 200", "VM_STARTED dep5_CSR-1_0 200", "SERVICE_STARTED 200"})
 	op("/v0/esc5/deployments/service/dep5", svc("reboot"), "SERVICE_REBOOTED",
@@ -462,4 +472,37 @@ func ctOf(body string) string {
 		return "application/json"
 	}
 	return "application/xml"
+}
+
+// TestDeploymentCallbacksSurviveRestart: callbacks a receiver could not
+// take before the server stopped are sent after it starts again, each
+// once and in order, and the deployment's progress is reported to the end.
+func TestDeploymentCallbacksSurviveRestart(t *testing.T) {
+	vims := fake.NewFactory(&fake.Options{BuildTime: 5 * time.Millisecond})
+	n := newNode(t, nil)
+	n.vims = vims
+	n.restart() // with the VIMs
+	ctx := context.Background()
+	if _, err := n.O.Create(ctx, &resource.Resource{Ref: resource.Ref{Kind: resource.KindLocation, ID: "loc-1"}, Name: "loc-1",
+		Spec: &resource.Location{KeystoneEndpoint: "fake://loc-1"}}); err != nil {
+		t.Fatal(err)
+	}
+	s := &apitest.Server{O: n.O, Store: n.Store}
+	deploymentFixture(t, s, "esc6")
+	rc := newReceiver(t)
+	rc.mu.Lock()
+	rc.fail = 1 << 30 // down
+	rc.mu.Unlock()
+	n.do("admin", "POST", "/v0/deployments/dep6", datamodelXML("esc6", "1", "1"), "Callback", rc.srv.URL+"/cb").Want(t, 200, "deploy")
+	wait.Until(t, "deployed", func() bool {
+		d, err := n.O.Get(ctx, resource.Ref{Kind: resource.KindDeployment, ID: "dep6"})
+		return err == nil && d.Status.Phase == resource.PhaseReady
+	})
+	n.stop()
+	rc.mu.Lock()
+	rc.fail = 0 // up again, while the server is down
+	rc.mu.Unlock()
+	n.start()
+	got := waitStage(t, rc, "/cb", "SERVICE_ALIVE")
+	checkOrder(t, stages(t, got, "/cb"), []string{"dep6_ASA-1_0", "dep6_CSR-1_0"}, "SERVICE_ALIVE")
 }

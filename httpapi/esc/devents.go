@@ -378,7 +378,7 @@ type deploymentList struct {
 }
 
 func deploymentViewOf(d *resource.Resource, vms []vmState) deploymentView {
-	v := deploymentView{Name: d.Name, InternalID: d.ID, ExternalID: d.ID, TenantID: d.Tenant, State: serviceState(d)}
+	v := deploymentView{Name: d.Name, InternalID: d.ID, ExternalID: d.ID, TenantID: d.Tenant, State: serviceState(d, vms)}
 	if d.Placement != nil && len(d.Placement.Locations) == 1 {
 		v.VIM = d.Placement.Locations[0]
 	}
@@ -404,11 +404,15 @@ func deploymentViewOf(d *resource.Resource, vms []vmState) deploymentView {
 	return v
 }
 
-// serviceState is a deployment's state in ESC's words.
-func serviceState(d *resource.Resource) string {
+// serviceState is a deployment's state in ESC's words; with its VMs at
+// hand (nil if not), a deployment whose VMs are all powered off is
+// stopped.
+func serviceState(d *resource.Resource, vms []vmState) string {
 	switch {
 	case d.Deleting:
 		return "SERVICE_UNDEPLOYING_STATE"
+	case d.Status.Phase == resource.PhaseReady && len(vms) > 0 && !slices.ContainsFunc(vms, func(v vmState) bool { return vmStateName(v) != "VM_SHUTOFF_STATE" }):
+		return "SERVICE_STOPPED_STATE"
 	case d.Status.Phase == resource.PhaseReady:
 		return "SERVICE_ACTIVE_STATE"
 	case d.Status.Phase == resource.PhaseFailed:

@@ -132,7 +132,7 @@ func (a *api) serviceOperation(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		t.extra = map[string]string{paramOperation: in.Operation}
-		return a.accept(w, r, t, out.Tenant, out.Ref, deploymentEvent(out, "", serviceState(out), nil))
+		return a.accept(w, r, t, out.Tenant, out.Ref, deploymentEvent(out, "", serviceState(out, nil), nil))
 	}
 	v, ok := verbs[in.Operation]
 	if !ok {
@@ -153,28 +153,28 @@ func (a *api) serviceOperation(w http.ResponseWriter, r *http.Request) error {
 		}
 		t.extra[paramAction+vm.server.ID] = act.ID
 	}
-	return a.accept(w, r, t, d.Tenant, d.Ref, deploymentEvent(d, "", serviceState(d), nil))
+	return a.accept(w, r, t, d.Tenant, d.Ref, deploymentEvent(d, "", serviceState(d, nil), nil))
 }
 
 // setMonitoring turns recoveries of d's groups off, or back on for the
 // groups whose datamodel has KPIs.
 func (a *api) setMonitoring(ctx context.Context, d *resource.Resource, on bool) (*resource.Resource, error) {
-	next := *d
-	next.Labels = maps.Clone(d.Labels)
-	spec := *d.Spec.(*resource.Deployment)
-	spec.Groups = slices.Clone(spec.Groups)
-	kpis := map[string]bool{}
-	if on {
-		delete(next.Labels, labelNoMonitor)
-		kpis = groupsWithKPIs(spec.Document)
-	} else {
-		next.Labels[labelNoMonitor] = "true"
-	}
-	for i := range spec.Groups {
-		spec.Groups[i].Monitored = kpis[spec.Groups[i].Name]
-	}
-	next.Spec = &spec
-	return a.b.Update(ctx, &next)
+	return dialect.Change(ctx, a.b, d.Ref, func(next *resource.Resource) error {
+		spec := *next.Spec.(*resource.Deployment)
+		spec.Groups = slices.Clone(spec.Groups)
+		kpis := map[string]bool{}
+		if on {
+			delete(next.Labels, labelNoMonitor)
+			kpis = groupsWithKPIs(spec.Document)
+		} else {
+			next.Labels[labelNoMonitor] = "true"
+		}
+		for i := range spec.Groups {
+			spec.Groups[i].Monitored = kpis[spec.Groups[i].Name]
+		}
+		next.Spec = &spec
+		return nil
+	})
 }
 
 // groupsWithKPIs reads, from a deployment's stored datamodel, which groups
@@ -204,9 +204,9 @@ func (a *api) monitoringOutcome(_ context.Context, t transaction, w *resource.Wa
 		return &report{http.StatusInternalServerError, "Deployment " + w.TargetID + " no longer exists", nil}
 	}
 	if w.Params[paramOperation] == "enable_monitoring" {
-		return &report{http.StatusOK, "Service group monitoring enabled", deploymentEvent(d, "SERVICE_MONITOR_ENABLED", serviceState(d), nil)}
+		return &report{http.StatusOK, "Service group monitoring enabled", deploymentEvent(d, "SERVICE_MONITOR_ENABLED", serviceState(d, nil), nil)}
 	}
-	return &report{http.StatusOK, "Service group monitoring disabled", deploymentEvent(d, "SERVICE_MONITOR_DISABLED", serviceState(d), nil)}
+	return &report{http.StatusOK, "Service group monitoring disabled", deploymentEvent(d, "SERVICE_MONITOR_DISABLED", serviceState(d, nil), nil)}
 }
 
 // serviceProgress reports a deployment operation: each VM as its action
@@ -247,10 +247,10 @@ func (a *api) serviceProgress(ctx context.Context, t transaction, w *resource.Wa
 		}
 		state[paramAction+vm.server.ID] = "reported"
 		if ok {
-			st.reports = append(st.reports, report{http.StatusOK, v.vmDone, deploymentEvent(d, v.vmEvent, serviceState(d), &vm)})
+			st.reports = append(st.reports, report{http.StatusOK, v.vmDone, deploymentEvent(d, v.vmEvent, serviceState(d, vms), &vm)})
 		} else {
 			st.reports = append(st.reports, report{http.StatusInternalServerError, fmt.Sprintf("VM %s failed: %s", w.Params[paramOperation], act.Status.Message),
-				deploymentEvent(d, v.vmEvent, serviceState(d), &vm)})
+				deploymentEvent(d, v.vmEvent, serviceState(d, vms), &vm)})
 		}
 	}
 	st.state = state
@@ -258,7 +258,7 @@ func (a *api) serviceProgress(ctx context.Context, t transaction, w *resource.Wa
 		st.done = true
 		if failed > 0 {
 			st.reports = append(st.reports, report{http.StatusInternalServerError, fmt.Sprintf("Service group %s failed for %d VMs", w.Params[paramOperation], failed),
-				deploymentEvent(d, v.service, serviceState(d), nil)})
+				deploymentEvent(d, v.service, serviceState(d, vms), nil)})
 		} else {
 			st.reports = append(st.reports, report{http.StatusOK, v.serviceDone, deploymentEvent(d, v.service, v.service+"_STATE", nil)})
 		}
@@ -289,12 +289,18 @@ func (a *api) findVM(r *http.Request) (*resource.Resource, *resource.Resource, e
 	return nil, nil, resource.Errorf(resource.NotFound, "VM %s not found in tenant %s", name, tenant)
 }
 
-func (a *api) vmOperation(w http.ResponseWriter, r *http.Request) error {
-	s, d, err := a.findVM(r)
-	if err != nil {
-		return err
+// vmRequest reads a VM operation: the VM, its deployment, the request
+// and its transaction.
+func (a *api) vmRequest(w http.ResponseWriter, r *http.Request, op string) (s, d *resource.Resource, in *opBody, t transaction, err error) {
+	if s, d, err = a.findVM(r); err != nil {
+		return
 	}
-	in, t, err := a.readOp(w, r, opVM)
+	in, t, err = a.readOp(w, r, op)
+	return
+}
+
+func (a *api) vmOperation(w http.ResponseWriter, r *http.Request) error {
+	s, d, in, t, err := a.vmRequest(w, r, opVM)
 	if err != nil {
 		return err
 	}
@@ -306,11 +312,7 @@ func (a *api) vmOperation(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *api) recoveryOperation(w http.ResponseWriter, r *http.Request) error {
-	s, d, err := a.findVM(r)
-	if err != nil {
-		return err
-	}
-	in, t, err := a.readOp(w, r, opRecover)
+	s, d, in, t, err := a.vmRequest(w, r, opRecover)
 	if err != nil {
 		return err
 	}
@@ -328,16 +330,11 @@ func (a *api) recoveryOperation(w http.ResponseWriter, r *http.Request) error {
 	}
 	// A redeployment, always: orca's view of the VM may be older than its
 	// failure, and a reboot does not bring back a machine in error.
-	mode := "redeploy"
-	return a.actOnVM(w, r, t, s, d, in.Operation, resource.VerbRecover, map[string]string{"mode": mode})
+	return a.actOnVM(w, r, t, s, d, in.Operation, resource.VerbRecover, map[string]string{"mode": "redeploy"})
 }
 
 func (a *api) snapshotOperation(w http.ResponseWriter, r *http.Request) error {
-	s, d, err := a.findVM(r)
-	if err != nil {
-		return err
-	}
-	in, t, err := a.readOp(w, r, opSnapshot)
+	s, d, in, t, err := a.vmRequest(w, r, opSnapshot)
 	if err != nil {
 		return err
 	}

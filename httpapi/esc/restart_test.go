@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/orca-nfv/orca"
+	"github.com/orca-nfv/orca/fake"
 	"github.com/orca-nfv/orca/httpapi"
 	"github.com/orca-nfv/orca/httpapi/esc"
 	"github.com/orca-nfv/orca/identity"
@@ -25,6 +26,7 @@ import (
 	"github.com/orca-nfv/orca/secret"
 	"github.com/orca-nfv/orca/store"
 	"github.com/orca-nfv/orca/store/sqlitestore"
+	"github.com/orca-nfv/orca/vim"
 )
 
 // node is an ESC server over a store file that can be stopped and started
@@ -39,6 +41,9 @@ type node struct {
 	tweak func(*esc.Options)
 	log   *nodeLog
 	level *slog.LevelVar
+	// vims, when set, realizes what the node places (its VIMs outlive
+	// restarts, as a real site's do).
+	vims *fake.Factory
 
 	URL   string
 	O     *orca.Orchestrator
@@ -67,7 +72,11 @@ func (n *node) start() {
 	}
 	log := slog.New(slog.NewTextHandler(n.log, &slog.HandlerOptions{Level: n.level}))
 	policy := &netguard.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
-	o := orca.New(s, &orca.Options{Keyring: n.keys, Logger: log, Deliver: policy.Deliverer(nil),
+	var drivers vim.Factory
+	if n.vims != nil {
+		drivers = n.vims
+	}
+	o := orca.New(s, &orca.Options{Drivers: drivers, Keyring: n.keys, Logger: log, Deliver: policy.Deliverer(nil),
 		PollInterval: 5 * time.Millisecond, RetryBase: 5 * time.Millisecond, RetryMax: 100 * time.Millisecond})
 	tokens := identity.NewTokens(time.Hour)
 	h, err := httpapi.New(o, &httpapi.Options{Auth: tokens, Passwords: n.users, Tokens: tokens, Logger: log})

@@ -3,7 +3,6 @@ package esc
 import (
 	"context"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -336,39 +335,22 @@ func (a *api) fetchVIM(ctx context.Context, id string) (*resource.Resource, erro
 	return loc, err
 }
 
-// maxVIMWriteAttempts bounds the re-reads of a connector whose record the
-// orchestrator keeps writing (its status).
-const maxVIMWriteAttempts = 8
-
 // changeVIM applies change to the connector as stored and writes it at
 // that revision, re-reading when another write came first: what change
 // checks holds for what is written.
 func (a *api) changeVIM(ctx context.Context, id string, change func(next *resource.Resource, spec *resource.Location) error) (*resource.Resource, error) {
-	for attempt := 1; ; attempt++ {
-		cur, err := a.fetchVIM(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		spec, err := vimLocationSpec(cur)
-		if err != nil {
-			return nil, err
-		}
-		next, nspec := *cur, *spec
-		next.Labels, next.Spec = maps.Clone(cur.Labels), &nspec
-		if next.Labels == nil {
-			next.Labels = map[string]string{}
-		}
-		if err := change(&next, &nspec); err != nil {
-			return nil, err
-		}
-		out, err := a.b.Update(ctx, &next)
-		switch {
-		case !errors.Is(err, store.ErrStale):
-			return out, err
-		case attempt == maxVIMWriteAttempts:
-			return nil, resource.Errorf(resource.Conflict, "VIM Connector %s kept changing under concurrent requests: retry", id)
-		}
+	if _, err := a.fetchVIM(ctx, id); err != nil {
+		return nil, err
 	}
+	return dialect.Change(ctx, a.b, resource.Ref{Kind: resource.KindLocation, ID: id}, func(next *resource.Resource) error {
+		spec, err := vimLocationSpec(next)
+		if err != nil {
+			return err
+		}
+		nspec := *spec
+		next.Spec = &nspec
+		return change(next, &nspec)
+	})
 }
 
 func (a *api) listVIMs(w http.ResponseWriter, r *http.Request) error {

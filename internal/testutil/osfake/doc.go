@@ -26,7 +26,10 @@
 //     WWW-Authenticate, so gophercloud re-authenticates.
 //   - Neutron: networks (ACTIVE at once; 409 NetworkInUse on delete while a
 //     server is attached; subnets go with them), subnets (CIDR checks,
-//     overlap within a network, gateway and pool as Neutron computes them),
+//     overlap within a network, gateway and pools as Neutron computes them;
+//     gateway, DHCP, pools and DNS servers change in place, checked as a
+//     whole; DNS servers keep their order, pools come back highest first
+//     whatever order was sent, as a real Neutron keeps none),
 //     security groups (made with Neutron's two egress rules; "default"
 //     exists per project; 409 SecurityGroupInUse) and rules (validation of
 //     direction, ethertype, protocol, ports, remote prefix against
@@ -41,14 +44,28 @@
 //     usable network; several: one port each, in order), security groups
 //     by name or ID, a server-group hint (membership from the create until
 //     the server is gone) and quota; BUILD then ACTIVE on Step;
-//     addresses allocated from the subnets; list with the name regex;
+//     addresses allocated from the subnets, shown per network name with
+//     the port's MAC once built; list with the name regex;
 //     metadata POST/PUT/GET and one item's GET/DELETE, writes refused (409)
 //     while the server is busy; delete with task_state "deleting" then gone;
 //     actions os-start, os-stop, reboot SOFT/HARD, createImage (image_id in
 //     the body from 2.45, the Location header before), addSecurityGroup and
 //     removeSecurityGroup, each with Nova's 409 when the state forbids it),
 //     remote consoles, and server groups (policy from 2.64, policies
-//     before; deleted with members, as Nova allows).
+//     before; deleted with members, as Nova allows). What a server boots
+//     with (nova_boot.go): a network's fixed_ip (400 when not an address
+//     or held on that network; one no subnet of the network holds sends
+//     the build to ERROR on Step), user_data (base64, at most 65535
+//     characters), config_drive (shown as "True"), personality files
+//     before 2.57 (Nova's 403 limits: 5 files, 255-character paths,
+//     10240 bytes) and availability_zone ("nova" only, else 400;
+//     "nova:host" forces one of the hosts compute1 and compute2, an
+//     unknown one ends in ERROR "No valid host was found."; unforced,
+//     servers go round robin), shown as OS-EXT-AZ:availability_zone and
+//     OS-EXT-SRV-ATTR:host once built. GET os-interface lists a server's
+//     ports (port_state DOWN while building, then ACTIVE; fixed IPs with
+//     subnets; MAC). Boot(id) shows tests what a server was booted with
+//     that its view does not: user data, files, config drive, zone, host.
 //   - Glance: images (create with properties, read-only attributes 403,
 //     default visibility "shared"; list with filters on any property,
 //     newest first, 25 a page with "next"; PATCH with
@@ -97,12 +114,15 @@
 // What it does not model: multi-tenancy beyond recording the token's
 // project on objects (Nova and Heat show only that project's, Neutron and
 // Glance lists show every project's, as to an admin); roles and policy
-// (any role may do anything); ports, routers, floating IPs,
+// (any role may do anything); Neutron ports (a server's are seen only
+// through os-interface; booting on a port ID answers 400), routers,
+// floating IPs,
 // block-device mappings; Cinder's attachments (no volume is ever in-use),
 // snapshots, backups, transfers, groups, retype, microversions above 3.0
 // (a requested one is not read), the metadata list filter and volume-type
-// extra specs; scheduling (server-group policies are
-// recorded, not enforced; builds succeed unless BreakServer); image data
+// extra specs; scheduling (server-group policies are recorded, not
+// enforced; builds succeed but for BreakServer, a forced unknown host or
+// a fixed IP no subnet holds); image data
 // (web-download does not fetch; sizes and checksums are invented); Heat
 // resources (none are created), environments, files, template_url,
 // nested stacks and events; pagination of Nova, Neutron and Heat lists;

@@ -121,7 +121,7 @@ func (s *Server) createSubnet(r *req) *reply {
 	}
 	now := s.now()
 	sn := &subnet{seq: s.nextSeq(), id: newUUID(), networkID: netID, project: projectOf(r), cidr: pfx,
-		gateway: pfx.Addr().Next(), enableDHCP: true, created: now, updated: now, revision: 1, used: map[netip.Addr]bool{}}
+		gateway: pfx.Addr().Next(), enableDHCP: true, created: now, updated: now, used: map[netip.Addr]bool{}} // revision 0, as Neutron's
 	if bad := sn.apply(obj, true); bad != nil {
 		return bad
 	}

@@ -2,6 +2,7 @@ package osfake
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -46,12 +47,12 @@ func TestSubnetLayout(t *testing.T) {
 		want  layout
 	}{
 		"gateway in the middle splits the pool": {"10.1.0.0/24", map[string]any{"gateway_ip": "10.1.0.100"},
-			layout{Status: 201, Gateway: "10.1.0.100", Pools: []any{pool("10.1.0.1", "10.1.0.99"), pool("10.1.0.101", "10.1.0.254")}, DNS: []any{}, DHCP: true}},
+			layout{Status: 201, Gateway: "10.1.0.100", Pools: []any{pool("10.1.0.101", "10.1.0.254"), pool("10.1.0.1", "10.1.0.99")}, DNS: []any{}, DHCP: true}},
 		"no gateway": {"10.2.0.0/24", map[string]any{"gateway_ip": nil, "enable_dhcp": false},
 			layout{Status: 201, Pools: []any{pool("10.2.0.1", "10.2.0.254")}, DNS: []any{}}},
 		"pools and DNS": {"10.3.0.0/24", map[string]any{"allocation_pools": []any{pool("10.3.0.10", "10.3.0.20"), pool("10.3.0.30", "10.3.0.40")},
 			"dns_nameservers": []any{"10.3.0.2", "8.8.8.8"}},
-			layout{Status: 201, Gateway: "10.3.0.1", Pools: []any{pool("10.3.0.10", "10.3.0.20"), pool("10.3.0.30", "10.3.0.40")}, DNS: []any{"10.3.0.2", "8.8.8.8"}, DHCP: true}},
+			layout{Status: 201, Gateway: "10.3.0.1", Pools: []any{pool("10.3.0.30", "10.3.0.40"), pool("10.3.0.10", "10.3.0.20")}, DNS: []any{"10.3.0.2", "8.8.8.8"}, DHCP: true}},
 		"pool holds the gateway": {"10.4.0.0/24", map[string]any{"allocation_pools": []any{pool("10.4.0.1", "10.4.0.9")}},
 			layout{Status: 409, Msg: "Gateway ip 10.4.0.1 conflicts with allocation pool 10.4.0.1-10.4.0.9"}},
 		"pool beyond the cidr": {"10.5.0.0/24", map[string]any{"allocation_pools": []any{pool("10.5.0.10", "10.5.0.255")}},
@@ -102,5 +103,71 @@ func TestSubnetLayout(t *testing.T) {
 	}
 	if r := c.do(http.MethodPut, "/network/v2.0/subnets/00000000-0000-0000-0000-000000000000", map[string]any{"subnet": map[string]any{}}); r.status != http.StatusNotFound {
 		t.Errorf("update of an unknown subnet = %d", r.status)
+	}
+}
+
+// TestSubnetOrder pins what a real Neutron (Zed) does with order: DNS
+// servers come back in the order sent, allocation pools in an order of
+// Neutron's own (their rows' random IDs there; highest first here), the
+// same whatever order a create or an update sent them in.
+func TestSubnetOrder(t *testing.T) {
+	_, c := newFake(t, nil)
+	net := str2(c.must(http.StatusCreated, http.MethodPost, "/network/v2.0/networks",
+		map[string]any{"network": map[string]any{"name": "n"}}), "network", "id")
+	pool := func(start, end string) map[string]any { return map[string]any{"start": start, "end": end} }
+	type order struct{ Pools, DNS []any }
+	view := func(b map[string]any) order {
+		return order{Pools: get(b, "subnet", "allocation_pools").([]any), DNS: get(b, "subnet", "dns_nameservers").([]any)}
+	}
+	low, mid, high := pool("10.30.0.10", "10.30.0.20"), pool("10.30.0.100", "10.30.0.110"), pool("10.30.0.200", "10.30.0.210")
+	tests := map[string]struct {
+		pools, dns []any
+	}{
+		"ascending":  {[]any{low, mid, high}, []any{"10.30.0.2", "10.30.0.3"}},
+		"descending": {[]any{high, mid, low}, []any{"10.30.0.3", "10.30.0.2"}},
+		"mixed":      {[]any{mid, low, high}, []any{"8.8.8.8", "10.30.0.2", "1.1.1.1"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			c := &client{t: t, srv: c.srv, hc: c.hc, token: c.token, project: c.project}
+			want := order{Pools: []any{high, mid, low}, DNS: tc.dns}
+			created := c.must(http.StatusCreated, http.MethodPost, "/network/v2.0/subnets", map[string]any{"subnet": map[string]any{
+				"network_id": net, "cidr": "10.30.0.0/24", "ip_version": 4, "allocation_pools": tc.pools, "dns_nameservers": tc.dns}})
+			id := str2(created, "subnet", "id")
+			defer c.must(http.StatusNoContent, http.MethodDelete, "/network/v2.0/subnets/"+id, nil)
+			if diff := cmp.Diff(want, view(created)); diff != "" {
+				t.Errorf("create (-want +got):\n%s", diff)
+			}
+			reversed := slices.Clone(tc.pools)
+			slices.Reverse(reversed)
+			updated := c.must(http.StatusOK, http.MethodPut, "/network/v2.0/subnets/"+id,
+				map[string]any{"subnet": map[string]any{"allocation_pools": reversed}})
+			if diff := cmp.Diff(want, view(updated)); diff != "" {
+				t.Errorf("update with the pools reversed (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(want, view(c.must(http.StatusOK, http.MethodGet, "/network/v2.0/subnets/"+id, nil))); diff != "" {
+				t.Errorf("get (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestSubnetRevision: a real Neutron (Zed) shows a new subnet at revision
+// 0 and counts each update from there.
+func TestSubnetRevision(t *testing.T) {
+	_, c := newFake(t, nil)
+	net := str2(c.must(http.StatusCreated, http.MethodPost, "/network/v2.0/networks",
+		map[string]any{"network": map[string]any{"name": "n"}}), "network", "id")
+	created := c.must(http.StatusCreated, http.MethodPost, "/network/v2.0/subnets",
+		map[string]any{"subnet": map[string]any{"network_id": net, "cidr": "10.31.0.0/24", "ip_version": 4}})
+	path := "/network/v2.0/subnets/" + str2(created, "subnet", "id")
+	got := []any{get(created, "subnet", "revision_number")}
+	for _, d := range []string{"one", "two"} {
+		got = append(got, get(c.must(http.StatusOK, http.MethodPut, path,
+			map[string]any{"subnet": map[string]any{"description": d}}), "subnet", "revision_number"))
+	}
+	got = append(got, get(c.must(http.StatusOK, http.MethodGet, path, nil), "subnet", "revision_number"))
+	if diff := cmp.Diff([]any{0.0, 1.0, 2.0, 2.0}, got); diff != "" {
+		t.Errorf("revisions after create, two updates, get (-want +got):\n%s", diff)
 	}
 }

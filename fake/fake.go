@@ -13,9 +13,11 @@
 // no enabled host goes to Error, as Nova's "No valid host" does); machines
 // (every kind whose spec is a resource.MachineSpec: servers, bare-metal
 // instances) with power, reboot, snapshots, console URLs, NICs (fixed IPs
-// or free addresses, ports) and availability zones ("zone:host" forces the
-// host); server groups that list their members; volumes, which grow in place but are
-// never shrunk (Invalid, as Cinder refuses), with Cinder's status words;
+// or free addresses, ports), availability zones ("zone:host" forces the
+// host) and volumes attached at boot (attach.go); server groups that list
+// their members; volumes, which grow in place but are never shrunk
+// (Invalid, as Cinder refuses), with Cinder's status words, in use while
+// a machine holds them;
 // subnets, which may not overlap on one network (Invalid, as Neutron
 // refuses).
 //
@@ -28,7 +30,7 @@
 // nothing is reachable); IP address management beyond handing out the free
 // addresses of a network's CIDR and subnets (machines.go); port types;
 // Heat template processing (stacks do not create resources or outputs);
-// volume attachments (a volume is never in use) and extends that take time;
+// attaching or detaching volumes after boot; extends that take time;
 // Contrail fq_names and ref semantics; token expiry (inject Unauthorized
 // instead); rate limiting (inject Unavailable); lists that lag behind
 // writes; partial creates other than a lost response.
@@ -138,6 +140,7 @@ type object struct {
 	// and may be members of a server group (the group's external ID).
 	machine bool
 	nics    []nic
+	volumes []attachment // a machine's, in order (attach.go)
 	group   string
 	state   vim.State
 	message string
@@ -333,6 +336,7 @@ func (v *VIM) observe(want *vim.Object) (vim.Observation, error) {
 	if o.machine {
 		machineOutput(o, obs.Output)
 	}
+	v.attachmentOutput(o, &obs)
 	if o.kind == resource.KindServerGroup {
 		obs.Output["members"] = v.members(o.externalID)
 	}
@@ -635,6 +639,9 @@ func (v *VIM) Delete(ctx context.Context, o *vim.Object) error {
 	obj := v.live(o)
 	if obj == nil {
 		return nil
+	}
+	if err := v.checkDetached(obj); err != nil {
+		return err
 	}
 	for _, other := range v.objects {
 		if other.state != vim.StateDeleting && slices.Contains(other.uses, obj.externalID) {

@@ -28,6 +28,9 @@ type ObjectInfo struct {
 	// availability zone; its day-0 data is in Spec.
 	NICs []NICInfo
 	Zone string
+	// Attachments are a machine's volumes, in order, or the machine a
+	// volume is attached to.
+	Attachments []AttachmentInfo
 }
 
 // NICInfo is one network interface of a machine.
@@ -65,6 +68,7 @@ func (v *VIM) Objects(kind resource.Kind) []ObjectInfo {
 		if o.machine {
 			info.Zone = zone(o)
 		}
+		info.Attachments = v.attachmentInfo(o)
 		for _, n := range o.nics {
 			info.NICs = append(info.NICs, NICInfo{NetworkID: n.orcaNet, Network: n.network, IP: n.ip, MAC: n.mac,
 				PortID: n.port, Subnet: n.subnet})

@@ -49,6 +49,9 @@ const defaultZone = "nova"
 // error, and obj must then not be kept. Callers hold v.mu.
 func (v *VIM) boot(obj *object, b resource.Boot, deps map[resource.Ref]vim.Dep) error {
 	obj.machine = true
+	if err := v.attach(obj, b, deps); err != nil {
+		return err
+	}
 	taken := v.addressesInUse()
 	for i, id := range b.NetworkIDs {
 		ext := deps[resource.Ref{Kind: resource.KindNetwork, ID: id}].ExternalID

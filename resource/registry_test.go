@@ -110,6 +110,7 @@ func TestFieldsFromTags(t *testing.T) {
 		{Name: "user_data", Type: resource.FieldString, Mutability: resource.Replace, Secret: true},
 		{Name: "config_files", Type: resource.FieldObject, Mutability: resource.Replace, Secret: true},
 		{Name: "availability_zone", Type: resource.FieldString, Mutability: resource.Replace},
+		{Name: "volume_ids", Type: resource.FieldObject, Mutability: resource.Replace},
 	}
 	if diff := cmp.Diff(want, info.Fields, cmpopts.IgnoreUnexported(resource.Field{})); diff != "" {
 		t.Errorf("server fields (-want +got):\n%s", diff)

@@ -115,6 +115,12 @@ type Server struct {
 	// AvailabilityZone places the server: Nova's "zone", or "zone:host"
 	// for one host of it. Empty lets the VIM choose.
 	AvailabilityZone string `json:"availability_zone,omitempty" orca:"replace"`
+	// VolumeIDs are orca volumes attached at boot, in order: the first is
+	// the machine's first disk after its root disk. At most
+	// MaxServerVolumes, none twice, each in the server's tenant. A change
+	// replaces the server, as one of its NICs does: the VIM attaches them
+	// in the boot request itself, and a VNF sees its disks at boot.
+	VolumeIDs []string `json:"volume_ids,omitempty" orca:"replace"`
 }
 
 // NIC is one network interface of a server.
@@ -156,6 +162,7 @@ func (s *Server) Validate() error {
 	p.userData("user_data", s.UserData)
 	p.configFiles("config_files", s.ConfigFiles)
 	p.availabilityZone("availability_zone", s.AvailabilityZone)
+	p.volumeIDs("volume_ids", s.VolumeIDs)
 	return p.err()
 }
 
@@ -169,6 +176,9 @@ func (s *Server) Dependencies() []Ref {
 	)
 	for _, n := range s.NICs {
 		out = append(out, refs(Ref{KindNetwork, n.NetworkID})...)
+	}
+	for _, v := range s.VolumeIDs {
+		out = append(out, refs(Ref{KindVolume, v})...)
 	}
 	return out
 }

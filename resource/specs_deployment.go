@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 )
 
 // Deployment is a VNF deployment (seed 004, ESC's deployments): groups of
@@ -52,6 +53,21 @@ type VMGroup struct {
 	// BootSeconds is how long a VM may take to come up (informational:
 	// the VIM's own state says when it is up).
 	BootSeconds int64 `json:"boot_seconds"`
+	// Volumes are the disks of each VM: every VM gets a volume of its
+	// own per entry, attached at boot in this order (the first is the
+	// first disk after the root).
+	Volumes []GroupVolume `json:"volumes,omitempty"`
+}
+
+// GroupVolume is a disk of a group's VMs, one volume per VM.
+type GroupVolume struct {
+	// Name is unique within the group.
+	Name string `json:"name"`
+	// SizeGB, VolumeType and Bus are as a volume's (resource.Volume);
+	// Bus "" is virtio.
+	SizeGB     int64  `json:"size_gb"`
+	VolumeType string `json:"volume_type,omitempty"`
+	Bus        string `json:"bus,omitempty"`
 }
 
 // GroupNIC is one interface of a group's VMs. IPs, when given, are fixed
@@ -85,6 +101,10 @@ const (
 	maxDeploymentNotes = 4096
 )
 
+// MaxDeploymentVolumes bounds the volumes a deployment's VMs have in all,
+// counted at the groups' MaxCount.
+const MaxDeploymentVolumes = 128
+
 func (s *Deployment) Validate() error {
 	var p problems
 	p.text("description", s.Description, maxDeploymentNotes)
@@ -98,12 +118,18 @@ func (s *Deployment) Validate() error {
 		p.add("vm_groups", "%d VM groups; at most %d", len(s.Groups), MaxVMGroups)
 	}
 	names := map[string]bool{}
-	var vms int64
+	var vms, volumes int64
 	for _, g := range s.Groups {
 		vms += max(g.MaxCount, 0)
+		// Clamped (each bound is checked per group too), so no product
+		// overflows.
+		volumes += min(max(g.MaxCount, 0), MaxVMsPerGroup+1) * int64(min(len(g.Volumes), MaxServerVolumes+1))
 	}
 	if vms > MaxDeploymentVMs {
 		p.add("vm_groups", "%d VMs at most in all; at most %d", vms, MaxDeploymentVMs)
+	}
+	if volumes > MaxDeploymentVolumes {
+		p.add("vm_groups", "%d volumes at most in all (each VM has its group's); at most %d", volumes, MaxDeploymentVolumes)
 	}
 	for i, g := range s.Groups {
 		f := fmt.Sprintf("vm_groups[%d]", i)
@@ -174,6 +200,31 @@ func (g *VMGroup) validate(p *problems, f string) {
 	p.between(f+".recovery_max", g.RecoveryMax, 0, MaxRecoveries)
 	p.between(f+".recovery_wait_seconds", g.RecoveryWaitSeconds, 0, MaxDeploymentWait)
 	p.between(f+".boot_seconds", g.BootSeconds, 0, MaxDeploymentWait)
+	if len(g.Volumes) > MaxServerVolumes {
+		p.add(f+".volumes", "%d volumes; at most %d", len(g.Volumes), MaxServerVolumes)
+	}
+	vols := map[string]bool{}
+	for j, v := range g.Volumes {
+		vf := fmt.Sprintf("%s.volumes[%d]", f, j)
+		if v.Name == "" || len(v.Name) > MaxVMGroupName {
+			p.add(vf+".name", "a volume's name has 1 to %d bytes", MaxVMGroupName)
+		} else {
+			p.text(vf+".name", v.Name, MaxVMGroupName)
+		}
+		if vols[v.Name] {
+			p.add(vf+".name", "volume %q appears twice in the group", v.Name)
+		}
+		vols[v.Name] = true
+		// As a volume's, which each VM's copy of it is.
+		p.between(vf+".size_gb", v.SizeGB, 1, MaxVolumeGB)
+		p.text(vf+".volume_type", v.VolumeType, MaxIDLen)
+		if v.VolumeType != strings.TrimSpace(v.VolumeType) {
+			p.add(vf+".volume_type", "%q has leading or trailing spaces", v.VolumeType)
+		}
+		if v.Bus != "" {
+			p.oneOf(vf+".bus", v.Bus, VolumeBuses...)
+		}
+	}
 }
 
 func (s *Deployment) Dependencies() []Ref {

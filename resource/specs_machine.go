@@ -44,6 +44,9 @@ type Boot struct {
 	ConfigFiles []ConfigFile
 	// AvailabilityZone is "", "zone" or "zone:host".
 	AvailabilityZone string
+	// VolumeIDs are the volumes to attach at boot, in disk order after
+	// the root disk (optional).
+	VolumeIDs []string
 }
 
 // Day-0 bounds, Nova's: user_data is at most 65535 bytes once base64
@@ -75,6 +78,10 @@ const (
 // MaxNICs bounds a machine's NICs (a bare-metal instance's networks, a
 // server's nics).
 const MaxNICs = 16
+
+// MaxServerVolumes bounds the volumes a server boots with: a VNF's disks,
+// few enough that every hypervisor bus has a device name for each.
+const MaxServerVolumes = 16
 
 // metadataKey is the key pattern Nova's API schema accepts.
 var metadataKey = regexp.MustCompile(`^[a-zA-Z0-9-_:. ]{1,255}$`)
@@ -170,6 +177,7 @@ func (s *Server) Boot() Boot {
 		NetworkIDs: []string{s.NetworkID}, PortTypes: []string{""},
 		SecurityGroupID: s.SecurityGroupID, ServerGroupID: s.ServerGroupID,
 		UserData: s.UserData, ConfigFiles: slices.Clone(s.ConfigFiles), AvailabilityZone: s.AvailabilityZone,
+		VolumeIDs: slices.Clone(s.VolumeIDs),
 	}
 	if len(s.NICs) > 0 {
 		b.NetworkIDs, b.PortTypes = nil, nil
@@ -215,6 +223,23 @@ func (p *problems) nics(field string, nics []NIC) {
 			p.add(f+".fixed_ip", "%s is already the address of %s[%d]", n.FixedIP, field, j)
 		}
 		seen[a] = i
+	}
+}
+
+// volumeIDs checks a server's volumes: at most MaxServerVolumes, each a
+// reference, none twice (a volume attaches to one machine once).
+func (p *problems) volumeIDs(field string, ids []string) {
+	if len(ids) > MaxServerVolumes {
+		p.add(field, "%d volumes; at most %d", len(ids), MaxServerVolumes)
+	}
+	seen := map[string]int{}
+	for i, id := range ids {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		p.ref(f, id, true)
+		if j, dup := seen[id]; dup && id != "" {
+			p.add(f, "volume %q is already %s[%d]", id, field, j)
+		}
+		seen[id] = i
 	}
 }
 

@@ -301,12 +301,14 @@ func TestSamplesCoverEveryKind(t *testing.T) {
 
 // listedRefs names the references held inside object-typed fields, which
 // carry no ref tag: the field, the key holding an ID in each of its
-// elements, and the kind referred to. Dependencies must list these too.
+// elements ("" when the elements are the IDs), and the kind referred to.
+// Dependencies must list these too.
 var listedRefs = map[resource.Kind][]struct {
 	field, key string
 	kind       resource.Kind
 }{
 	resource.KindBaremetalInstance: {{"networks", "network_id", resource.KindNetwork}},
+	resource.KindServer:            {{"volume_ids", "", resource.KindVolume}},
 	resource.KindDeployment: {
 		{"vm_groups", "image_id", resource.KindImage}, {"vm_groups", "flavor_id", resource.KindFlavor},
 		{"vm_groups", "nics[].network_id", resource.KindNetwork},
@@ -347,6 +349,12 @@ func TestDependenciesMatchRefTags(t *testing.T) {
 				t.Errorf("%s: the sample holds no %s, so their references go unchecked", r.Kind, l.field)
 			}
 			for _, e := range elems {
+				if l.key == "" {
+					if id, _ := e.(string); id != "" {
+						want = append(want, resource.Ref{Kind: l.kind, ID: id})
+					}
+					continue
+				}
 				// "list[].key" reaches into a list of each element.
 				inner, key, nested := strings.Cut(l.key, "[].")
 				objs := []any{e}

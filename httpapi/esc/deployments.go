@@ -113,7 +113,7 @@ func (a *api) createDeployment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.watchDeployment(r, &t, out, nil); err != nil {
+	if err := a.watchRecoveries(r, t, out); err != nil {
 		return err
 	}
 	return a.accept(w, r, t, out.Tenant, out.Ref, deploymentEvent(out, "", "SERVICE_DEPLOYING_STATE", nil))
@@ -142,6 +142,9 @@ func (a *api) updateDeployment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := a.recordBefore(r, &t, cur); err != nil {
+		return err
+	}
 	out, err := dialect.Change(r.Context(), a.b, cur.Ref, func(fresh *resource.Resource) error {
 		if fresh.Deleting {
 			return resource.Errorf(resource.Conflict, "Conflicting Request: deployment %s is being undeployed", cur.ID)
@@ -160,9 +163,6 @@ func (a *api) updateDeployment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.watchDeployment(r, &t, out, cur); err != nil {
-		return err
-	}
 	return a.accept(w, r, t, out.Tenant, out.Ref, deploymentEvent(out, "", "SERVICE_UPDATING_STATE", nil))
 }
 
@@ -175,35 +175,37 @@ func (a *api) deleteDeployment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.b.Delete(r.Context(), cur.Ref, 0); err != nil {
+	if err := a.recordBefore(r, &t, cur); err != nil {
 		return err
 	}
-	if err := a.watchDeployment(r, &t, cur, cur); err != nil {
+	if err := a.b.Delete(r.Context(), cur.Ref, 0); err != nil {
 		return err
 	}
 	return a.accept(w, r, t, cur.Tenant, cur.Ref, deploymentEvent(cur, "", "SERVICE_UNDEPLOYING_STATE", nil))
 }
 
-// watchDeployment prepares the watch of a deployment write (accept makes
-// it): it records the VMs the write began with (before, nil for a new
-// deployment). A new deployment with an events URL gets a second watch,
-// which reports its recoveries for as long as it lives.
-func (a *api) watchDeployment(r *http.Request, t *transaction, d, before *resource.Resource) error {
-	if before != nil {
-		vms, err := a.deploymentVMs(r.Context(), before)
-		if err != nil {
-			return err
-		}
-		t.extra = beforeParams(vms)
+// recordBefore records in t the VMs a deployment write begins with, so
+// that its watch reports only what the write changed. It must run before
+// the write: the orchestrator may act on it at once.
+func (a *api) recordBefore(r *http.Request, t *transaction, d *resource.Resource) error {
+	vms, err := a.deploymentVMs(r.Context(), d)
+	if err != nil {
+		return err
 	}
-	if t.op == opDeploy && t.events != "" {
-		m := *t
-		m.op = opMonitor
-		if _, err := a.b.Watch(r.Context(), d.Tenant, d.Ref, watchPurpose, m.params()); err != nil {
-			return err
-		}
-	}
+	t.extra = beforeParams(vms)
 	return nil
+}
+
+// watchRecoveries starts, for a new deployment with an events URL, the
+// watch that reports its recoveries for as long as it lives (accept makes
+// the one of the write itself).
+func (a *api) watchRecoveries(r *http.Request, t transaction, d *resource.Resource) error {
+	if t.events == "" {
+		return nil
+	}
+	t.op = opMonitor
+	_, err := a.b.Watch(r.Context(), d.Tenant, d.Ref, watchPurpose, t.params())
+	return err
 }
 
 func (a *api) getDeployment(w http.ResponseWriter, r *http.Request) error {

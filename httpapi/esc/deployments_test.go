@@ -506,3 +506,21 @@ func TestDeploymentCallbacksSurviveRestart(t *testing.T) {
 	got := waitStage(t, rc, "/cb", "SERVICE_ALIVE")
 	checkOrder(t, stages(t, got, "/cb"), []string{"dep6_ASA-1_0", "dep6_CSR-1_0"}, "SERVICE_ALIVE")
 }
+
+// TestRecoveryBoundByConfig: without a recovery_policy, a group's VMs are
+// recovered VM_RECOVERY_RETRIES_MAX times, as configured when it deploys.
+func TestRecoveryBoundByConfig(t *testing.T) {
+	s := newServer(t)
+	rc := newReceiver(t)
+	deploymentFixture(t, s, "esc7")
+	as(s, "admin", "PUT", "/v0/config/default/vm_recovery_retries_max/0", "").Want(t, 200, "config")
+	body := strings.Replace(datamodelXML("esc7", "1", "1"), "<recovery_policy><max_retries>1</max_retries></recovery_policy>", "", 1)
+	hdr := []string{"Callback", rc.srv.URL + "/cb", "Callback-ESC-Events", rc.srv.URL + "/events"}
+	as(s, "admin", "POST", "/v0/deployments/dep7", body, hdr...).Want(t, 200, "deploy")
+	waitStage(t, rc, "/cb", "SERVICE_ALIVE")
+	crash(t, s, "dep7:ASA-1:0")
+	wait.Until(t, "given up", func() bool { return len(events(rc, "VM_RECOVERY_COMPLETE")) == 1 })
+	if ev := events(rc, ""); len(ev) != 1 || ev[0] != "VM_RECOVERY_COMPLETE 500" {
+		t.Errorf("events %v, want no recovery (the bound is 0) and its failure", ev)
+	}
+}

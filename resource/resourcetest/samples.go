@@ -121,7 +121,7 @@ func Samples(prefix, tenant string) []*resource.Resource {
 	group := mk(resource.KindServerGroup, "group", &resource.ServerGroup{Description: "spread", Policy: "soft-anti-affinity"})
 	server := mk(resource.KindServer, "server", &resource.Server{
 		Description: "a server", ImageID: image.ID, NetworkID: left.ID, SecurityGroupID: sg.ID, FlavorID: flavor.ID,
-		ServerGroupID: group.ID,
+		ServerGroupID: group.ID, VolumeIDs: []string{volume.ID},
 	})
 	metal := mk(resource.KindBaremetalInstance, "metal", &resource.BaremetalInstance{
 		Description: "a bare-metal machine", FlavorID: flavor.ID, ImageID: image.ID,
@@ -134,6 +134,7 @@ func Samples(prefix, tenant string) []*resource.Resource {
 			Name: "ASA-1", ImageID: image.ID, FlavorID: flavor.ID, Count: 2, MinCount: 1, MaxCount: 3,
 			NICs:   []resource.GroupNIC{{NetworkID: left.ID, IPs: []string{"10.10.0.16", "10.10.0.17"}}, {NetworkID: right.ID}},
 			Policy: "anti-affinity", AvailabilityZone: "nova:host-1", Monitored: true, RecoveryMax: 3, RecoveryWaitSeconds: 10, BootSeconds: 300,
+			Volumes: []resource.GroupVolume{{Name: "MY_DATASTORE1", SizeGB: 2, VolumeType: "ssd", Bus: "virtio"}},
 		}},
 		Day0:     []resource.GroupDay0{{Group: "ASA-1", UserData: "#cloud-config\n", Files: []resource.ConfigFile{{Path: "/day0-config", Contents: "hostname asa"}}}},
 		Document: "<esc_datamodel/>",

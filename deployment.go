@@ -1,6 +1,7 @@
 package orca
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -42,12 +43,18 @@ const (
 )
 
 // memberKinds are the kinds a deployment's members have, in the order
-// they are deleted (servers before the groups they name).
-var memberKinds = []resource.Kind{resource.KindServer, resource.KindServerGroup}
+// they are deleted (servers before the groups and volumes they name).
+var memberKinds = []resource.Kind{resource.KindServer, resource.KindServerGroup, resource.KindVolume}
 
 // DeploymentVMID is the ID of VM index of group in deployment dep.
 func DeploymentVMID(dep, group string, index int64) string {
 	return dep + ":" + GroupKey(group) + ":" + strconv.FormatInt(index, 10)
+}
+
+// DeploymentVolumeID is the ID of the volume of VM vm (a DeploymentVMID)
+// for its group's index-th volume.
+func DeploymentVolumeID(vm string, index int) string {
+	return vm + ":vol:" + strconv.Itoa(index)
 }
 
 // deploymentGroupID is the ID of the server group placing group.
@@ -217,7 +224,8 @@ func (o *Orchestrator) deploymentMembers(ctx context.Context, id string) ([]*res
 }
 
 // desiredMembers are the members d's spec wants: per group a server group
-// when the group has a policy, and Count servers.
+// when the group has a policy, and Count servers, each after the volumes
+// it boots with (a server may only name volumes that exist).
 func desiredMembers(d *resource.Resource, spec *resource.Deployment) []*resource.Resource {
 	var out []*resource.Resource
 	for _, g := range spec.Groups {
@@ -241,14 +249,31 @@ func desiredMembers(d *resource.Resource, spec *resource.Deployment) []*resource
 				}
 			}
 			vmLabels := map[string]string{LabelDeployment: d.ID, LabelVMGroup: GroupKey(g.Name), LabelVMIndex: strconv.FormatInt(i, 10)}
+			vm := DeploymentVMID(d.ID, g.Name, i)
+			var volumes []string
+			for j, v := range g.Volumes {
+				id := DeploymentVolumeID(vm, j)
+				volumes = append(volumes, id)
+				out = append(out, &resource.Resource{
+					Ref: resource.Ref{Kind: resource.KindVolume, ID: id}, Tenant: d.Tenant,
+					Name: fmt.Sprintf("%s_%s_%d_%s", d.ID, g.Name, i, v.Name), Labels: maps.Clone(vmLabels), Placement: clonePlacement(d.Placement),
+					Spec: &resource.Volume{
+						// Within Cinder's 255 bytes: the labels name the deployment.
+						Description: "volume " + v.Name + " of VM " + strconv.FormatInt(i, 10) + " of group " + g.Name,
+						// The bus defaulted as the store would, so the stored
+						// spec equals this one.
+						SizeGB: v.SizeGB, VolumeType: v.VolumeType, Bus: cmp.Or(v.Bus, "virtio"),
+					},
+				})
+			}
 			out = append(out, &resource.Resource{
-				Ref: resource.Ref{Kind: resource.KindServer, ID: DeploymentVMID(d.ID, g.Name, i)}, Tenant: d.Tenant,
+				Ref: resource.Ref{Kind: resource.KindServer, ID: vm}, Tenant: d.Tenant,
 				Name: fmt.Sprintf("%s_%s_%d", d.ID, g.Name, i), Labels: vmLabels, Placement: clonePlacement(d.Placement),
 				Spec: &resource.Server{
 					Description: "VM " + strconv.FormatInt(i, 10) + " of group " + g.Name + " of deployment " + d.ID,
 					ImageID:     g.ImageID, FlavorID: g.FlavorID, NetworkID: g.NICs[0].NetworkID, NICs: nics,
 					ServerGroupID: sg, UserData: day0.UserData, ConfigFiles: slices.Clone(day0.Files),
-					AvailabilityZone: g.AvailabilityZone,
+					AvailabilityZone: g.AvailabilityZone, VolumeIDs: volumes,
 				},
 			})
 		}

@@ -108,7 +108,7 @@ type dmPlacement struct {
 type dmVolume struct {
 	Name     string `xml:"name" json:"name"`
 	VolID    int    `xml:"volid" json:"volid"`
-	Size     int64  `xml:"size,omitempty" json:"size,omitempty"`
+	Size     volumeSize `xml:"size,omitempty" json:"size,omitempty"`
 	SizeUnit string `xml:"sizeunit,omitempty" json:"sizeunit,omitempty"`
 	Bus      string `xml:"bus,omitempty" json:"bus,omitempty"`
 	Type     string `xml:"type,omitempty" json:"type,omitempty"`

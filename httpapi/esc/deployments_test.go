@@ -5,6 +5,10 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -13,8 +17,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/orca-nfv/orca/fake"
+	"github.com/orca-nfv/orca/httpapi/dialect"
+	"github.com/orca-nfv/orca/httpapi/esc"
 	"github.com/orca-nfv/orca/internal/testutil/apitest"
 	"github.com/orca-nfv/orca/internal/testutil/wait"
+	"github.com/orca-nfv/orca/netguard"
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/store"
 )
@@ -346,7 +353,8 @@ func TestDeploymentBadInput(t *testing.T) {
 		"entity":               {"admin", "d1", `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>` + good, 400, "directives"},
 		"min over max":         {"admin", "d1", datamodelXML("esc3", "3", "2"), 400, "count"},
 		"pool too small":       {"admin", "d1", datamodelXML("esc3", "4", "4"), 400, "addresses"},
-		"volumes":              {"admin", "d1", strings.Replace(good, "</config_data>", "</config_data><volumes><volume><name>v</name><volid>1</volid></volume></volumes>", 1), 400, "volumes"},
+		"volume without size":  {"admin", "d1", strings.Replace(good, "</config_data>", "</config_data><volumes><volume><name>v</name><volid>1</volid></volume></volumes>", 1), 400, "volumes[0].size"},
+		"volume unit":          {"admin", "d1", strings.Replace(good, "</config_data>", "</config_data><volumes><volume><name>v</name><volid>1</volid><size>1</size><sizeunit>PB</sizeunit></volume></volumes>", 1), 400, "sizeunit"},
 		"day-0 from a refused": {"admin", "d1", strings.Replace(good, "<data>hostname asa</data>", "<file>http://169.254.169.254/latest</file>", 1), 400, "config_data"},
 		"unknown placement":    {"admin", "d1", strings.Replace(good, "<type>anti_affinity</type>", "<type>rack</type>", 1), 400, "rack"},
 		"two deployments":      {"admin", "d1", strings.Replace(good, "</deployment></deployments>", "</deployment><deployment><name>x</name></deployment></deployments>", 1), 400, "one deployment"},
@@ -522,5 +530,75 @@ func TestRecoveryBoundByConfig(t *testing.T) {
 	wait.Until(t, "given up", func() bool { return len(events(rc, "VM_RECOVERY_COMPLETE")) == 1 })
 	if ev := events(rc, ""); len(ev) != 1 || ev[0] != "VM_RECOVERY_COMPLETE 500" {
 		t.Errorf("events %v, want no recovery (the bound is 0) and its failure", ev)
+	}
+}
+
+// TestDeploymentDay0AndPlacement: a day-0 file is fetched from where the
+// datamodel says (an address the fetch policy allows) and lands on the
+// VMs' config drive; zone_host pins the group to its host, and a disabled
+// host is refused.
+func TestDeploymentDay0AndPlacement(t *testing.T) {
+	loop := &netguard.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
+	s := apitest.New(t, apitest.Options{Deliver: loop.Deliverer(nil), Mounts: []apitest.Mount{
+		func(b dialect.Backend, kit *dialect.Kit) (http.Handler, []string, error) {
+			return esc.New(b, kit, &esc.Options{Callbacks: loop, Fetches: loop}), esc.Paths, nil
+		},
+	}})
+	files := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/day0-asa" {
+			http.NotFound(w, r)
+			return
+		}
+		io.WriteString(w, "hostname asa-from-file\n")
+	}))
+	defer files.Close()
+	rc := newReceiver(t)
+	deploymentFixture(t, s, "esc8")
+	body := strings.Replace(datamodelXML("esc8", "1", "1"), "<data>hostname asa</data>", "<file>"+files.URL+"/day0-asa</file>", 1)
+	body = strings.Replace(body, "</config_data>", "</config_data><volumes><volume><name>data</name><volid>1</volid>"+
+		"<size>1536</size><sizeunit>MiB</sizeunit><bus>scsi</bus></volume></volumes>", 1)
+	body = strings.Replace(body, "<placement><type>anti_affinity</type><enforcement>strict</enforcement></placement>",
+		"<placement><type>zone_host</type><zone>nova</zone><host>host-2</host></placement>", 1)
+	as(s, "admin", "POST", "/v0/deployments/dep8", body, "Callback", rc.srv.URL+"/cb").Want(t, 200, "deploy")
+	waitStage(t, rc, "/cb", "SERVICE_ALIVE")
+	asa, err := s.O.Get(context.Background(), resource.Ref{Kind: resource.KindServer, ID: "dep8:ASA-1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []resource.ConfigFile{{Path: "/day0-config", Contents: "hostname asa-from-file\n"}}
+	if diff := cmp.Diff(want, asa.Spec.(*resource.Server).ConfigFiles); diff != "" {
+		t.Errorf("day-0 files (-want +got):\n%s", diff)
+	}
+	// Its volume: 1536 MiB is 2 GiB, on scsi, attached to the VM.
+	vols := s.Factory.VIM("loc-1").Objects(resource.KindVolume)
+	if len(vols) != 1 || fmt.Sprint(vols[0].Spec["size_gb"]) != "2" || vols[0].Spec["bus"] != "scsi" {
+		t.Errorf("volumes at loc-1: %+v", vols)
+	}
+	if ids := asa.Spec.(*resource.Server).VolumeIDs; len(ids) != 1 {
+		t.Errorf("ASA's VM names volumes %v, want its one", ids)
+	}
+	csr := 0
+	for _, o := range s.Factory.VIM("loc-1").Objects(resource.KindServer) {
+		if strings.Contains(o.Name, "CSR") {
+			csr++
+			if o.Host != "host-2" {
+				t.Errorf("CSR-1's VM on %q, want host-2", o.Host)
+			}
+		}
+	}
+	if csr != 1 {
+		t.Errorf("%d CSR-1 VMs at loc-1, want 1", csr)
+	}
+
+	// A file that is not there, and a disabled host, are refused.
+	missing := strings.Replace(body, "/day0-asa", "/nope", 1)
+	r := as(s, "admin", "POST", "/v0/deployments/dep9", missing, "Callback", rc.srv.URL+"/cb")
+	if r.Code != 400 || !strings.Contains(r.Raw, "404") {
+		t.Errorf("missing day-0 file: %d %s", r.Code, r.Raw)
+	}
+	as(s, "admin", "POST", "/v0/hosts/host-2/disable", "", "Callback-ESC-Events", rc.srv.URL+"/events").Want(t, 200, "disable")
+	r = as(s, "admin", "POST", "/v0/deployments/dep9", body, "Callback", rc.srv.URL+"/cb")
+	if r.Code != 400 || !strings.Contains(r.Raw, "host-2") {
+		t.Errorf("disabled host: %d %s", r.Code, r.Raw)
 	}
 }

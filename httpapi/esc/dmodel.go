@@ -44,8 +44,11 @@ import (
 //	                            location
 //
 // rules, policies, placement groups and extensions are kept in the stored
-// document (GET /deployments/config/{id}) but not acted on; volumes are
-// refused until servers can attach them.
+// document (GET /deployments/config/{id}) but not acted on.
+//
+//	volumes/volume              one volume per VM of size/sizeunit (required),
+//	                            type and bus, attached at boot; name (else
+//	                            vol<volid>) unique in the group
 
 // deploymentResource maps a datamodel's deployment onto an orca one,
 // resolving what it names (NotFound naming the first unknown one). cur is
@@ -130,8 +133,14 @@ func (a *api) deploymentPlacement(ctx context.Context, vim string) (*resource.Pl
 func (a *api) vmGroup(ctx context.Context, tenant, field string, g *dmVMGroup, counts map[string]int64) (resource.VMGroup, resource.GroupDay0, error) {
 	out := resource.VMGroup{Name: g.Name, MinCount: 1, MaxCount: 1}
 	day0 := resource.GroupDay0{Group: g.Name}
-	if g.Volumes != nil && len(g.Volumes.Volume) > 0 {
-		return out, day0, resource.InvalidField(field+".volumes", "VM groups with volumes are not supported yet: orca's servers cannot attach volumes")
+	if g.Volumes != nil {
+		for j, v := range g.Volumes.Volume {
+			gv, err := groupVolume(fmt.Sprintf("%s.volumes[%d]", field, j), v)
+			if err != nil {
+				return out, day0, err
+			}
+			out.Volumes = append(out.Volumes, gv)
+		}
 	}
 	var err error
 	if out.ImageID, err = a.resolve(ctx, resource.KindImage, tenant, g.Image, field+".image"); err != nil {
@@ -201,6 +210,24 @@ func (a *api) vmGroup(ctx context.Context, tenant, field string, g *dmVMGroup, c
 		}
 	}
 	return out, day0, nil
+}
+
+// groupVolume maps one volume of a group: each VM gets its own, of the
+// size given (ESC's datastore-only form, with no size, cannot be made).
+func groupVolume(field string, v dmVolume) (resource.GroupVolume, error) {
+	gib, err := volumeGiB(v.Size, v.SizeUnit)
+	if err != nil {
+		var re *resource.Error
+		if errors.As(err, &re) {
+			return resource.GroupVolume{}, &resource.Error{Code: re.Code, Field: field + "." + re.Field, Err: re.Err}
+		}
+		return resource.GroupVolume{}, err
+	}
+	name := v.Name
+	if name == "" {
+		name = fmt.Sprintf("vol%d", v.VolID)
+	}
+	return resource.GroupVolume{Name: name, SizeGB: gib, VolumeType: v.Type, Bus: v.Bus}, nil
 }
 
 // placeGroup applies one placement of a group.

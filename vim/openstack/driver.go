@@ -17,7 +17,8 @@
 // the adopting Create or by Update, and an object missing them is reported
 // as not existing yet, so the orchestrator calls Create again.
 //
-// What it does not do: volume attachments, floating IPs, routers, ports of
+// What it does not do: attaching volumes after boot (a server's volumes
+// are mapped in its create, bootvolumes.go), floating IPs, routers, ports of
 // their own (so a bare-metal NIC's port type is recorded, not honoured),
 // security-group names (Nova is given group IDs), Glance data
 // uploads through orca (a URL is imported by Glance itself, with its

@@ -23,11 +23,12 @@ import (
 // path. They record what they were built from in their metadata
 // (orca_image, orca_flavor, orca_network and orca_networks, orca_fixed_ips,
 // orca_security_group, orca_server_group, orca_description, digests of the
-// day-0 data in orca_user_data and orca_config_files, and
-// orca_availability_zone): Nova 2.64 shows a flavor by its properties, not
-// its ID, a security group by name, and neither networks by ID, the server
-// group, the day-0 data nor the zone asked for, so the metadata is what
-// drift is judged on. Servers made before a key existed lack it, which
+// day-0 data in orca_user_data and orca_config_files,
+// orca_availability_zone, and orca_volumes, bootvolumes.go): Nova 2.64
+// shows a flavor by its properties, not its ID, a security group by name,
+// and neither networks by ID, the server group, the day-0 data, the zone
+// asked for nor the volumes' order, so the metadata is what drift is
+// judged on. Servers made before a key existed lack it, which
 // reads as "none asked for". The spec's user metadata sits next to it,
 // under keys without the orca_ prefix.
 
@@ -46,7 +47,9 @@ type osServer struct {
 	Host       string `json:"OS-EXT-SRV-ATTR:host"`
 	Hypervisor string `json:"OS-EXT-SRV-ATTR:hypervisor_hostname"`
 	Zone       string `json:"OS-EXT-AZ:availability_zone"`
-	Fault      *struct {
+	// VolumesAttached are the server's volumes (bootvolumes.go).
+	VolumesAttached []attachedVolume `json:"os-extended-volumes:volumes_attached"`
+	Fault           *struct {
 		Message string `json:"message"`
 	} `json:"fault"`
 }
@@ -60,6 +63,7 @@ type machineFields struct {
 	// the networks of several NICs, or of fixed IPs, is reported under
 	// nics.
 	nics, userData, configFiles, zone string
+	volumes                           string // "volume_ids" on a server
 }
 
 // machineKind is the operations of a machine kind.
@@ -75,7 +79,7 @@ func machineKind(f machineFields) *kind {
 
 func serverKind() *kind {
 	return machineKind(machineFields{networks: "network_id", nics: "nics", userData: "user_data",
-		configFiles: "config_files", zone: "availability_zone"})
+		configFiles: "config_files", zone: "availability_zone", volumes: "volume_ids"})
 }
 
 // getMachine is getServer with the server's ports learnt (interfaces.go).
@@ -291,6 +295,14 @@ func observeServer(d *Driver, o *vim.Object, v any, f machineFields) vim.Observa
 			same  bool
 		}{f.metadata, maps.Equal(userMetadata(s.Metadata), b.Metadata)})
 	}
+	if f.volumes != "" {
+		vols, _ := d.volumeIDs(o, b) // unresolved: none match, which is drift
+		obs.Output["volumes"] = volumesOutput(s, b, vols)
+		checks = append(checks, struct {
+			field string
+			same  bool
+		}{f.volumes, len(vols) == len(b.VolumeIDs) && sameVolumes(s, vols)})
+	}
 	for _, c := range checks {
 		if !c.same && !slices.Contains(obs.Drift, c.field) {
 			obs.Drift = append(obs.Drift, c.field)
@@ -305,6 +317,10 @@ func createServer(ctx context.Context, d *Driver, o *vim.Object, _ any) (string,
 		b.SecurityGroupID != "" && want.secGroup == "" || b.ServerGroupID != "" && want.group == "" {
 		return "", resource.Errorf(resource.NotFound, "%s: a dependency is not resolved at this location", o)
 	}
+	vols, err := d.volumeIDs(o, b)
+	if err != nil {
+		return "", err
+	}
 	meta := maps.Clone(b.Metadata)
 	if meta == nil {
 		meta = map[string]string{}
@@ -317,6 +333,9 @@ func createServer(ctx context.Context, d *Driver, o *vim.Object, _ any) (string,
 		"orca_fixed_ips": fixedIPsValue(b.FixedIPs), "orca_user_data": digest([]byte(b.UserData)),
 		"orca_config_files": configFilesDigest(b.ConfigFiles), "orca_availability_zone": b.AvailabilityZone,
 	})
+	if len(vols) > 0 {
+		meta["orca_volumes"] = volumesValue(vols) // absent: none, as on servers made before volumes
+	}
 	var nets []servers.Network
 	for i, n := range want.networks {
 		nets = append(nets, servers.Network{UUID: n})
@@ -325,7 +344,8 @@ func createServer(ctx context.Context, d *Driver, o *vim.Object, _ any) (string,
 		}
 	}
 	opts := servers.CreateOpts{Name: tag(o), ImageRef: want.image, FlavorRef: want.flavor, Metadata: meta, Networks: nets,
-		UserData: userData(b.UserData), Personality: personality(b.ConfigFiles), AvailabilityZone: b.AvailabilityZone}
+		UserData: userData(b.UserData), Personality: personality(b.ConfigFiles), AvailabilityZone: b.AvailabilityZone,
+		BlockDevice: blockDevices(o, want.image, b, vols)}
 	if b.UserData != "" || len(b.ConfigFiles) > 0 {
 		on := true
 		opts.ConfigDrive = &on
@@ -345,7 +365,7 @@ func createServer(ctx context.Context, d *Driver, o *vim.Object, _ any) (string,
 	}
 	s, err := servers.Create(ctx, compute, opts, hints).Extract()
 	if err != nil {
-		return "", addressHeld(classify(ctx, err, "creating server"))
+		return "", addressHeld(d.volumesHeld(ctx, vols, classify(ctx, err, "creating server")))
 	}
 	return s.ID, nil
 }

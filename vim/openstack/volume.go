@@ -74,7 +74,7 @@ func observeVolume(d *Driver, o *vim.Object, v any) vim.Observation {
 	spec := o.Spec.(*resource.Volume)
 	obs := vim.Observation{Exists: true, ExternalID: vol.ID, TaskStatus: vol.Status,
 		Output: map[string]any{"volume_id": vol.ID, "size_gb": int64(vol.Size), "volume_type": vol.VolumeType,
-			"bootable": vol.Bootable == "true", "bus": vol.Metadata["orca_bus"]}}
+			"bootable": vol.Bootable == "true", "bus": vol.Metadata["orca_bus"], "attachments": volumeAttachments(vol)}}
 	obs.State, obs.Busy = volumeState(vol.Status)
 	if obs.State == vim.StateError {
 		obs.Message = "Cinder reports the volume " + vol.Status

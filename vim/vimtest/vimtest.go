@@ -78,6 +78,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 		"MachineNICs":           testMachineNICs,
 		"VNFServer":             testVNFServer,
 		"NetworkWithoutCIDR":    testNetworkWithoutCIDR,
+		"ServerVolume":          testServerVolume,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -37,6 +37,8 @@ type volume struct {
 	next              []string // the states Step moves it through
 	newSize           int      // what an extend under way grows it to
 	host              *string  // the back end, once scheduled
+	// attachments are the servers holding it (nova_volumes.go).
+	attachments []volumeAttachment
 }
 
 func (v *volume) order() int { return v.seq }
@@ -176,7 +178,7 @@ func (s *Server) volumeView(v *volume, admin bool) map[string]any {
 	view := map[string]any{
 		"id": v.id, "name": v.name, "description": v.description, "status": v.status, "size": v.size,
 		"availability_zone": "nova", "bootable": bootable, "encrypted": false, "multiattach": false,
-		"attachments": []any{}, "metadata": maps.Clone(v.metadata), "volume_type": v.vtype.name,
+		"attachments": s.attachmentsView(v), "metadata": maps.Clone(v.metadata), "volume_type": v.vtype.name,
 		"snapshot_id": nil, "source_volid": nil, "consistencygroup_id": nil, "replication_status": nil,
 		"migration_status": nil, "user_id": v.user, "created_at": cinderStamp(v.created), "updated_at": updated,
 		"links": s.volumeLinks(v),

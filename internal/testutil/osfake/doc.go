@@ -66,6 +66,13 @@
 //     ports (port_state DOWN while building, then ACTIVE; fixed IPs with
 //     subnets; MAC). Boot(id) shows tests what a server was booted with
 //     that its view does not: user data, files, config drive, zone, host.
+//     Volumes (nova_volumes.go): block_device_mapping_v2 with the image as
+//     the root disk and existing Cinder volumes attached (400 for a volume
+//     the project cannot see, one not available or named twice, and two
+//     boot devices; other mappings are refused), reserved in Cinder at the
+//     create, in-use with a device once built, listed in the view's
+//     os-extended-volumes:volumes_attached, and available again (or
+//     deleted, with delete_on_termination) once the server is gone.
 //   - Glance: images (create with properties, read-only attributes 403,
 //     default visibility "shared"; list with filters on any property,
 //     newest first, 25 a page with "next"; PATCH with
@@ -95,8 +102,10 @@
 //     available or an error status, else 400, then deleting and gone on
 //     Step), the os-extend action (only larger, only when available;
 //     extending then available at the new size on Step) and
-//     os-reset_status, volume types (Options.VolumeTypes), and Cinder's
-//     fault bodies ({"itemNotFound": {"code", "message"}}).
+//     os-reset_status, volume types (Options.VolumeTypes), attachments
+//     made by Nova's boots (shown in the view; an attached volume is
+//     neither deleted nor extended), and Cinder's fault bodies
+//     ({"itemNotFound": {"code", "message"}}).
 //   - Quotas (Options.Quota): Nova instances, cores and RAM (403 with
 //     Nova's message), Neutron networks and security groups (409 OverQuota,
 //     as Neutron answers), Cinder volumes and gigabytes (413).
@@ -117,8 +126,9 @@
 // (any role may do anything); Neutron ports (a server's are seen only
 // through os-interface; booting on a port ID answers 400), routers,
 // floating IPs,
-// block-device mappings; Cinder's attachments (no volume is ever in-use),
-// snapshots, backups, transfers, groups, retype, microversions above 3.0
+// block-device mappings other than an image root disk and existing
+// volumes, attaching or detaching volumes after boot (os-volume_attachments,
+// Cinder's attachment API), snapshots, backups, transfers, groups, retype, microversions above 3.0
 // (a requested one is not read), the metadata list filter and volume-type
 // extra specs; scheduling (server-group policies are recorded, not
 // enforced; builds succeed but for BreakServer, a forced unknown host or
@@ -139,5 +149,6 @@
 // keys in the order the request body gives them. No Cinder was at hand
 // (the loopback cloud has none): its views follow the v3 API reference's
 // samples and its messages Cinder's source, except those marked "chosen"
-// (name length, metadata and reset-status refusals).
+// (name length, metadata and reset-status refusals); so do Nova's answers
+// to block-device mappings of volumes, worded from Nova's source.
 package osfake

@@ -47,7 +47,8 @@ type server struct {
 	hostID, fault           string
 	next                    string // the state Step moves it to
 	boot                    bootOptions
-	host                    string // the compute host, once scheduled
+	host                    string         // the compute host, once scheduled
+	volumes                 []serverVolume // attached at boot (nova_volumes.go)
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -235,6 +236,10 @@ func (s *Server) createServer(r *req) *reply {
 	if bad != nil {
 		return bad
 	}
+	vols, bad := s.blockDevices(r, obj, imgRef != "", proj)
+	if bad != nil {
+		return bad
+	}
 	if bad := s.checkComputeQuota(proj, f); bad != nil {
 		return bad
 	}
@@ -265,6 +270,7 @@ func (s *Server) createServer(r *req) *reply {
 		sv.ports = append(sv.ports, p)
 	}
 	s.servers[sv.id] = sv
+	s.reserveVolumes(sv, vols)
 	if group != "" {
 		s.sgroups[group].members = append(s.sgroups[group].members, sv.id)
 	}
@@ -409,7 +415,7 @@ func (s *Server) serverView(sv *server, mv microversion) map[string]any {
 		// Shown to administrators; the fake has no policy, so to all.
 		"OS-EXT-SRV-ATTR:host": host, "OS-EXT-SRV-ATTR:hypervisor_hostname": host, "OS-SRV-USG:launched_at": launched,
 		"OS-SRV-USG:terminated_at": nil, "OS-EXT-STS:task_state": sv.task, "OS-EXT-STS:vm_state": sv.vmState,
-		"OS-EXT-STS:power_state": sv.power, "os-extended-volumes:volumes_attached": []any{},
+		"OS-EXT-STS:power_state": sv.power, "os-extended-volumes:volumes_attached": volumesAttached(sv, mv),
 	}
 	if !building {
 		var sgs []any
@@ -494,6 +500,7 @@ func (s *Server) stepServers() {
 			if g := s.sgroups[sv.group]; g != nil {
 				g.members = slices.DeleteFunc(g.members, func(m string) bool { return m == sv.id })
 			}
+			s.releaseVolumes(sv)
 			delete(s.servers, sv.id)
 			continue
 		case "active":
@@ -507,6 +514,7 @@ func (s *Server) stepServers() {
 				h := sha256.Sum224([]byte(sv.project + sv.host))
 				sv.hostID = hex.EncodeToString(h[:])
 			}
+			s.attachVolumes(sv)
 		case "shutoff":
 			sv.status, sv.vmState, sv.power = "SHUTOFF", "stopped", 4
 		case "error":

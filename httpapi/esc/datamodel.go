@@ -106,12 +106,12 @@ type dmPlacement struct {
 }
 
 type dmVolume struct {
-	Name     string `xml:"name" json:"name"`
-	VolID    int    `xml:"volid" json:"volid"`
+	Name     string     `xml:"name" json:"name"`
+	VolID    int        `xml:"volid" json:"volid"`
 	Size     volumeSize `xml:"size,omitempty" json:"size,omitempty"`
-	SizeUnit string `xml:"sizeunit,omitempty" json:"sizeunit,omitempty"`
-	Bus      string `xml:"bus,omitempty" json:"bus,omitempty"`
-	Type     string `xml:"type,omitempty" json:"type,omitempty"`
+	SizeUnit string     `xml:"sizeunit,omitempty" json:"sizeunit,omitempty"`
+	Bus      string     `xml:"bus,omitempty" json:"bus,omitempty"`
+	Type     string     `xml:"type,omitempty" json:"type,omitempty"`
 }
 
 // UnmarshalJSON keeps free JSON content as written.

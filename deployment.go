@@ -57,6 +57,12 @@ func DeploymentVolumeID(vm string, index int) string {
 	return vm + ":vol:" + strconv.Itoa(index)
 }
 
+// placementGroupID is the ID of the server group of a placement group
+// ("::" appears in no other member's ID: group keys are never empty).
+func placementGroupID(dep, pg string) string {
+	return dep + "::placement:" + GroupKey(pg)
+}
+
 // deploymentGroupID is the ID of the server group placing group.
 func deploymentGroupID(dep, group string) string {
 	return dep + ":" + GroupKey(group) + ":group"
@@ -231,7 +237,17 @@ func desiredMembers(d *resource.Resource, spec *resource.Deployment) []*resource
 	for _, g := range spec.Groups {
 		labels := map[string]string{LabelDeployment: d.ID, LabelVMGroup: GroupKey(g.Name)}
 		sg := ""
-		if g.Policy != "" {
+		if pg, ok := spec.PlacementOf(g.Name); ok {
+			// Made once, with the first group it places.
+			sg = placementGroupID(d.ID, pg.Name)
+			if pg.Groups[0] == g.Name {
+				out = append(out, &resource.Resource{
+					Ref: resource.Ref{Kind: resource.KindServerGroup, ID: sg}, Tenant: d.Tenant,
+					Name: d.Name + "_" + pg.Name, Labels: map[string]string{LabelDeployment: d.ID}, Placement: clonePlacement(d.Placement),
+					Spec: &resource.ServerGroup{Policy: pg.Policy},
+				})
+			}
+		} else if g.Policy != "" {
 			sg = deploymentGroupID(d.ID, g.Name)
 			out = append(out, &resource.Resource{
 				Ref: resource.Ref{Kind: resource.KindServerGroup, ID: sg}, Tenant: d.Tenant,

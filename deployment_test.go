@@ -283,3 +283,49 @@ func TestDeploymentRecovery(t *testing.T) {
 		}
 	})
 }
+
+// TestDeploymentPlacementGroups: the VM groups of a placement group share
+// one server group of its policy; the deployment refuses a group placed
+// twice or one that has its own policy.
+func TestDeploymentPlacementGroups(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 1})
+		d := e.deploymentStack("dep")
+		spec := d.Spec.(*resource.Deployment)
+		spec.Groups[0].Policy = ""
+		spec.PlacementGroups = []resource.PlacementGroup{{Name: "apart", Policy: "anti-affinity", Groups: []string{"fw", "lb"}}}
+		d = e.apply(d)
+		e.waitPhase(d.Ref, resource.PhaseReady)
+		m := e.members("dep")
+		want := []string{"dep::placement:apart", "dep:fw:0", "dep:fw:1", "dep:lb:0"}
+		if diff := cmp.Diff(want, memberIDs(m)); diff != "" {
+			t.Fatalf("members (-want +got):\n%s", diff)
+		}
+		for _, id := range want[1:] {
+			if sg := m[id].Spec.(*resource.Server).ServerGroupID; sg != "dep::placement:apart" {
+				t.Errorf("%s in server group %q", id, sg)
+			}
+		}
+		if n := len(e.vimObjects("loc-1", resource.KindServerGroup)); n != 1 {
+			t.Errorf("%d server groups at loc-1, want 1", n)
+		}
+
+		for name, edit := range map[string]func(*resource.Deployment){
+			"own policy": func(s *resource.Deployment) { s.Groups[0].Policy = "affinity" },
+			"twice": func(s *resource.Deployment) {
+				s.PlacementGroups = append(s.PlacementGroups, resource.PlacementGroup{Name: "b", Policy: "affinity", Groups: []string{"lb", "fw"}})
+			},
+			"unknown group": func(s *resource.Deployment) { s.PlacementGroups[0].Groups = []string{"fw", "db"} },
+		} {
+			next := e.get(d.Ref)
+			s := *next.Spec.(*resource.Deployment)
+			s.Groups = slices.Clone(s.Groups)
+			s.PlacementGroups = []resource.PlacementGroup{{Name: "apart", Policy: "anti-affinity", Groups: []string{"fw", "lb"}}}
+			edit(&s)
+			next.Spec = &s
+			if _, err := e.o.Apply(context.Background(), next); resource.CodeOf(err) != resource.Invalid {
+				t.Errorf("%s: %v, want Invalid", name, err)
+			}
+		}
+	})
+}

@@ -22,6 +22,9 @@ type Deployment struct {
 	// Day0 is the day-0 configuration of the groups that have one. Like a
 	// server's user data it is never rendered back.
 	Day0 []GroupDay0 `json:"day0,omitempty" orca:"mutable,secret"`
+	// PlacementGroups place VM groups together or apart from each other:
+	// the VMs of every group listed share one server group of the policy.
+	PlacementGroups []PlacementGroup `json:"placement_groups,omitempty" orca:"mutable"`
 	// Document is the request that described the deployment, in its
 	// client's own form, kept for the API that took it (ESC's
 	// /deployments/config); orca does not read it. It may hold day-0
@@ -68,6 +71,15 @@ type GroupVolume struct {
 	SizeGB     int64  `json:"size_gb"`
 	VolumeType string `json:"volume_type,omitempty"`
 	Bus        string `json:"bus,omitempty"`
+}
+
+// PlacementGroup is a server group policy over several VM groups (ESC's
+// placement_group): a group in one has no policy of its own and is in no
+// other.
+type PlacementGroup struct {
+	Name   string   `json:"name"`
+	Policy string   `json:"policy"`
+	Groups []string `json:"vm_groups"`
 }
 
 // GroupNIC is one interface of a group's VMs. IPs, when given, are fixed
@@ -138,6 +150,33 @@ func (s *Deployment) Validate() error {
 		}
 		names[g.Name] = true
 		g.validate(&p, f)
+	}
+	placed := map[string]bool{}
+	pgNames := map[string]bool{}
+	if len(s.PlacementGroups) > MaxVMGroups {
+		p.add("placement_groups", "%d placement groups; at most %d", len(s.PlacementGroups), MaxVMGroups)
+	}
+	for i, pg := range s.PlacementGroups {
+		f := fmt.Sprintf("placement_groups[%d]", i)
+		if pg.Name == "" || len(pg.Name) > MaxVMGroupName || pgNames[pg.Name] {
+			p.add(f+".name", "a placement group needs a name of 1 to %d bytes, unique in the deployment", MaxVMGroupName)
+		}
+		pgNames[pg.Name] = true
+		p.oneOf(f+".policy", pg.Policy, ServerGroupPolicies...)
+		if len(pg.Groups) < 2 || len(pg.Groups) > MaxVMGroups {
+			p.add(f+".vm_groups", "a placement group names 2 to %d VM groups", MaxVMGroups)
+		}
+		for _, name := range pg.Groups {
+			switch {
+			case !names[name]:
+				p.add(f+".vm_groups", "no VM group is named %q", name)
+			case placed[name]:
+				p.add(f+".vm_groups", "VM group %q is in two placement groups", name)
+			case s.group(name).Policy != "":
+				p.add(f+".vm_groups", "VM group %q has a placement of its own", name)
+			}
+			placed[name] = true
+		}
 	}
 	seen := map[string]bool{}
 	for i, d := range s.Day0 {
@@ -239,6 +278,25 @@ func (s *Deployment) Dependencies() []Ref {
 		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID))
 	})
 	return slices.Compact(out)
+}
+
+func (s *Deployment) group(name string) VMGroup {
+	for _, g := range s.Groups {
+		if g.Name == name {
+			return g
+		}
+	}
+	return VMGroup{}
+}
+
+// PlacementOf is the placement group holding the named VM group, if any.
+func (s *Deployment) PlacementOf(group string) (PlacementGroup, bool) {
+	for _, pg := range s.PlacementGroups {
+		if slices.Contains(pg.Groups, group) {
+			return pg, true
+		}
+	}
+	return PlacementGroup{}, false
 }
 
 // Day0Of is the day-0 configuration of the named group (zero if none).

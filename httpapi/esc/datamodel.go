@@ -32,11 +32,22 @@ type dmDeployment struct {
 	Name        string      `xml:"name" json:"name"`
 	Description string      `xml:"description,omitempty" json:"description,omitempty"`
 	VMGroups    []dmVMGroup `xml:"vm_group" json:"vm_group"`
-	// Policies and inter-group placement are kept, not acted on.
-	Policies       *freeXML   `xml:"policies" json:"policies,omitempty"`
-	PlacementGroup []*freeXML `xml:"placement_group" json:"placement_group,omitempty"`
+	// Placement groups place VM groups together or apart, here or under
+	// policies; the policies' other placements are kept, not acted on.
+	Policies *struct {
+		PlacementGroup []dmPlacementGroup `xml:"placement_group" json:"placement_group,omitempty"`
+		Placement      []*freeXML         `xml:"placement" json:"placement,omitempty"`
+	} `xml:"policies" json:"policies,omitempty"`
+	PlacementGroup []dmPlacementGroup `xml:"placement_group" json:"placement_group,omitempty"`
 	Extensions     *freeXML   `xml:"extensions" json:"extensions,omitempty"`
 	Locator        *dmLocator `xml:"locator" json:"locator,omitempty"`
+}
+
+type dmPlacementGroup struct {
+	Name        string   `xml:"name" json:"name"`
+	Type        string   `xml:"type" json:"type"`
+	Enforcement string   `xml:"enforcement,omitempty" json:"enforcement,omitempty"`
+	VMGroup     []string `xml:"vm_group" json:"vm_group"`
 }
 
 type dmLocator struct {

@@ -602,3 +602,37 @@ func TestDeploymentDay0AndPlacement(t *testing.T) {
 		t.Errorf("disabled host: %d %s", r.Code, r.Raw)
 	}
 }
+
+// TestDeploymentPlacementGroup: a placement_group under policies puts the
+// VMs of its groups in one server group of its policy; a group it names
+// twice, or one unknown, is refused.
+func TestDeploymentPlacementGroup(t *testing.T) {
+	s := newServer(t)
+	rc := newReceiver(t)
+	deploymentFixture(t, s, "esc9")
+	body := strings.Replace(datamodelXML("esc9", "1", "1"), "<placement><type>anti_affinity</type><enforcement>strict</enforcement></placement>", "", 1)
+	withPG := func(groups ...string) string {
+		pg := "<policies><placement_group><name>apart</name><type>anti_affinity</type><enforcement>loose</enforcement>"
+		for _, g := range groups {
+			pg += "<vm_group>" + g + "</vm_group>"
+		}
+		return strings.Replace(body, "  <vm_group>\n    <name>ASA-1</name>", pg+"</placement_group></policies>\n  <vm_group>\n    <name>ASA-1</name>", 1)
+	}
+	as(s, "admin", "POST", "/v0/deployments/dep9", withPG("ASA-1", "CSR-1"), "Callback", rc.srv.URL+"/cb").Want(t, 200, "deploy")
+	waitStage(t, rc, "/cb", "SERVICE_ALIVE")
+	groups := s.Factory.VIM("loc-1").Objects(resource.KindServerGroup)
+	if len(groups) != 1 || groups[0].Spec["policy"] != "soft-anti-affinity" {
+		t.Fatalf("server groups at loc-1: %+v, want one soft-anti-affinity (AFFINITY filters default to hints; enforcement loose)", groups)
+	}
+	for _, id := range []string{"dep9:ASA-1:0", "dep9:CSR-1:0"} {
+		srv, err := s.O.Get(context.Background(), resource.Ref{Kind: resource.KindServer, ID: id})
+		if err != nil || srv.Spec.(*resource.Server).ServerGroupID == "" {
+			t.Errorf("%s: %v, not in the placement group", id, err)
+		}
+	}
+	for name, b := range map[string]string{"unknown group": withPG("ASA-1", "DB-1"), "one group": withPG("ASA-1")} {
+		if r := as(s, "admin", "POST", "/v0/deployments/dep10", b, "Callback", rc.srv.URL+"/cb"); r.Code != 400 || !strings.Contains(r.Raw, "placement_groups") {
+			t.Errorf("%s: %d %s", name, r.Code, r.Raw)
+		}
+	}
+}

@@ -43,8 +43,11 @@ import (
 //	                            the default VIM connector, else the only
 //	                            location
 //
-// rules, policies, placement groups and extensions are kept in the stored
-// document (GET /deployments/config/{id}) but not acted on.
+//	placement_group (also under  a server group of its type's policy (as a
+//	policies)                   group's placement) shared by its vm_groups
+//
+// rules, the policies' other placements and extensions are kept in the
+// stored document (GET /deployments/config/{id}) but not acted on.
 //
 //	volumes/volume              one volume per VM of size/sizeunit (required),
 //	                            type and bus, attached at boot; name (else
@@ -85,6 +88,17 @@ func (a *api) deploymentResource(ctx context.Context, id, tenant string, dm *dmD
 			}
 			vim = g.Locator.VimID
 		}
+	}
+	pgs := dm.PlacementGroup
+	if dm.Policies != nil {
+		pgs = append(slices.Clone(pgs), dm.Policies.PlacementGroup...)
+	}
+	for i, pg := range pgs {
+		policy, err := a.placementPolicy(ctx, fmt.Sprintf("placement_group[%d]", i), pg.Type, pg.Enforcement)
+		if err != nil {
+			return nil, err
+		}
+		spec.PlacementGroups = append(spec.PlacementGroups, resource.PlacementGroup{Name: pg.Name, Policy: policy, Groups: pg.VMGroup})
 	}
 	placement, err := a.deploymentPlacement(ctx, vim)
 	if err != nil {
@@ -232,20 +246,13 @@ func groupVolume(field string, v dmVolume) (resource.GroupVolume, error) {
 
 // placeGroup applies one placement of a group.
 func (a *api) placeGroup(ctx context.Context, field string, p dmPlacement, g *resource.VMGroup) error {
-	loose := strings.EqualFold(p.Enforcement, "loose")
 	switch strings.ToLower(p.Type) {
 	case "affinity", "anti_affinity", "anti-affinity":
-		aff, anti, err := a.affinityPolicies(ctx)
+		policy, err := a.placementPolicy(ctx, field+".placement", p.Type, p.Enforcement)
 		if err != nil {
 			return err
 		}
-		g.Policy = aff
-		if strings.ToLower(p.Type) != "affinity" {
-			g.Policy = anti
-		}
-		if loose && !strings.HasPrefix(g.Policy, "soft-") {
-			g.Policy = "soft-" + g.Policy
-		}
+		g.Policy = policy
 	case "zone_host":
 		g.AvailabilityZone = p.Zone
 		if p.Host != "" {
@@ -262,6 +269,29 @@ func (a *api) placeGroup(ctx context.Context, field string, p dmPlacement, g *re
 		return resource.InvalidField(field+".placement.type", "placement type %q is not supported (affinity, anti_affinity, zone_host)", p.Type)
 	}
 	return nil
+}
+
+// placementPolicy is the server group policy of an affinity or
+// anti-affinity placement: the one AFFINITY/FILTER or
+// ANTI-AFFINITY/FILTER chooses, its soft form when enforcement is loose.
+func (a *api) placementPolicy(ctx context.Context, field, typ, enforcement string) (string, error) {
+	aff, anti, err := a.affinityPolicies(ctx)
+	if err != nil {
+		return "", err
+	}
+	var policy string
+	switch strings.ToLower(typ) {
+	case "affinity":
+		policy = aff
+	case "anti_affinity", "anti-affinity":
+		policy = anti
+	default:
+		return "", resource.InvalidField(field+".type", "placement type %q is not supported here (affinity, anti_affinity)", typ)
+	}
+	if strings.EqualFold(enforcement, "loose") && !strings.HasPrefix(policy, "soft-") {
+		policy = "soft-" + policy
+	}
+	return policy, nil
 }
 
 // day0 adds one configuration: --user-data is the user data, any other

@@ -39,8 +39,8 @@ type dmDeployment struct {
 		Placement      []*freeXML         `xml:"placement" json:"placement,omitempty"`
 	} `xml:"policies" json:"policies,omitempty"`
 	PlacementGroup []dmPlacementGroup `xml:"placement_group" json:"placement_group,omitempty"`
-	Extensions     *freeXML   `xml:"extensions" json:"extensions,omitempty"`
-	Locator        *dmLocator `xml:"locator" json:"locator,omitempty"`
+	Extensions     *freeXML           `xml:"extensions" json:"extensions,omitempty"`
+	Locator        *dmLocator         `xml:"locator" json:"locator,omitempty"`
 }
 
 type dmPlacementGroup struct {

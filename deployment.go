@@ -202,7 +202,7 @@ func (o *Orchestrator) monitorVMs(ctx context.Context, spec *resource.Deployment
 		return 0, nil
 	}
 	for _, m := range members {
-		if m.Kind != resource.KindServer || m.Deleting || !monitored[m.Labels[LabelVMGroup]] {
+		if m.Kind != resource.KindServer || m.Deleting || !monitored[m.Labels[LabelVMGroup]] || slices.Contains(spec.Unmonitored, m.ID) {
 			continue
 		}
 		page, err := o.store.List(ctx, store.Filter{Kind: resource.KindLocalServer, Owner: &m.Ref})
@@ -405,7 +405,7 @@ func (o *Orchestrator) recoverVMs(ctx context.Context, d *resource.Resource, spe
 		}
 		// Only a machine that exists in error can be redeployed; a copy
 		// that failed to be made has failed for good.
-		if failed.Status.ExternalID == "" || !g.Monitored || n >= g.RecoveryMax {
+		if failed.Status.ExternalID == "" || !g.Monitored || slices.Contains(spec.Unmonitored, m.ID) || n >= g.RecoveryMax {
 			lost[m.ID] = m.Status.Message
 			continue
 		}

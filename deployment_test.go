@@ -329,3 +329,34 @@ func TestDeploymentPlacementGroups(t *testing.T) {
 		}
 	})
 }
+
+// TestDeploymentUnmonitoredVM: a VM taken out of monitoring is not
+// recovered, while its siblings still are.
+func TestDeploymentUnmonitoredVM(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 1})
+		d := e.deploymentStack("dep")
+		spec := d.Spec.(*resource.Deployment)
+		spec.Groups[0].Monitored, spec.Groups[0].RecoveryMax = true, 3
+		spec.Unmonitored = []string{"dep:fw:1"}
+		d = e.apply(d)
+		e.waitPhase(d.Ref, resource.PhaseReady)
+		e.crash("dep:fw:1")
+		e.crash("dep:fw:0")
+		e.waitFor("fw:0 recovered", 30*time.Minute, func() bool {
+			c := e.locals(ref(resource.KindServer, "dep:fw:0"))["loc-1"]
+			return c.Status.Phase == resource.PhaseReady && c.Status.ExternalID != ""
+		})
+		// Not watched for; once seen (a resync would see it), left down.
+		if _, err := e.o.Reconcile(context.Background(), e.locals(ref(resource.KindServer, "dep:fw:1"))["loc-1"].Ref); err != nil {
+			t.Fatal(err)
+		}
+		settle(time.Minute)
+		if c := e.locals(ref(resource.KindServer, "dep:fw:1"))["loc-1"]; c.Status.Phase != resource.PhaseFailed {
+			t.Errorf("unmonitored VM: %s, want it left Failed", c.Status.Phase)
+		}
+		if _, err := e.s.Get(context.Background(), ref(resource.KindAction, "dep:fw:1:recover:1")); resource.CodeOf(err) != resource.NotFound {
+			t.Errorf("a recovery of the unmonitored VM: %v", err)
+		}
+	})
+}

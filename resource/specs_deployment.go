@@ -22,6 +22,9 @@ type Deployment struct {
 	// Day0 is the day-0 configuration of the groups that have one. Like a
 	// server's user data it is never rendered back.
 	Day0 []GroupDay0 `json:"day0,omitempty" orca:"mutable,secret"`
+	// Unmonitored lists VMs (their servers' IDs) of monitored groups left
+	// alone: not watched, not recovered.
+	Unmonitored []string `json:"unmonitored,omitempty" orca:"mutable"`
 	// PlacementGroups place VM groups together or apart from each other:
 	// the VMs of every group listed share one server group of the policy.
 	PlacementGroups []PlacementGroup `json:"placement_groups,omitempty" orca:"mutable"`
@@ -150,6 +153,12 @@ func (s *Deployment) Validate() error {
 		}
 		names[g.Name] = true
 		g.validate(&p, f)
+	}
+	if len(s.Unmonitored) > MaxDeploymentVMs {
+		p.add("unmonitored", "%d VMs; at most %d", len(s.Unmonitored), MaxDeploymentVMs)
+	}
+	for _, id := range s.Unmonitored {
+		p.ref("unmonitored", id, true)
 	}
 	placed := map[string]bool{}
 	pgNames := map[string]bool{}

@@ -242,6 +242,17 @@ func TestDeploymentLifecycle(t *testing.T) {
 		t.Errorf("scale in (-want +got):\n%s", diff)
 	}
 
+	// A VM's interface changes: it is redeployed with its new address.
+	rc.reset()
+	as(s, "admin", "PUT", "/v0/deployments/dep1", strings.Replace(datamodelXML("esc1", "1", "1"), "18.0.0.30", "18.0.0.31", 1), hdr...).Want(t, 200, "update")
+	got = waitStage(t, rc, "/cb", "SERVICE_UPDATED")
+	if diff := cmp.Diff([]string{"VM_UPDATED dep1_CSR-1_0 200", "SERVICE_UPDATED 200"}, stages(t, got, "/cb")); diff != "" {
+		t.Errorf("update (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(got[0].Body, "<ip_address>18.0.0.31</ip_address>") {
+		t.Errorf("VM_UPDATED without the new address: %s", got[0].Body)
+	}
+
 	// Recovery: ASA-1 is monitored (kpi_data) with max_retries 1.
 	rc.reset()
 	crash(t, s, "dep1:ASA-1:0")
@@ -454,6 +465,17 @@ func TestDeploymentOperations(t *testing.T) {
 		t.Errorf("%d images at loc-1, want the snapshot besides ASA", n)
 	}
 
+	// Monitoring of one VM.
+	got = vmOp("/v0/esc5/deployments/vm/dep5_ASA-1_0", `<vm_operation><operation>disable_monitoring</operation></vm_operation>`, "VM_MONITOR_DISABLED")
+	if !strings.Contains(got.Body, "<vm_name>dep5_ASA-1_0</vm_name>") {
+		t.Errorf("monitoring event: %s", got.Body)
+	}
+	dep, err := s.O.Get(context.Background(), resource.Ref{Kind: resource.KindDeployment, ID: "dep5"})
+	if err != nil || !slices.Equal(dep.Spec.(*resource.Deployment).Unmonitored, []string{"dep5:ASA-1:0"}) {
+		t.Errorf("unmonitored VMs: %v %v", dep.Spec.(*resource.Deployment).Unmonitored, err)
+	}
+	vmOp("/v0/esc5/deployments/vm/dep5_ASA-1_0", `<vm_operation><operation>enable_monitoring</operation></vm_operation>`, "VM_MONITOR_ENABLED")
+
 	// Refusals.
 	for name, tc := range map[string]struct {
 		path, body string
@@ -464,7 +486,7 @@ func TestDeploymentOperations(t *testing.T) {
 		"unknown op":       {"/v0/esc5/deployments/service/dep5", svc("explode"), cb, 400},
 		"unknown VM":       {"/v0/esc5/deployments/vm/nope", `<vm_operation><operation>stop</operation></vm_operation>`, cb, 404},
 		"other tenant":     {"/v0/esc4/deployments/service/dep5", svc("stop"), cb, 404},
-		"VM monitoring":    {"/v0/esc5/deployments/vm/dep5_CSR-1_0", `<vm_operation><operation>disable_monitoring</operation></vm_operation>`, cb, 400},
+		"VM unknown op":    {"/v0/esc5/deployments/vm/dep5_CSR-1_0", `<vm_operation><operation>pause</operation></vm_operation>`, cb, 400},
 		"alive, checked":   {"/v0/esc5/deployments/recovery-vm/dep5_ASA-1_0", `{"operation":"recovery_do","checkVmBeforeRecovery":true}`, cb, 400},
 		"snapshot unknown": {"/v0/esc5/deployments/snapshot-vm/dep5_ASA-1_0", `{"operation":"copy"}`, cb, 400},
 	} {

@@ -163,6 +163,8 @@ const (
 	stGone      = "gone/"      // + server ID: VM_UNDEPLOYED sent
 	stRecovered = "recovered/" // + server ID: recoveries reported
 	stBefore    = "before/"    // + server ID, a param: the VMs when the write was made, with their names
+	stBeforeGen = "beforegen/" // + server ID, a param: their servers' generation then
+	stUpdated   = "updated/"   // + server ID: VM_UPDATED sent
 )
 
 // deployProgress reports a deployment or an update of one.
@@ -186,7 +188,13 @@ func (a *api) deployProgress(ctx context.Context, t transaction, w *resource.Wat
 		id := vm.server.ID
 		current[id] = true
 		if _, ok := before[id]; ok {
-			continue // there before this write: not its news
+			// There before this write: news only if the write changed it.
+			if updated(w, vm) && vm.alive() && state[stUpdated+id] == "" {
+				state[stUpdated+id] = "1"
+				st.reports = append(st.reports, report{http.StatusOK, fmt.Sprintf("VM has been updated successfully. vm: VM ID: [%s]", vm.server.Name),
+					deploymentEvent(d, "VM_UPDATED", "SERVICE_INERT_STATE", &vm)})
+			}
+			continue
 		}
 		if vm.deployed() && state[stDeployed+id] == "" {
 			state[stDeployed+id] = "1"
@@ -205,7 +213,7 @@ func (a *api) deployProgress(ctx context.Context, t transaction, w *resource.Wat
 		st.done = true
 		st.reports = append(st.reports, report{http.StatusInternalServerError, "Service group deployment failed: " + d.Status.Message,
 			deploymentEvent(d, service, "SERVICE_ERROR_STATE", nil)})
-	case settled && d.Status.Phase == resource.PhaseReady && allReported(vms, before, state):
+	case settled && d.Status.Phase == resource.PhaseReady && allReported(w, vms, before, state):
 		st.done = true
 		st.reports = append(st.reports, report{http.StatusOK, success, deploymentEvent(d, service, "SERVICE_ACTIVE_STATE", nil)})
 	}
@@ -330,13 +338,27 @@ func beforeParams(vms []vmState) map[string]string {
 	p := map[string]string{}
 	for _, vm := range vms {
 		p[stBefore+vm.server.ID] = vm.server.Name
+		p[stBeforeGen+vm.server.ID] = strconv.FormatInt(vm.server.Generation, 10)
 	}
 	return p
 }
 
-func allReported(vms []vmState, before map[string]string, state map[string]string) bool {
+// updated reports whether the write changed a VM that was there before
+// it (its server's spec changed since, and the change is realized).
+func updated(w *resource.Watch, vm vmState) bool {
+	gen, err := strconv.ParseInt(w.Params[stBeforeGen+vm.server.ID], 10, 64)
+	return err == nil && vm.server.Generation > gen && vm.server.Status.ObservedGeneration == vm.server.Generation
+}
+
+// allReported says whether every VM the write made or changed has been
+// reported up.
+func allReported(w *resource.Watch, vms []vmState, before map[string]string, state map[string]string) bool {
 	for _, vm := range vms {
-		if _, ok := before[vm.server.ID]; !ok && state[stAlive+vm.server.ID] == "" {
+		id := vm.server.ID
+		if _, ok := before[id]; !ok && state[stAlive+id] == "" {
+			return false
+		}
+		if gen, err := strconv.ParseInt(w.Params[stBeforeGen+id], 10, 64); err == nil && vm.server.Generation > gen && state[stUpdated+id] == "" {
 			return false
 		}
 	}

@@ -177,6 +177,19 @@ func (a *api) setMonitoring(ctx context.Context, d *resource.Resource, on bool) 
 	})
 }
 
+// setVMMonitoring turns recoveries of one VM of d off or back on.
+func (a *api) setVMMonitoring(ctx context.Context, d *resource.Resource, vm string, on bool) (*resource.Resource, error) {
+	return dialect.Change(ctx, a.b, d.Ref, func(next *resource.Resource) error {
+		spec := *next.Spec.(*resource.Deployment)
+		spec.Unmonitored = slices.DeleteFunc(slices.Clone(spec.Unmonitored), func(id string) bool { return id == vm })
+		if !on {
+			spec.Unmonitored = append(spec.Unmonitored, vm)
+		}
+		next.Spec = &spec
+		return nil
+	})
+}
+
 // groupsWithKPIs reads, from a deployment's stored datamodel, which groups
 // have KPIs.
 func groupsWithKPIs(doc string) map[string]bool {
@@ -199,9 +212,22 @@ func groupsWithKPIs(doc string) map[string]bool {
 	return out
 }
 
-func (a *api) monitoringOutcome(_ context.Context, t transaction, w *resource.Watch, d *resource.Resource) *report {
+func (a *api) monitoringOutcome(ctx context.Context, t transaction, w *resource.Watch, d *resource.Resource) *report {
 	if d == nil {
 		return &report{http.StatusInternalServerError, "Deployment " + w.TargetID + " no longer exists", nil}
+	}
+	for k := range w.Params {
+		if id, ok := strings.CutPrefix(k, paramAction); ok { // one VM's
+			ref := resource.Ref{Kind: resource.KindServer, ID: id}
+			vm := vmState{server: &resource.Resource{Ref: ref, Name: id}}
+			if srv, err := a.b.Get(ctx, ref); err == nil {
+				vm = vmState{server: srv, group: groupOf(d, srv)}
+			}
+			if w.Params[paramOperation] == "enable_monitoring" {
+				return &report{http.StatusOK, "VM monitoring enabled", vmEvent(d, "VM_MONITOR_ENABLED", "", vm)}
+			}
+			return &report{http.StatusOK, "VM monitoring disabled", vmEvent(d, "VM_MONITOR_DISABLED", "", vm)}
+		}
 	}
 	if w.Params[paramOperation] == "enable_monitoring" {
 		return &report{http.StatusOK, "Service group monitoring enabled", deploymentEvent(d, "SERVICE_MONITOR_ENABLED", serviceState(d, nil), nil)}
@@ -304,9 +330,19 @@ func (a *api) vmOperation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	switch in.Operation {
+	case "enable_monitoring", "disable_monitoring":
+		t.op = opMonitorX
+		out, err := a.setVMMonitoring(r.Context(), d, s.ID, in.Operation == "enable_monitoring")
+		if err != nil {
+			return err
+		}
+		t.extra = map[string]string{paramOperation: in.Operation, paramAction + s.ID: ""}
+		return a.accept(w, r, t, out.Tenant, out.Ref, vmEvent(out, "", "", vmState{server: s, group: groupOf(out, s)}))
+	}
 	v, ok := verbs[in.Operation]
 	if !ok {
-		return resource.InvalidField("operation", "VM operation is not applicable: %q (stop, start, reboot; monitoring is set per deployment)", in.Operation)
+		return resource.InvalidField("operation", "VM operation is not applicable: %q (stop, start, reboot, enable_monitoring, disable_monitoring)", in.Operation)
 	}
 	return a.actOnVM(w, r, t, s, d, in.Operation, v.verb, v.params)
 }

@@ -56,8 +56,11 @@ func FuzzRequests(f *testing.F) {
 		`<static_ip_address_pool><network>net</network><ip_address>10.0.0.5</ip_address></static_ip_address_pool></scaling>` +
 		`<kpi_data><kpi><event_name>VM_ALIVE</event_name></kpi></kpi_data><placement><type>anti_affinity</type></placement>` +
 		`<config_data><configuration><dst>--user-data</dst><data>#cloud-config</data></configuration></config_data>` +
+		`<volumes><volume><name>v</name><volid>1</volid><size>512</size><sizeunit>MiB</sizeunit><bus>scsi</bus></volume></volumes>` +
 		`</vm_group></deployment></deployments></tenant></tenants></esc_datamodel>`
 	f.Add(uint8(1), "deployments/d1", dm, false, true)
+	f.Add(uint8(1), "deployments/d2", strings.Replace(dm, "<vm_group>", `<policies><placement_group><name>p</name><type>affinity</type>`+
+		`<vm_group>g</vm_group><vm_group>h</vm_group></placement_group></policies><vm_group>`, 1), false, true)
 	f.Add(uint8(2), "deployments/d1", dm, false, false)
 	f.Add(uint8(1), "deployments/d1", `{"tenants":{"tenant":[{"name":"t1","deployments":{"deployment":[{"name":"d","vm_group":[{"name":"g",`+
 		`"image":"img","flavor":"fl","interfaces":{"interface":[{"nicid":0,"network":"net"}]},"kpi_data":{"kpi":{}}}]}]}}]}}`, true, true)

@@ -172,11 +172,21 @@ func (o *Orchestrator) reconcileDeployment(ctx context.Context, ref resource.Ref
 	if busy && st.Phase == resource.PhaseReady {
 		st.Phase, st.Message = resource.PhaseUpdating, "removing members"
 	}
-	if _, err := o.writeStatus(ctx, d, st); err != nil {
+	d, err = o.writeStatus(ctx, d, st)
+	if err != nil {
 		return Result{}, err
 	}
 	if st.Phase != resource.PhaseReady && st.Phase != resource.PhaseFailed {
 		return Result{RequeueAfter: o.opts.PollInterval}, nil
+	}
+	if st.Phase == resource.PhaseReady {
+		scaled, err := o.autoscale(ctx, d, spec, members)
+		if err != nil {
+			return Result{}, err
+		}
+		if scaled {
+			return Result{RequeueAfter: o.opts.ConflictDelay}, nil // realize the step
+		}
 	}
 	next, err := o.monitorVMs(ctx, spec, members)
 	if err != nil {
@@ -190,15 +200,21 @@ func (o *Orchestrator) reconcileDeployment(ctx context.Context, ref resource.Ref
 
 // monitorVMs has the VMs of monitored groups looked at in their VIMs now
 // (a failure shows as their copies' phase, which brings the deployment
-// back here), and says when to look again (0: no group is monitored).
+// back here), and says when to look again (0: no group is monitored or
+// elastic).
 func (o *Orchestrator) monitorVMs(ctx context.Context, spec *resource.Deployment, members []*resource.Resource) (time.Duration, error) {
 	monitored := map[string]bool{}
+	elastic := false
 	for _, g := range spec.Groups {
 		if g.Monitored {
 			monitored[GroupKey(g.Name)] = true
 		}
+		elastic = elastic || g.Elastic && len(g.ScaleRules) > 0
 	}
 	if len(monitored) == 0 {
+		if elastic {
+			return o.opts.MonitorInterval, nil // judge the rules again then
+		}
 		return 0, nil
 	}
 	for _, m := range members {
@@ -506,6 +522,9 @@ func aggregateDeployment(d *resource.Resource, spec *resource.Deployment, member
 		}
 	}
 	st.Output = map[string]any{DeploymentVMsKey: vms, DeploymentRecoveriesKey: rec}
+	if sc, ok := d.Status.Output[DeploymentScalingKey]; ok {
+		st.Output[DeploymentScalingKey] = sc
+	}
 	switch {
 	case len(failed) > 0:
 		st.Phase, st.Message = resource.PhaseFailed, strings.Join(failed, "; ")

@@ -2,6 +2,7 @@ package orca_test
 
 import (
 	"context"
+	"fmt"
 	"errors"
 	"slices"
 	"strings"
@@ -357,6 +358,59 @@ func TestDeploymentUnmonitoredVM(t *testing.T) {
 		}
 		if _, err := e.s.Get(context.Background(), ref(resource.KindAction, "dep:fw:1:recover:1")); resource.CodeOf(err) != resource.NotFound {
 			t.Errorf("a recovery of the unmonitored VM: %v", err)
+		}
+	})
+}
+
+// TestDeploymentElastic: an elastic group grows by one VM at a time while
+// its scale-out rule holds, up to its maximum, and shrinks back while its
+// scale-in rule holds, down to its minimum; each step is in the status.
+func TestDeploymentElastic(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 1})
+		d := e.deploymentStack("dep")
+		spec := d.Spec.(*resource.Deployment)
+		spec.Groups[0].Count, spec.Groups[0].MinCount, spec.Groups[0].MaxCount = 1, 1, 3
+		spec.Groups[0].Elastic = true
+		spec.Groups[0].ScaleRules = []resource.ScaleRule{
+			{Metric: "cpu", Cond: "GT", Threshold: 80, Action: resource.ScaleOut},
+			{Metric: "cpu", Cond: "LT", Threshold: 10, Action: resource.ScaleIn},
+		}
+		d = e.apply(d)
+		e.waitPhase(d.Ref, resource.PhaseReady)
+		fwCount := func() int64 { return e.get(d.Ref).Spec.(*resource.Deployment).Groups[0].Count }
+		settle(time.Minute)
+		if n := fwCount(); n != 1 {
+			t.Fatalf("no metric, yet %d VMs", n)
+		}
+
+		vimOf := e.f.VIM("loc-1")
+		vimOf.SetMetric("", "cpu", 95)
+		e.waitFor("scaled out to the maximum", 30*time.Minute, func() bool {
+			r := e.get(d.Ref)
+			return fwCount() == 3 && r.Status.Phase == resource.PhaseReady && r.Status.ObservedGeneration == r.Generation
+		})
+		settle(time.Minute)
+		if n := fwCount(); n != 3 {
+			t.Errorf("past the maximum: %d", n)
+		}
+		sc, _ := e.get(d.Ref).Status.Output[orca.DeploymentScalingKey].(map[string]any)
+		if sc["action"] != resource.ScaleOut || fmt.Sprint(sc["seq"]) != "2" {
+			t.Errorf("scaling record %v, want the 2nd step, a scale-out", sc)
+		}
+
+		vimOf.SetMetric("", "cpu", 50) // neither rule holds
+		settle(time.Minute)
+		if n := fwCount(); n != 3 {
+			t.Errorf("with no rule holding: %d VMs", n)
+		}
+		vimOf.SetMetric("", "cpu", 2)
+		e.waitFor("scaled in to the minimum", 30*time.Minute, func() bool {
+			return fwCount() == 1 && len(e.vimObjects("loc-1", resource.KindServer)) == 2 // fw:0 and lb:0
+		})
+		settle(time.Minute)
+		if n := fwCount(); n != 1 {
+			t.Errorf("past the minimum: %d", n)
 		}
 	})
 }

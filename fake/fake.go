@@ -106,8 +106,10 @@ type VIM struct {
 	next    int // round-robin host cursor
 	calls   map[Op]int
 	faults  faults
-	rnd     *rand.Rand
-	closed  bool
+	// siteMetrics apply to every machine without its own (metrics.go).
+	siteMetrics map[string]float64
+	rnd         *rand.Rand
+	closed      bool
 }
 
 var (
@@ -152,6 +154,8 @@ type object struct {
 	task      string
 	taskPower vim.PowerState
 	taskUntil time.Time
+	// metrics are a machine's load as SetMetric sets it (metrics.go).
+	metrics map[string]float64
 }
 
 // New returns an empty VIM.

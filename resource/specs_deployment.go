@@ -3,6 +3,7 @@ package resource
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"net/netip"
 	"slices"
 	"strings"
@@ -56,6 +57,12 @@ type VMGroup struct {
 	Monitored           bool  `json:"monitored"`
 	RecoveryMax         int64 `json:"recovery_max"`
 	RecoveryWaitSeconds int64 `json:"recovery_wait_seconds"`
+	// Elastic groups grow and shrink by one VM between MinCount and
+	// MaxCount when one of their ScaleRules holds for the mean of its
+	// metric over the group's running VMs (the VIM must report metrics:
+	// vim.MetricReader). orca then writes Count.
+	Elastic    bool        `json:"elastic,omitempty"`
+	ScaleRules []ScaleRule `json:"scale_rules,omitempty"`
 	// BootSeconds is how long a VM may take to come up (informational:
 	// the VIM's own state says when it is up).
 	BootSeconds int64 `json:"boot_seconds"`
@@ -74,6 +81,40 @@ type GroupVolume struct {
 	SizeGB     int64  `json:"size_gb"`
 	VolumeType string `json:"volume_type,omitempty"`
 	Bus        string `json:"bus,omitempty"`
+}
+
+// ScaleRule grows (scale_out) or shrinks (scale_in) an elastic group when
+// the mean of Metric over its VMs compares to Threshold as Cond says (GT,
+// GE, LT, LE).
+type ScaleRule struct {
+	Metric    string  `json:"metric"`
+	Cond      string  `json:"cond"`
+	Threshold float64 `json:"threshold"`
+	Action    string  `json:"action"`
+}
+
+// Scale rule words.
+const (
+	ScaleOut = "scale_out"
+	ScaleIn  = "scale_in"
+)
+
+// maxScaleRules bounds a group's rules.
+const maxScaleRules = 8
+
+// Holds reports whether the rule holds for a value.
+func (r ScaleRule) Holds(v float64) bool {
+	switch r.Cond {
+	case "GT":
+		return v > r.Threshold
+	case "GE":
+		return v >= r.Threshold
+	case "LT":
+		return v < r.Threshold
+	case "LE":
+		return v <= r.Threshold
+	}
+	return false
 }
 
 // PlacementGroup is a server group policy over several VM groups (ESC's
@@ -248,6 +289,21 @@ func (g *VMGroup) validate(p *problems, f string) {
 	p.between(f+".recovery_max", g.RecoveryMax, 0, MaxRecoveries)
 	p.between(f+".recovery_wait_seconds", g.RecoveryWaitSeconds, 0, MaxDeploymentWait)
 	p.between(f+".boot_seconds", g.BootSeconds, 0, MaxDeploymentWait)
+	if len(g.ScaleRules) > maxScaleRules {
+		p.add(f+".scale_rules", "%d rules; at most %d", len(g.ScaleRules), maxScaleRules)
+	}
+	for j, r := range g.ScaleRules {
+		rf := fmt.Sprintf("%s.scale_rules[%d]", f, j)
+		if r.Metric == "" {
+			p.add(rf+".metric", "required")
+		}
+		p.text(rf+".metric", r.Metric, MaxIDLen)
+		p.oneOf(rf+".cond", r.Cond, "GT", "GE", "LT", "LE")
+		p.oneOf(rf+".action", r.Action, ScaleOut, ScaleIn)
+		if math.IsNaN(r.Threshold) || math.IsInf(r.Threshold, 0) {
+			p.add(rf+".threshold", "must be a finite number")
+		}
+	}
 	if len(g.Volumes) > MaxServerVolumes {
 		p.add(f+".volumes", "%d volumes; at most %d", len(g.Volumes), MaxServerVolumes)
 	}

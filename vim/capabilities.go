@@ -83,3 +83,11 @@ type HostLister interface {
 type HostController interface {
 	SetHostEnabled(ctx context.Context, host string, enabled bool) error
 }
+
+// MetricReader reports a machine's load, as a VIM's telemetry measures
+// it (an ESC deployment's elastic groups scale on it). name is the
+// VIM's metric name ("cpu_util", "CPU_LOAD_1", ...). Errors: NotFound when
+// the VIM has no value of that name for the machine.
+type MetricReader interface {
+	Metric(ctx context.Context, o *Object, name string) (float64, error)
+}

@@ -658,3 +658,50 @@ func TestDeploymentPlacementGroup(t *testing.T) {
 		}
 	}
 }
+
+// TestDeploymentElasticScaling: an elastic group's KPI on a VIM metric
+// with servicescaleup / servicescaledown rules grows the group while the
+// load is high and shrinks it back when it is low, reporting each step to
+// the events URL.
+func TestDeploymentElasticScaling(t *testing.T) {
+	s := newServer(t)
+	rc := newReceiver(t)
+	deploymentFixture(t, s, "esc11")
+	body := `<esc_datamodel xmlns="http://www.cisco.com/esc/esc"><tenants><tenant><name>esc11</name><deployments><deployment>
+  <name>elastic</name><locator><vim_id>loc-1</vim_id></locator>
+  <vm_group><name>web</name><image>ASA</image><flavor>small</flavor>
+    <interfaces><interface><nicid>0</nicid><network>MgtNetwork</network></interface></interfaces>
+    <scaling><min_active>1</min_active><max_active>2</max_active><elastic>true</elastic></scaling>
+    <kpi_data>
+      <kpi><event_name>VM_ALIVE</event_name><metric_value>1</metric_value><metric_cond>GT</metric_cond><metric_collector><type>ICMPPing</type></metric_collector></kpi>
+      <kpi><event_name>VM_OVERLOADED</event_name><metric_value>80</metric_value><metric_cond>GT</metric_cond><metric_collector><type>CPU_LOAD_1</type></metric_collector></kpi>
+      <kpi><event_name>VM_UNDERLOADED</event_name><metric_value>10</metric_value><metric_cond>LT</metric_cond><metric_collector><type>CPU_LOAD_1</type></metric_collector></kpi>
+    </kpi_data>
+    <rules><admin_rules>
+      <rule><event_name>VM_OVERLOADED</event_name><action>ALWAYS log</action><action>TRUE servicescaleup.sh</action></rule>
+      <rule><event_name>VM_UNDERLOADED</event_name><action>ALWAYS log</action><action>TRUE servicescaledown.sh</action></rule>
+    </admin_rules></rules>
+  </vm_group></deployment></deployments></tenant></tenants></esc_datamodel>`
+	hdr := []string{"Callback", rc.srv.URL + "/cb", "Callback-ESC-Events", rc.srv.URL + "/events"}
+	as(s, "admin", "POST", "/v0/deployments/el", body, hdr...).Want(t, 200, "deploy")
+	waitStage(t, rc, "/cb", "SERVICE_ALIVE")
+
+	vim := s.Factory.VIM("loc-1")
+	vim.SetMetric("", "CPU_LOAD_1", 95)
+	wait.Until(t, "scaled out", func() bool { return len(events(rc, "VM_SCALE_OUT_COMPLETE")) == 1 })
+	if n := len(vim.Objects(resource.KindServer)); n != 2 {
+		t.Errorf("%d VMs after the scale-out, want 2 (the maximum)", n)
+	}
+	vim.SetMetric("", "CPU_LOAD_1", 3)
+	wait.Until(t, "scaled in", func() bool { return len(events(rc, "VM_SCALE_IN_COMPLETE")) == 1 })
+	wait.Until(t, "one VM left", func() bool { return len(vim.Objects(resource.KindServer)) == 1 })
+	if diff := cmp.Diff([]string{"VM_SCALE_OUT_INIT 200", "VM_SCALE_OUT_COMPLETE 200", "VM_SCALE_IN_INIT 200", "VM_SCALE_IN_COMPLETE 200"}, events(rc, "")); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+
+	// A scaling KPI with a condition ESC does not have is refused.
+	bad := strings.Replace(strings.Replace(body, "<metric_cond>LT</metric_cond>", "<metric_cond>NEAR</metric_cond>", 1), "/deployments/el", "", 1)
+	if r := as(s, "admin", "POST", "/v0/deployments/el2", bad, hdr...); r.Code != 400 || !strings.Contains(r.Raw, "metric_cond") {
+		t.Errorf("bad condition: %d %s", r.Code, r.Raw)
+	}
+}

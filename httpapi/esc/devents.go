@@ -19,8 +19,9 @@ import (
 // (SERVICE_ALIVE, SERVICE_UPDATED); an undeployment one per VM removed
 // (VM_UNDEPLOYED) then SERVICE_UNDEPLOYED. A VM is deployed when the VIM
 // holds its machine, alive when orca reports it Ready (the VIM runs it).
-// Recoveries are events, sent to the Callback-ESC-Events URL for as long
-// as the deployment lives: VM_RECOVERY_INIT when orca starts redeploying
+// Recoveries and the scaling of elastic groups (VM_SCALE_OUT_INIT /
+// _COMPLETE, VM_SCALE_IN_...) are events, sent to the Callback-ESC-Events
+// URL for as long as the deployment lives: VM_RECOVERY_INIT when orca starts redeploying
 // a failed VM, VM_RECOVERY_COMPLETE when it is back, or with status 500
 // when its recoveries are spent. What was reported is kept in the watch's
 // state, so each callback is sent once.
@@ -162,6 +163,7 @@ const (
 	stAlive     = "alive/"     // + server ID: VM_ALIVE sent
 	stGone      = "gone/"      // + server ID: VM_UNDEPLOYED sent
 	stRecovered = "recovered/" // + server ID: recoveries reported
+	stScaled    = "scaled/"    // + init or done: the scaling step reported
 	stBefore    = "before/"    // + server ID, a param: the VMs when the write was made, with their names
 	stBeforeGen = "beforegen/" // + server ID, a param: their servers' generation then
 	stUpdated   = "updated/"   // + server ID: VM_UPDATED sent
@@ -295,8 +297,40 @@ func (a *api) monitorProgress(ctx context.Context, t transaction, w *resource.Wa
 		}
 		state[stRecovered+id] = strconv.FormatInt(reported, 10) + map[bool]string{true: "/done", false: ""}[complete]
 	}
+	st.events = append(st.events, scalingEvents(d, state)...)
 	st.state = state
 	return st, nil
+}
+
+// scalingEvents reports orca's scaling steps of elastic groups: the step
+// when it is taken, and its completion once the deployment has realized
+// it.
+func scalingEvents(d *resource.Resource, state map[string]string) []report {
+	sc, _ := d.Status.Output[orca.DeploymentScalingKey].(map[string]any)
+	seq := strconv.FormatInt(asCount(sc["seq"]), 10)
+	if sc == nil || state[stScaled+"done"] == seq {
+		return nil
+	}
+	group, _ := sc["group"].(string)
+	word, verb := "SCALE_OUT", "out"
+	if sc["action"] == resource.ScaleIn {
+		word, verb = "SCALE_IN", "in"
+	}
+	details := fmt.Sprintf("VM group %s to %d VMs", group, asCount(sc["count"]))
+	var out []report
+	if state[stScaled+"init"] != seq {
+		state[stScaled+"init"] = seq
+		out = append(out, report{http.StatusOK, fmt.Sprintf("Scale %s of VM group [%s] triggered.", verb, group),
+			escEvent{DeploymentName: d.Name, EventType: "VM_" + word + "_INIT", EventDetails: details,
+				ExternalDeploymentID: d.ID, InternalDeploymentID: d.ID, ExternalTenantID: d.Tenant, InternalTenantID: d.Tenant}})
+	}
+	if d.Status.Phase == resource.PhaseReady && d.Status.ObservedGeneration == d.Generation {
+		state[stScaled+"done"] = seq
+		out = append(out, report{http.StatusOK, fmt.Sprintf("Scale %s of VM group [%s] completed.", verb, group),
+			escEvent{DeploymentName: d.Name, EventType: "VM_" + word + "_COMPLETE", EventDetails: details,
+				ExternalDeploymentID: d.ID, InternalDeploymentID: d.ID, ExternalTenantID: d.Tenant, InternalTenantID: d.Tenant}})
+	}
+	return out
 }
 
 func recoveryState(s string) (n int64, complete bool) {

@@ -37,6 +37,9 @@ import (
 //	                            Options.Fetches, data is taken as given
 //	kpi_data                    the group is monitored: a failed VM is
 //	                            recovered (redeployed)
+//	scaling/elastic, kpi_data   scale rules (kpis.go): a KPI on a VIM metric
+//	and rules                   whose rule runs servicescaleup/-down grows or
+//	                            shrinks the group by one VM
 //	recovery_policy/max_retries its recoveries, else VM_RECOVERY_RETRIES_MAX
 //	recovery_wait_time          the wait before a recovery
 //	locator/vim_id              the location of the whole deployment, else
@@ -198,8 +201,8 @@ func (a *api) vmGroup(ctx context.Context, tenant, field string, g *dmVMGroup, c
 			return out, day0, err
 		}
 	}
-	if g.KPIData != nil && len(strings.TrimSpace(string(g.KPIData.Inner))) > 0 {
-		out.Monitored = true
+	if err := applyKPIs(field, g, &out); err != nil {
+		return out, day0, err
 	}
 	if g.RecoveryPolicy != nil && g.RecoveryPolicy.MaxRetries != nil {
 		out.RecoveryMax = *g.RecoveryPolicy.MaxRetries

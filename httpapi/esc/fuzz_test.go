@@ -52,9 +52,12 @@ func FuzzRequests(f *testing.F) {
 	f.Add(uint8(2), "vims/loc-2/check_status", ``, false, false)
 	dm := `<esc_datamodel xmlns="http://www.cisco.com/esc/esc"><tenants><tenant><name>t1</name><deployments><deployment><name>d</name>` +
 		`<vm_group><name>g</name><image>img</image><flavor>fl</flavor><interfaces><interface><nicid>0</nicid><network>net</network>` +
-		`<ip_address>10.0.0.5</ip_address></interface></interfaces><scaling><min_active>1</min_active><max_active>2</max_active>` +
+		`<ip_address>10.0.0.5</ip_address></interface></interfaces><scaling><min_active>1</min_active><max_active>2</max_active><elastic>true</elastic>` +
 		`<static_ip_address_pool><network>net</network><ip_address>10.0.0.5</ip_address></static_ip_address_pool></scaling>` +
-		`<kpi_data><kpi><event_name>VM_ALIVE</event_name></kpi></kpi_data><placement><type>anti_affinity</type></placement>` +
+		`<kpi_data><kpi><event_name>VM_ALIVE</event_name></kpi><kpi><event_name>HOT</event_name><metric_value>80</metric_value>` +
+		`<metric_cond>GT</metric_cond><metric_collector><type>CPU</type></metric_collector></kpi></kpi_data>` +
+		`<rules><admin_rules><rule><event_name>HOT</event_name><action>TRUE servicescaleup.sh</action></rule></admin_rules></rules>` +
+		`<placement><type>anti_affinity</type></placement>` +
 		`<config_data><configuration><dst>--user-data</dst><data>#cloud-config</data></configuration></config_data>` +
 		`<volumes><volume><name>v</name><volid>1</volid><size>512</size><sizeunit>MiB</sizeunit><bus>scsi</bus></volume></volumes>` +
 		`</vm_group></deployment></deployments></tenant></tenants></esc_datamodel>`

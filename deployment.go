@@ -44,7 +44,7 @@ const (
 
 // memberKinds are the kinds a deployment's members have, in the order
 // they are deleted (servers before the groups and volumes they name).
-var memberKinds = []resource.Kind{resource.KindServer, resource.KindServerGroup, resource.KindVolume}
+var memberKinds = []resource.Kind{resource.KindServer, resource.KindServerGroup, resource.KindVolume, resource.KindSubnet, resource.KindNetwork}
 
 // DeploymentVMID is the ID of VM index of group in deployment dep.
 func DeploymentVMID(dep, group string, index int64) string {
@@ -55,6 +55,16 @@ func DeploymentVMID(dep, group string, index int64) string {
 // for its group's index-th volume.
 func DeploymentVolumeID(vm string, index int) string {
 	return vm + ":vol:" + strconv.Itoa(index)
+}
+
+// DeploymentNetworkID is the ID of a deployment's own network, and
+// deploymentSubnetID of its subnets.
+func DeploymentNetworkID(dep, network string) string {
+	return dep + "::net:" + GroupKey(network)
+}
+
+func deploymentSubnetID(dep, network, subnet string) string {
+	return DeploymentNetworkID(dep, network) + "::subnet:" + GroupKey(subnet)
 }
 
 // placementGroupID is the ID of the server group of a placement group
@@ -250,6 +260,24 @@ func (o *Orchestrator) deploymentMembers(ctx context.Context, id string) ([]*res
 // it boots with (a server may only name volumes that exist).
 func desiredMembers(d *resource.Resource, spec *resource.Deployment) []*resource.Resource {
 	var out []*resource.Resource
+	// The deployment's own networks and subnets first: the servers name
+	// them.
+	for _, n := range spec.Networks {
+		labels := map[string]string{LabelDeployment: d.ID}
+		net := DeploymentNetworkID(d.ID, n.Name)
+		out = append(out, &resource.Resource{
+			Ref: resource.Ref{Kind: resource.KindNetwork, ID: net}, Tenant: d.Tenant,
+			Name: d.Name + "_" + n.Name, Labels: labels, Placement: clonePlacement(d.Placement),
+			Spec: &resource.Network{Description: "network " + n.Name + " of deployment " + d.ID},
+		})
+		for _, sub := range n.Subnets {
+			out = append(out, &resource.Resource{
+				Ref: resource.Ref{Kind: resource.KindSubnet, ID: deploymentSubnetID(d.ID, n.Name, sub.Name)}, Tenant: d.Tenant,
+				Name: d.Name + "_" + n.Name + "_" + sub.Name, Labels: labels, Placement: clonePlacement(d.Placement),
+				Spec: &resource.Subnet{NetworkID: net, CIDR: sub.CIDR, GatewayIP: sub.GatewayIP, NoGateway: sub.NoGateway, EnableDHCP: sub.EnableDHCP},
+			})
+		}
+	}
 	for _, g := range spec.Groups {
 		labels := map[string]string{LabelDeployment: d.ID, LabelVMGroup: GroupKey(g.Name)}
 		sg := ""
@@ -276,6 +304,9 @@ func desiredMembers(d *resource.Resource, spec *resource.Deployment) []*resource
 			nics := make([]resource.NIC, len(g.NICs))
 			for j, n := range g.NICs {
 				nics[j] = resource.NIC{NetworkID: n.NetworkID}
+				if n.Network != "" {
+					nics[j].NetworkID = DeploymentNetworkID(d.ID, n.Network)
+				}
 				if len(n.IPs) > 0 {
 					nics[j].FixedIP = n.IPs[i]
 				}
@@ -303,7 +334,7 @@ func desiredMembers(d *resource.Resource, spec *resource.Deployment) []*resource
 				Name: fmt.Sprintf("%s_%s_%d", d.ID, g.Name, i), Labels: vmLabels, Placement: clonePlacement(d.Placement),
 				Spec: &resource.Server{
 					Description: "VM " + strconv.FormatInt(i, 10) + " of group " + g.Name + " of deployment " + d.ID,
-					ImageID:     g.ImageID, FlavorID: g.FlavorID, NetworkID: g.NICs[0].NetworkID, NICs: nics,
+					ImageID:     g.ImageID, FlavorID: g.FlavorID, NetworkID: nics[0].NetworkID, NICs: nics,
 					ServerGroupID: sg, UserData: day0.UserData, ConfigFiles: slices.Clone(day0.Files),
 					AvailabilityZone: g.AvailabilityZone, VolumeIDs: volumes,
 				},

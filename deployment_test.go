@@ -414,3 +414,35 @@ func TestDeploymentElastic(t *testing.T) {
 		}
 	})
 }
+
+// TestDeploymentNetworks: a deployment's own network and subnet are made
+// before its VMs, which use them, and go after its VMs when it goes.
+func TestDeploymentNetworks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 1})
+		d := e.deploymentStack("dep")
+		spec := d.Spec.(*resource.Deployment)
+		spec.Networks = []resource.DeploymentNetwork{{Name: "inside", Subnets: []resource.DeploymentSubnet{{Name: "v4", CIDR: "172.16.0.0/24", GatewayIP: "172.16.0.254"}}}}
+		spec.Groups[1].NICs = append(spec.Groups[1].NICs, resource.GroupNIC{Network: "inside"})
+		d = e.apply(d)
+		e.waitPhase(d.Ref, resource.PhaseReady)
+		lb := e.get(ref(resource.KindServer, "dep:lb:0")).Spec.(*resource.Server)
+		if got := lb.NICs[len(lb.NICs)-1].NetworkID; got != "dep::net:inside" {
+			t.Errorf("lb's last NIC on %q", got)
+		}
+		ifaces := fmt.Sprint(e.locals(ref(resource.KindServer, "dep:lb:0"))["loc-1"].Status.Output["interfaces"])
+		if !strings.Contains(ifaces, "172.16.0.") {
+			t.Errorf("lb has no address on the deployment's subnet: %s", ifaces)
+		}
+		if sub := e.get(ref(resource.KindSubnet, "dep::net:inside::subnet:v4")); sub.Status.Phase != resource.PhaseReady {
+			t.Errorf("subnet %s", sub.Status.Phase)
+		}
+		if err := e.o.Delete(context.Background(), d.Ref, 0); err != nil {
+			t.Fatal(err)
+		}
+		e.waitGone(d.Ref)
+		if n := len(e.vimObjects("loc-1", resource.KindNetwork)); n != 2 {
+			t.Errorf("%d networks left at loc-1, want the two the deployment did not make", n)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package resource
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"math"
 	"net/netip"
@@ -23,6 +24,9 @@ type Deployment struct {
 	// Day0 is the day-0 configuration of the groups that have one. Like a
 	// server's user data it is never rendered back.
 	Day0 []GroupDay0 `json:"day0,omitempty" orca:"mutable,secret"`
+	// Networks are made for the deployment and go with it; VM groups name
+	// them by name (GroupNIC.Network).
+	Networks []DeploymentNetwork `json:"networks,omitempty" orca:"mutable"`
 	// Unmonitored lists VMs (their servers' IDs) of monitored groups left
 	// alone: not watched, not recovered.
 	Unmonitored []string `json:"unmonitored,omitempty" orca:"mutable"`
@@ -117,6 +121,26 @@ func (r ScaleRule) Holds(v float64) bool {
 	return false
 }
 
+// DeploymentNetwork is a network a deployment makes for its VMs, with its
+// subnets.
+type DeploymentNetwork struct {
+	Name    string             `json:"name"`
+	Subnets []DeploymentSubnet `json:"subnets,omitempty"`
+}
+
+// DeploymentSubnet is a subnet of a deployment's network (as Subnet).
+type DeploymentSubnet struct {
+	Name       string `json:"name"`
+	CIDR       string `json:"cidr"`
+	GatewayIP  string `json:"gateway_ip,omitempty"`
+	NoGateway  bool   `json:"no_gateway,omitempty"`
+	EnableDHCP *bool  `json:"enable_dhcp,omitempty"`
+}
+
+// maxDeploymentNetworks bounds a deployment's own networks and each one's
+// subnets.
+const maxDeploymentNetworks = 16
+
 // PlacementGroup is a server group policy over several VM groups (ESC's
 // placement_group): a group in one has no policy of its own and is in no
 // other.
@@ -130,7 +154,10 @@ type PlacementGroup struct {
 // addresses handed out to the group's VMs in order (VM i gets IPs[i]), so
 // the group cannot grow past them.
 type GroupNIC struct {
-	NetworkID string   `json:"network_id"`
+	// NetworkID is an orca network; Network, instead, names one of the
+	// deployment's own.
+	NetworkID string   `json:"network_id,omitempty"`
+	Network   string   `json:"network,omitempty"`
 	IPs       []string `json:"ips,omitempty"`
 }
 
@@ -173,6 +200,37 @@ func (s *Deployment) Validate() error {
 	case len(s.Groups) > MaxVMGroups:
 		p.add("vm_groups", "%d VM groups; at most %d", len(s.Groups), MaxVMGroups)
 	}
+	nets := map[string]bool{}
+	if len(s.Networks) > maxDeploymentNetworks {
+		p.add("networks", "%d networks; at most %d", len(s.Networks), maxDeploymentNetworks)
+	}
+	for i, n := range s.Networks {
+		f := fmt.Sprintf("networks[%d]", i)
+		if n.Name == "" || len(n.Name) > MaxVMGroupName || nets[n.Name] {
+			p.add(f+".name", "a deployment's network needs a name of 1 to %d bytes, unique in it", MaxVMGroupName)
+		}
+		nets[n.Name] = true
+		if len(n.Subnets) > maxDeploymentNetworks {
+			p.add(f+".subnets", "%d subnets; at most %d", len(n.Subnets), maxDeploymentNetworks)
+		}
+		subs := map[string]bool{}
+		for j, sub := range n.Subnets {
+			sf := fmt.Sprintf("%s.subnets[%d]", f, j)
+			if sub.Name == "" || len(sub.Name) > MaxVMGroupName || subs[sub.Name] {
+				p.add(sf+".name", "a subnet needs a name of 1 to %d bytes, unique in its network", MaxVMGroupName)
+			}
+			subs[sub.Name] = true
+			spec := Subnet{NetworkID: "x", CIDR: sub.CIDR, GatewayIP: sub.GatewayIP, NoGateway: sub.NoGateway, EnableDHCP: sub.EnableDHCP}
+			if err := spec.Validate(); err != nil {
+				var re *Error
+				if errors.As(err, &re) {
+					p.add(sf+"."+re.Field, "%v", re.Err)
+				} else {
+					p.add(sf, "%v", err)
+				}
+			}
+		}
+	}
 	names := map[string]bool{}
 	var vms, volumes int64
 	for _, g := range s.Groups {
@@ -194,6 +252,11 @@ func (s *Deployment) Validate() error {
 		}
 		names[g.Name] = true
 		g.validate(&p, f)
+		for j, n := range g.NICs {
+			if n.Network != "" && !nets[n.Network] {
+				p.add(fmt.Sprintf("%s.nics[%d].network", f, j), "the deployment has no network %q", n.Network)
+			}
+		}
 	}
 	if len(s.Unmonitored) > MaxDeploymentVMs {
 		p.add("unmonitored", "%d VMs; at most %d", len(s.Unmonitored), MaxDeploymentVMs)
@@ -264,7 +327,11 @@ func (g *VMGroup) validate(p *problems, f string) {
 	ips := map[netip.Addr]bool{}
 	for j, n := range g.NICs {
 		nf := fmt.Sprintf("%s.nics[%d]", f, j)
-		p.ref(nf+".network_id", n.NetworkID, true)
+		if (n.NetworkID == "") == (n.Network == "") {
+			p.add(nf, "give network_id (an orca network) or network (one of the deployment's), not both")
+		} else if n.NetworkID != "" {
+			p.ref(nf+".network_id", n.NetworkID, true)
+		}
 		switch {
 		case len(n.IPs) > maxDeploymentIPs:
 			p.add(nf+".ips", "%d addresses; at most %d", len(n.IPs), maxDeploymentIPs)
@@ -336,7 +403,9 @@ func (s *Deployment) Dependencies() []Ref {
 	for _, g := range s.Groups {
 		out = append(out, Ref{KindImage, g.ImageID}, Ref{KindFlavor, g.FlavorID})
 		for _, n := range g.NICs {
-			out = append(out, Ref{KindNetwork, n.NetworkID})
+			if n.NetworkID != "" {
+				out = append(out, Ref{KindNetwork, n.NetworkID})
+			}
 		}
 	}
 	slices.SortFunc(out, func(a, b Ref) int {

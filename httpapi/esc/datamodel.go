@@ -40,7 +40,10 @@ type dmDeployment struct {
 	} `xml:"policies" json:"policies,omitempty"`
 	PlacementGroup []dmPlacementGroup `xml:"placement_group" json:"placement_group,omitempty"`
 	Extensions     *freeXML           `xml:"extensions" json:"extensions,omitempty"`
-	Locator        *dmLocator         `xml:"locator" json:"locator,omitempty"`
+	Networks       *struct {
+		Network []dmNetwork `xml:"network" json:"network"`
+	} `xml:"networks" json:"networks,omitempty"`
+	Locator *dmLocator `xml:"locator" json:"locator,omitempty"`
 }
 
 type dmPlacementGroup struct {
@@ -48,6 +51,22 @@ type dmPlacementGroup struct {
 	Type        string   `xml:"type" json:"type"`
 	Enforcement string   `xml:"enforcement,omitempty" json:"enforcement,omitempty"`
 	VMGroup     []string `xml:"vm_group" json:"vm_group"`
+}
+
+type dmNetwork struct {
+	Name       string     `xml:"name" json:"name"`
+	Shared     *bool      `xml:"shared" json:"shared,omitempty"`
+	AdminState *bool      `xml:"admin_state" json:"admin_state,omitempty"`
+	Subnet     []dmSubnet `xml:"subnet" json:"subnet,omitempty"`
+}
+
+type dmSubnet struct {
+	Name      string `xml:"name" json:"name"`
+	IPVersion string `xml:"ipversion,omitempty" json:"ipversion,omitempty"`
+	DHCP      *bool  `xml:"dhcp" json:"dhcp,omitempty"`
+	Address   string `xml:"address" json:"address"`
+	Netmask   string `xml:"netmask" json:"netmask"`
+	Gateway   string `xml:"gateway,omitempty" json:"gateway,omitempty"`
 }
 
 type dmLocator struct {

@@ -705,3 +705,45 @@ func TestDeploymentElasticScaling(t *testing.T) {
 		t.Errorf("bad condition: %d %s", r.Code, r.Raw)
 	}
 }
+
+// TestDeploymentOwnNetworks: networks a datamodel makes for its
+// deployment are made with it, used by name, and undeployed with it; a
+// netmask that does not fit is refused.
+func TestDeploymentOwnNetworks(t *testing.T) {
+	s := newServer(t)
+	rc := newReceiver(t)
+	deploymentFixture(t, s, "esc12")
+	nets := `<networks><network><name>inside</name><shared>false</shared><admin_state>true</admin_state>` +
+		`<subnet><name>v4</name><ipversion>ipv4</ipversion><dhcp>true</dhcp><address>172.16.0.0</address>` +
+		`<netmask>255.255.255.0</netmask><gateway>172.16.0.1</gateway></subnet></network></networks>`
+	body := strings.Replace(datamodelXML("esc12", "1", "1"), "<locator><vim_id>loc-1</vim_id></locator>",
+		"<locator><vim_id>loc-1</vim_id></locator>"+nets, 1)
+	body = strings.Replace(body, "<nicid>2</nicid><network>DataNetwork</network>", "<nicid>2</nicid><network>inside</network>", 1)
+	cb := []string{"Callback", rc.srv.URL + "/cb"}
+	as(s, "admin", "POST", "/v0/deployments/dep12", body, cb...).Want(t, 200, "deploy")
+	got := waitStage(t, rc, "/cb", "SERVICE_ALIVE")
+	var bodies strings.Builder
+	for _, c := range got {
+		bodies.WriteString(c.Body)
+	}
+	if !strings.Contains(bodies.String(), "<ip_address>172.16.0.") {
+		t.Errorf("CSR-1 has no address on the deployment's network: %+v", got)
+	}
+	if n := len(s.Factory.VIM("loc-1").Objects(resource.KindNetwork)); n != 3 {
+		t.Errorf("%d networks at loc-1, want MgtNetwork, DataNetwork and the deployment's", n)
+	}
+	rc.reset()
+	as(s, "admin", "DELETE", "/v0/deployments/dep12", "", cb...).Want(t, 200, "undeploy")
+	waitStage(t, rc, "/cb", "SERVICE_UNDEPLOYED")
+	wait.Until(t, "its network gone", func() bool { return len(s.Factory.VIM("loc-1").Objects(resource.KindNetwork)) == 2 })
+
+	for name, tc := range map[string]struct{ from, to, want string }{
+		"bad netmask":     {"<netmask>255.255.255.0</netmask>", "<netmask>255.0.255.0</netmask>", "netmask"},
+		"not the network": {"<address>172.16.0.0</address>", "<address>172.16.0.9</address>", "first address"},
+		"shared":          {"<shared>false</shared>", "<shared>true</shared>", "shared"},
+	} {
+		if r := as(s, "admin", "POST", "/v0/deployments/dep13", strings.Replace(body, tc.from, tc.to, 1), cb...); r.Code != 400 || !strings.Contains(r.Raw, tc.want) {
+			t.Errorf("%s: %d %s", name, r.Code, r.Raw)
+		}
+	}
+}

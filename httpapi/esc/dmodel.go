@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/orca-nfv/orca/resource"
@@ -46,6 +49,9 @@ import (
 //	                            the default VIM connector, else the only
 //	                            location
 //
+//	networks/network/subnet     networks made for the deployment (address and
+//	                            netmask make a subnet's CIDR), which go with
+//	                            it; an interface names one by its name
 //	placement_group (also under  a server group of its type's policy (as a
 //	policies)                   group's placement) shared by its vm_groups
 //
@@ -75,9 +81,14 @@ func (a *api) deploymentResource(ctx context.Context, id, tenant string, dm *dmD
 	if dm.Locator != nil {
 		vim = dm.Locator.VimID
 	}
+	own, err := deploymentNetworks(dm)
+	if err != nil {
+		return nil, err
+	}
+	spec.Networks = own
 	for i, g := range dm.VMGroups {
 		field := fmt.Sprintf("vm_group[%d]", i)
-		group, day0, err := a.vmGroup(ctx, tenant, field, &g, counts)
+		group, day0, err := a.vmGroup(ctx, tenant, field, &g, counts, own)
 		if err != nil {
 			return nil, err
 		}
@@ -147,7 +158,7 @@ func (a *api) deploymentPlacement(ctx context.Context, vim string) (*resource.Pl
 }
 
 // vmGroup maps one vm_group.
-func (a *api) vmGroup(ctx context.Context, tenant, field string, g *dmVMGroup, counts map[string]int64) (resource.VMGroup, resource.GroupDay0, error) {
+func (a *api) vmGroup(ctx context.Context, tenant, field string, g *dmVMGroup, counts map[string]int64, own []resource.DeploymentNetwork) (resource.VMGroup, resource.GroupDay0, error) {
 	out := resource.VMGroup{Name: g.Name, MinCount: 1, MaxCount: 1}
 	day0 := resource.GroupDay0{Group: g.Name}
 	if g.Volumes != nil {
@@ -186,11 +197,12 @@ func (a *api) vmGroup(ctx context.Context, tenant, field string, g *dmVMGroup, c
 		if j > 0 && in.NicID == ifaces[j-1].NicID {
 			return out, day0, resource.InvalidField(f+".nicid", "nicid %d appears twice", in.NicID)
 		}
-		net, err := a.resolve(ctx, resource.KindNetwork, tenant, in.Network, f+".network")
-		if err != nil {
+		nic := resource.GroupNIC{IPs: pools[in.Network]}
+		if slices.ContainsFunc(own, func(n resource.DeploymentNetwork) bool { return n.Name == in.Network }) {
+			nic.Network = in.Network // the deployment's own
+		} else if nic.NetworkID, err = a.resolve(ctx, resource.KindNetwork, tenant, in.Network, f+".network"); err != nil {
 			return out, day0, err
 		}
-		nic := resource.GroupNIC{NetworkID: net, IPs: pools[in.Network]}
 		if len(nic.IPs) == 0 && in.IPAddress != "" {
 			nic.IPs = []string{in.IPAddress}
 		}
@@ -409,4 +421,66 @@ func (a *api) resolve(ctx context.Context, kind resource.Kind, tenant, name, fie
 		return found[0], nil
 	}
 	return "", resource.InvalidField(field, "%d %ss are named %q: name one by its ID", len(found), kind, name)
+}
+
+// deploymentNetworks maps the networks a datamodel's deployment makes for
+// itself: each subnet's address and netmask (dotted, or a prefix length)
+// are its CIDR. Shared or administratively down networks are refused,
+// never made otherwise.
+func deploymentNetworks(dm *dmDeployment) ([]resource.DeploymentNetwork, error) {
+	if dm.Networks == nil {
+		return nil, nil
+	}
+	var out []resource.DeploymentNetwork
+	for i, n := range dm.Networks.Network {
+		f := fmt.Sprintf("networks[%d]", i)
+		switch {
+		case n.Shared != nil && *n.Shared:
+			return nil, resource.InvalidField(f+".shared", "a deployment's network cannot be shared")
+		case n.AdminState != nil && !*n.AdminState:
+			return nil, resource.InvalidField(f+".admin_state", "a deployment's network is up")
+		}
+		dn := resource.DeploymentNetwork{Name: n.Name}
+		for j, sub := range n.Subnet {
+			sf := fmt.Sprintf("%s.subnet[%d]", f, j)
+			cidr, err := subnetCIDR(sf, sub.Address, sub.Netmask)
+			if err != nil {
+				return nil, err
+			}
+			name := sub.Name
+			if name == "" {
+				name = fmt.Sprintf("subnet%d", j)
+			}
+			ds := resource.DeploymentSubnet{Name: name, CIDR: cidr, GatewayIP: sub.Gateway, EnableDHCP: sub.DHCP}
+			dn.Subnets = append(dn.Subnets, ds)
+		}
+		out = append(out, dn)
+	}
+	return out, nil
+}
+
+// subnetCIDR makes a prefix of an address and a netmask, dotted
+// (255.255.255.0) or a length (24).
+func subnetCIDR(field, address, netmask string) (string, error) {
+	addr, err := netip.ParseAddr(strings.TrimSpace(address))
+	if err != nil {
+		return "", resource.InvalidField(field+".address", "%q is not an IP address", address)
+	}
+	bits, err := strconv.Atoi(strings.TrimSpace(netmask))
+	if err != nil {
+		mask := net.ParseIP(strings.TrimSpace(netmask)).To4()
+		ones, size := net.IPMask(mask).Size()
+		if mask == nil || size == 0 || !addr.Is4() {
+			return "", resource.InvalidField(field+".netmask", "%q is not a netmask (255.255.255.0, or a length)", netmask)
+		}
+		bits = ones
+	}
+	pfx, err := addr.Prefix(bits)
+	if err != nil || bits < 0 {
+		return "", resource.InvalidField(field+".netmask", "%q does not fit %s", netmask, addr)
+	}
+	if pfx.Addr() != addr {
+		return "", resource.InvalidField(field+".address", "%s is not the first address of %s", addr, pfx)
+	}
+	return pfx.String(), nil
 }

@@ -33,7 +33,10 @@
 // are retried with backoff or recorded as terminal by their code; a
 // periodic resync observes each location's objects in bulk. Phase changes
 // are recorded as events; one-shot operations (pull, unlink, power, reboot,
-// snapshot, ...) are actions with a recorded outcome.
+// snapshot, ...) are actions with a recorded outcome. A deployment (a VNF:
+// groups of VMs) is a composite kind: it owns servers, server groups,
+// volumes, networks and subnets, which it keeps to its spec, recovers
+// (recovery.go) and scales on VIM metrics (autoscale.go).
 //
 // The dependency direction is strictly downward:
 //

@@ -128,11 +128,24 @@ func (o *Orchestrator) reconcileDeployment(ctx context.Context, ref resource.Ref
 	for _, m := range members {
 		have[m.Ref] = m
 	}
+	// A server's NIC on the deployment's own network gets its address
+	// from the network's subnets: they must be there (Ready) before a
+	// server that uses them is made.
+	subnetsReady := true
+	for _, w := range want {
+		if w.Kind == resource.KindSubnet {
+			if cur := have[w.Ref]; cur == nil || cur.Status.Phase != resource.PhaseReady {
+				subnetsReady = false
+			}
+		}
+	}
 	busy := false
 	for _, w := range want {
 		cur := have[w.Ref]
 		delete(have, w.Ref)
 		switch {
+		case cur == nil && w.Kind == resource.KindServer && !subnetsReady:
+			busy = true // made once the subnets are
 		case cur == nil:
 			if _, err := o.Create(ctx, w); err != nil && resource.CodeOf(err) != resource.Conflict {
 				return Result{}, o.failDeployment(ctx, d, fmt.Errorf("creating %s %s: %w", w.Kind, w.ID, err))

@@ -69,6 +69,10 @@ func TestCRUDEveryKind(t *testing.T) {
 		if items, _ := list.body[info.Plural].([]any); len(items) == 0 || list.header.Get("X-Total-Count") == "" {
 			t.Errorf("%s: list %v, total %q", info.Plural, list.body, list.header.Get("X-Total-Count"))
 		}
+		byID := s.do("GET", info.Path+"?id="+r.ID, admin, nil).want(t, http.StatusOK, "list by id "+info.Path)
+		if items, _ := byID.body[info.Plural].([]any); len(items) != 1 || items[0].(map[string]any)["id"] != r.ID {
+			t.Errorf("%s?id=%s: %v", info.Path, r.ID, byID.body)
+		}
 		created = append(created, r)
 
 		// A partial update: only the description (or name) changes.
@@ -91,8 +95,14 @@ func TestCRUDEveryKind(t *testing.T) {
 		}
 	}
 	for _, k := range s.h.reg.Kinds() {
-		if info, _ := s.h.reg.Info(k); writable(info) && !covered[k] {
+		info, _ := s.h.reg.Info(k)
+		if writable(info) && !covered[k] {
 			t.Errorf("no CRUD coverage for %s", k)
+		}
+		// id filters every list, as every other property does.
+		none := s.do("GET", info.Path+"?id=no-such-id", admin, nil).want(t, http.StatusOK, "list by unknown id "+info.Path)
+		if items, ok := none.body[info.Plural].([]any); !ok || len(items) != 0 {
+			t.Errorf("%s?id=no-such-id: %v", info.Path, none.body)
 		}
 	}
 

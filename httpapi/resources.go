@@ -163,6 +163,8 @@ func (h *Handler) filter(r *http.Request, info resource.KindInfo) (f store.Filte
 			} else if n > 0 {
 				f.Limit = n
 			}
+		case name == "id":
+			f.ID = v
 		case name == "name" && !info.NoName:
 			f.Name = v
 		case name == "tenant_id" && !info.NoTenant:

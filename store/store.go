@@ -128,8 +128,10 @@ type Filter struct {
 	Tenant   string
 	Location string
 	Owner    *resource.Ref
-	Name     string
-	Phase    resource.Phase
+	// ID matches the one resource of that ID (of Kind, when given).
+	ID    string
+	Name  string
+	Phase resource.Phase
 	// Labels match when the resource has every given label with the given
 	// value.
 	Labels map[string]string

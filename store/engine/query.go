@@ -53,6 +53,7 @@ type Query struct {
 	Tenant   string
 	Location string
 	Owner    *resource.Ref
+	ID       string
 	Name     string
 	Phase    resource.Phase
 	Labels   map[string]string
@@ -66,7 +67,7 @@ type Query struct {
 // filter parameter.
 func Compile(reg *resource.Registry, f store.Filter) (*Query, error) {
 	q := &Query{
-		Kind: f.Kind, Tenant: f.Tenant, Location: f.Location, Name: f.Name,
+		Kind: f.Kind, Tenant: f.Tenant, Location: f.Location, ID: f.ID, Name: f.Name,
 		Phase: f.Phase, Labels: f.Labels, Limit: f.Limit, Offset: f.Offset,
 	}
 	if f.Owner != nil {

@@ -50,6 +50,13 @@ func (b *backend) candidates(q *engine.Query) map[string]*memRow {
 			best = set
 		}
 	}
+	if q.ID != "" {
+		one := map[string]*memRow{}
+		if r, ok := b.rows[q.ID]; ok {
+			one[q.ID] = r
+		}
+		consider(one)
+	}
 	if q.Kind != "" {
 		consider(b.byKind[q.Kind])
 	}
@@ -72,6 +79,7 @@ func matches(q *engine.Query, r *memRow) bool {
 	case q.Kind != "" && r.Kind != q.Kind,
 		q.Tenant != "" && r.Tenant != q.Tenant,
 		q.Location != "" && r.Location != q.Location,
+		q.ID != "" && r.ID != q.ID,
 		q.Name != "" && r.Name != q.Name,
 		q.Phase != "" && r.Phase != q.Phase,
 		q.Owner != nil && (r.Owner == nil || *r.Owner != *q.Owner):

@@ -220,6 +220,7 @@ func whereClause(q *engine.Query) (string, []any, error) {
 	eq("kind", string(q.Kind))
 	eq("tenant", q.Tenant)
 	eq("location", q.Location)
+	eq("id", q.ID)
 	eq("name", q.Name)
 	eq("phase", string(q.Phase))
 	if q.Owner != nil {

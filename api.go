@@ -126,7 +126,7 @@ func (o *Orchestrator) applyOnce(ctx context.Context, r *resource.Resource, mode
 		return nil, err
 	}
 	next.Tenant, next.Owner, next.Location = r.Tenant, r.Owner, r.Location // the store refuses changes
-	return o.store.Update(ctx, &next)
+	return o.updateWithIDs(ctx, cur, &next)
 }
 
 // afterWrite schedules what a change of r affects: r itself, and the copies

@@ -102,6 +102,48 @@ func (o *Orchestrator) createWithIDs(ctx context.Context, r *resource.Resource) 
 	return out, err
 }
 
+// updateWithIDs writes next over cur; a pooled field whose value changes
+// gives back the old value and reserves the new one in the same
+// transaction (Conflict when the new one is taken, nothing changed).
+func (o *Orchestrator) updateWithIDs(ctx context.Context, cur, next *resource.Resource) (*resource.Resource, error) {
+	var moved []pooledField
+	for _, f := range pooledFields(next.Kind) {
+		if f.get(next.Spec) != f.get(cur.Spec) {
+			moved = append(moved, f)
+		}
+	}
+	if len(moved) == 0 {
+		return o.store.Update(ctx, next)
+	}
+	var out *resource.Resource
+	err := o.store.Txn(ctx, func(ctx context.Context, tx store.Tx) error {
+		for _, f := range moved {
+			pool, err := findPool(ctx, tx, f.pool)
+			if err != nil || pool == nil {
+				if err != nil {
+					return err
+				}
+				continue // no pool: values are not policed
+			}
+			old := resource.Ref{Kind: resource.KindIDAllocation, ID: allocationID(pool, f.get(cur.Spec))}
+			if a, err := tx.Get(ctx, old); err == nil && a.Spec.(*resource.IDAllocation).HolderID == cur.ID {
+				if err := tx.Delete(ctx, old, 0); err != nil {
+					return err
+				}
+			} else if err != nil && resource.CodeOf(err) != resource.NotFound {
+				return err
+			}
+			if err := reserve(ctx, tx, pool, f.get(next.Spec), next); err != nil {
+				return err
+			}
+		}
+		var err error
+		out, err = tx.Update(ctx, next)
+		return err
+	})
+	return out, err
+}
+
 func findPool(ctx context.Context, tx store.Tx, name string) (*resource.Resource, error) {
 	page, err := tx.List(ctx, store.Filter{Kind: resource.KindIDPool, Name: name, Limit: 1})
 	if err != nil || len(page.Items) == 0 {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/orca-nfv/orca"
+	"github.com/orca-nfv/orca/fake"
 	"github.com/orca-nfv/orca/resource"
 )
 
@@ -134,6 +135,57 @@ func TestRouteTargetsArePartsOfTheirNetwork(t *testing.T) {
 			Spec: &resource.RouteTargetAssociation{NetworkID: "net"}})
 		if got := again.Spec.(*resource.RouteTargetAssociation).RouteTarget; got != 8000001 {
 			t.Errorf("second route target %d, want 8000001", got)
+		}
+	})
+}
+
+// TestRouteTargetChanges: a route target may change (seed 000 lets it):
+// the pool's allocation moves with it in one transaction, a value someone
+// holds is refused with nothing changed, and the network's copies are
+// updated in place with the new number.
+func TestRouteTargetChanges(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 1})
+		ctx := context.Background()
+		pool := e.pool(orca.PoolRouteTarget, 8000000, 8000099)
+		n := e.apply(network("net", "10.0.0.0/24", 0))
+		e.waitPhase(n.Ref, resource.PhaseReady)
+		rt1 := e.apply(&resource.Resource{Ref: ref(resource.KindRouteTargetAssociation, "rt1"), Spec: &resource.RouteTargetAssociation{NetworkID: "net"}})
+		e.apply(&resource.Resource{Ref: ref(resource.KindRouteTargetAssociation, "rt2"), Spec: &resource.RouteTargetAssociation{NetworkID: "net"}})
+		settle(time.Minute)
+		updates := e.f.VIM("loc-1").Calls(fake.OpUpdate)
+
+		held := func(v int64) string {
+			a, err := e.s.Get(ctx, ref(resource.KindIDAllocation, fmt.Sprintf("%s.%d", pool.ID, v)))
+			if err != nil {
+				return ""
+			}
+			return a.Spec.(*resource.IDAllocation).HolderID
+		}
+		// Taken by rt2: refused, nothing moved.
+		taken := *rt1
+		taken.Revision = 0
+		taken.Spec = &resource.RouteTargetAssociation{NetworkID: "net", RouteTarget: 8000001}
+		if _, err := e.o.Apply(ctx, &taken); resource.CodeOf(err) != resource.Conflict {
+			t.Fatalf("a held value: %v, want Conflict", err)
+		}
+		if held(8000000) != "rt1" || held(8000001) != "rt2" {
+			t.Fatalf("after a refused change: 8000000 held by %q, 8000001 by %q", held(8000000), held(8000001))
+		}
+		// A free one: it moves.
+		free := taken
+		free.Spec = &resource.RouteTargetAssociation{NetworkID: "net", RouteTarget: 8000050}
+		if got := e.apply(&free).Spec.(*resource.RouteTargetAssociation).RouteTarget; got != 8000050 {
+			t.Fatalf("route target %d after the change", got)
+		}
+		if held(8000000) != "" || held(8000050) != "rt1" {
+			t.Errorf("allocation did not move: 8000000 held by %q, 8000050 by %q", held(8000000), held(8000050))
+		}
+		e.waitFor("the network updated in place", time.Minute, func() bool {
+			return e.f.VIM("loc-1").Calls(fake.OpUpdate) > updates
+		})
+		if objs := e.vimObjects("loc-1", resource.KindNetwork); len(objs) != 1 {
+			t.Errorf("%d networks at loc-1: a route target change replaced the network", len(objs))
 		}
 	})
 }

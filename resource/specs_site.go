@@ -120,8 +120,10 @@ const MaxRouteTarget = 1<<32 - 1
 type RouteTargetAssociation struct {
 	NetworkID string `json:"network_id" orca:"ref=network,index"`
 	// RouteTarget is the route-target number; 0 asks for one to be
-	// allocated from an id pool.
-	RouteTarget int64 `json:"route_target"`
+	// allocated from an id pool. It may change (seed 000 lets it): the
+	// network's copies then carry the new number, which Contrail takes in
+	// place, and the pool's allocation moves with it.
+	RouteTarget int64 `json:"route_target" orca:"mutable"`
 }
 
 func (s *RouteTargetAssociation) Validate() error {

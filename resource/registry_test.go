@@ -458,11 +458,11 @@ func TestCheckUpdate(t *testing.T) {
 			new:         &resource.Server{ImageID: "b", NetworkID: "n", FlavorID: "f"},
 			wantReplace: []string{"image_id"},
 		},
-		"policy networks immutable": {
+		"policy networks replace": {
 			kind:        resource.KindNetworkPolicy,
 			old:         &resource.NetworkPolicy{SourceNetworkID: "a", DestNetworkID: "b"},
 			new:         &resource.NetworkPolicy{SourceNetworkID: "a", DestNetworkID: "c", Entries: []resource.PolicyEntry{{}}},
-			wantInvalid: []string{"dest_network_id"},
+			wantReplace: []string{"dest_network_id"},
 		},
 	}
 	for name, tc := range tests {

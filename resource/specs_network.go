@@ -48,8 +48,10 @@ func (s *Network) Dependencies() []Ref { return nil }
 type SecurityGroup struct {
 	Description string `json:"description" orca:"mutable"`
 	// ContrailID is the Contrail security-group ID; 0 asks for one to be
-	// allocated from an id pool.
-	ContrailID int64 `json:"contrail_id"`
+	// allocated from an id pool. It may change (seed 000 lets it): no VIM
+	// takes it from orca (Contrail sets its own), so only the pool's
+	// allocation moves.
+	ContrailID int64 `json:"contrail_id" orca:"mutable"`
 }
 
 func (s *SecurityGroup) Validate() error {
@@ -162,11 +164,13 @@ func checkPortRange(p *problems, minField, maxField string, min, max *int64) {
 }
 
 // NetworkPolicy allows traffic between two networks at every target
-// location, as its entries say.
+// location, as its entries say. Its networks may change (seed 000 lets
+// them), but the policy is then replaced: Contrail's rules and attachments
+// name them.
 type NetworkPolicy struct {
 	Description     string        `json:"description" orca:"mutable"`
-	SourceNetworkID string        `json:"source_network_id" orca:"ref=network"`
-	DestNetworkID   string        `json:"dest_network_id" orca:"ref=network"`
+	SourceNetworkID string        `json:"source_network_id" orca:"ref=network,replace"`
+	DestNetworkID   string        `json:"dest_network_id" orca:"ref=network,replace"`
 	Entries         []PolicyEntry `json:"entries" orca:"mutable"`
 }
 
@@ -273,7 +277,9 @@ func (s *ServiceTemplate) Dependencies() []Ref {
 type ServiceInstance struct {
 	Description               string         `json:"description" orca:"mutable"`
 	ServiceInstanceProperties map[string]any `json:"service_instance_properties" orca:"mutable"`
-	ServiceTemplateID         string         `json:"service_template_id" orca:"ref=service_template"`
+	// ServiceTemplateID may change (seed 000 lets it); Contrail cannot
+	// re-template an instance in place, so it is replaced.
+	ServiceTemplateID string `json:"service_template_id" orca:"ref=service_template,replace"`
 }
 
 func (s *ServiceInstance) Validate() error {

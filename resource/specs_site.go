@@ -88,10 +88,12 @@ func (s *Tenant) Validate() error {
 func (s *Tenant) Dependencies() []Ref { return nil }
 
 // IDPool is a range of integers [start, end] from which unique identifiers
-// (Contrail IDs, route targets) are allocated.
+// (Contrail IDs, route targets) are allocated. Its range may change (seed
+// 000 lets it): only later allocations follow it, and values already
+// allocated stay recorded, so none is handed out twice.
 type IDPool struct {
-	Start    *int64 `json:"start"`
-	End      *int64 `json:"end"`
+	Start    *int64 `json:"start" orca:"mutable"`
+	End      *int64 `json:"end" orca:"mutable"`
 	Assigned bool   `json:"assigned" orca:"mutable"`
 }
 

@@ -47,7 +47,7 @@ func (o *Orchestrator) autoscale(ctx context.Context, d *resource.Resource, spec
 			ns.Groups[i].Count = count
 			next.Spec = &ns
 			prev, _ := d.Status.Output[DeploymentScalingKey].(map[string]any)
-			seq, _ := asInt(prev["seq"])
+			seq, _ := OutputInt(prev["seq"])
 			next.Status.Output = maps.Clone(d.Status.Output)
 			next.Status.Output[DeploymentScalingKey] = map[string]any{"group": g.Name, "action": r.Action, "count": count, "seq": seq + 1}
 			if _, err := o.store.Update(ctx, &next); err != nil {

@@ -152,7 +152,7 @@ func (o *Orchestrator) reconcileDeployment(ctx context.Context, ref resource.Ref
 			}
 		case cur.Deleting:
 			busy = true // scaled in, then out again: recreate once gone
-		case !sameSpec(cur.Spec, w.Spec) || cur.Name != w.Name || !sameLabels(cur.Labels, w.Labels) || !reflect.DeepEqual(cur.Placement, w.Placement):
+		case !sameSpec(cur.Spec, w.Spec) || cur.Name != w.Name || !maps.Equal(cur.Labels, w.Labels) || !reflect.DeepEqual(cur.Placement, w.Placement):
 			next := *w
 			next.Revision = cur.Revision
 			if _, err := o.Update(ctx, &next); err != nil {
@@ -245,13 +245,13 @@ func desiredMembers(d *resource.Resource, spec *resource.Deployment) []*resource
 		net := DeploymentNetworkID(d.ID, n.Name)
 		out = append(out, &resource.Resource{
 			Ref: resource.Ref{Kind: resource.KindNetwork, ID: net}, Tenant: d.Tenant,
-			Name: d.Name + "_" + n.Name, Labels: labels, Placement: clonePlacement(d.Placement),
+			Name: d.Name + "_" + n.Name, Labels: labels, Placement: d.Placement.Clone(),
 			Spec: &resource.Network{Description: "network " + n.Name + " of deployment " + d.ID},
 		})
 		for _, sub := range n.Subnets {
 			out = append(out, &resource.Resource{
 				Ref: resource.Ref{Kind: resource.KindSubnet, ID: deploymentSubnetID(d.ID, n.Name, sub.Name)}, Tenant: d.Tenant,
-				Name: d.Name + "_" + n.Name + "_" + sub.Name, Labels: labels, Placement: clonePlacement(d.Placement),
+				Name: d.Name + "_" + n.Name + "_" + sub.Name, Labels: labels, Placement: d.Placement.Clone(),
 				Spec: &resource.Subnet{NetworkID: net, CIDR: sub.CIDR, GatewayIP: sub.GatewayIP, NoGateway: sub.NoGateway, EnableDHCP: sub.EnableDHCP},
 			})
 		}
@@ -265,7 +265,7 @@ func desiredMembers(d *resource.Resource, spec *resource.Deployment) []*resource
 			if pg.Groups[0] == g.Name {
 				out = append(out, &resource.Resource{
 					Ref: resource.Ref{Kind: resource.KindServerGroup, ID: sg}, Tenant: d.Tenant,
-					Name: d.Name + "_" + pg.Name, Labels: map[string]string{LabelDeployment: d.ID}, Placement: clonePlacement(d.Placement),
+					Name: d.Name + "_" + pg.Name, Labels: map[string]string{LabelDeployment: d.ID}, Placement: d.Placement.Clone(),
 					Spec: &resource.ServerGroup{Policy: pg.Policy},
 				})
 			}
@@ -273,7 +273,7 @@ func desiredMembers(d *resource.Resource, spec *resource.Deployment) []*resource
 			sg = deploymentGroupID(d.ID, g.Name)
 			out = append(out, &resource.Resource{
 				Ref: resource.Ref{Kind: resource.KindServerGroup, ID: sg}, Tenant: d.Tenant,
-				Name: d.Name + "_" + g.Name, Labels: labels, Placement: clonePlacement(d.Placement),
+				Name: d.Name + "_" + g.Name, Labels: labels, Placement: d.Placement.Clone(),
 				Spec: &resource.ServerGroup{Policy: g.Policy},
 			})
 		}
@@ -297,7 +297,7 @@ func desiredMembers(d *resource.Resource, spec *resource.Deployment) []*resource
 				volumes = append(volumes, id)
 				out = append(out, &resource.Resource{
 					Ref: resource.Ref{Kind: resource.KindVolume, ID: id}, Tenant: d.Tenant,
-					Name: fmt.Sprintf("%s_%s_%d_%s", d.ID, g.Name, i, v.Name), Labels: maps.Clone(vmLabels), Placement: clonePlacement(d.Placement),
+					Name: fmt.Sprintf("%s_%s_%d_%s", d.ID, g.Name, i, v.Name), Labels: maps.Clone(vmLabels), Placement: d.Placement.Clone(),
 					Spec: &resource.Volume{
 						// Within Cinder's 255 bytes: the labels name the deployment.
 						Description: "volume " + v.Name + " of VM " + strconv.FormatInt(i, 10) + " of group " + g.Name,
@@ -309,7 +309,7 @@ func desiredMembers(d *resource.Resource, spec *resource.Deployment) []*resource
 			}
 			out = append(out, &resource.Resource{
 				Ref: resource.Ref{Kind: resource.KindServer, ID: vm}, Tenant: d.Tenant,
-				Name: fmt.Sprintf("%s_%s_%d", d.ID, g.Name, i), Labels: vmLabels, Placement: clonePlacement(d.Placement),
+				Name: fmt.Sprintf("%s_%s_%d", d.ID, g.Name, i), Labels: vmLabels, Placement: d.Placement.Clone(),
 				Spec: &resource.Server{
 					Description: "VM " + strconv.FormatInt(i, 10) + " of group " + g.Name + " of deployment " + d.ID,
 					ImageID:     g.ImageID, FlavorID: g.FlavorID, NetworkID: nics[0].NetworkID, NICs: nics,
@@ -320,25 +320,6 @@ func desiredMembers(d *resource.Resource, spec *resource.Deployment) []*resource
 		}
 	}
 	return out
-}
-
-func clonePlacement(p *resource.Placement) *resource.Placement {
-	if p == nil {
-		return nil
-	}
-	return &resource.Placement{Locations: slices.Clone(p.Locations), Selector: maps.Clone(p.Selector)}
-}
-
-func sameLabels(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if bv, ok := b[k]; !ok || bv != v {
-			return false
-		}
-	}
-	return true
 }
 
 // failDeployment records a terminal error in d's status and returns it.
@@ -383,12 +364,9 @@ func (o *Orchestrator) deleteDeployment(ctx context.Context, d *resource.Resourc
 	return Result{}, nil
 }
 
-func hasKey(m map[string]string, k string) bool {
-	_, ok := m[k]
-	return ok
-}
-
-func asInt(v any) (int64, bool) {
+// OutputInt reads a number from a Status.Output as stored (JSON numbers
+// come back as float64); false when v is none.
+func OutputInt(v any) (int64, bool) {
 	switch n := v.(type) {
 	case float64:
 		return int64(n), true
@@ -420,13 +398,14 @@ func aggregateDeployment(d *resource.Resource, spec *resource.Deployment, member
 			vm := map[string]any{"id": id, "group": g.Name, "index": i, "phase": string(resource.PhasePending)}
 			if m := byID[id]; m != nil {
 				vm["phase"], vm["message"] = string(m.Status.Phase), m.Status.Message
+				why, isLost := lost[id]
 				switch {
 				case m.Deleting:
 					vm["phase"] = string(resource.PhasePending)
 				case m.Status.Phase == resource.PhaseReady && m.Status.ObservedGeneration == m.Generation:
 					ready++
-				case hasKey(lost, id):
-					failed = append(failed, fmt.Sprintf("%s: %s", id, lost[id]))
+				case isLost:
+					failed = append(failed, fmt.Sprintf("%s: %s", id, why))
 				}
 			}
 			vms = append(vms, vm)

@@ -60,7 +60,7 @@ func (o *Orchestrator) recoverVMs(ctx context.Context, d *resource.Resource, spe
 	recoveries := map[string]int64{}
 	if prev, ok := d.Status.Output[DeploymentRecoveriesKey].(map[string]any); ok {
 		for id, v := range prev {
-			if n, ok := asInt(v); ok {
+			if n, ok := OutputInt(v); ok {
 				recoveries[id] = n
 			}
 		}

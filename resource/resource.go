@@ -1,6 +1,8 @@
 package resource
 
 import (
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -41,6 +43,21 @@ type Defaulter interface {
 type Placement struct {
 	Locations []string          `json:"locations,omitempty"`
 	Selector  map[string]string `json:"selector,omitempty"`
+}
+
+// Clone returns a deep copy (nil for nil), empty lists and maps as nil.
+func (p *Placement) Clone() *Placement {
+	if p == nil {
+		return nil
+	}
+	c := &Placement{}
+	if len(p.Locations) > 0 {
+		c.Locations = slices.Clone(p.Locations)
+	}
+	if len(p.Selector) > 0 {
+		c.Selector = maps.Clone(p.Selector)
+	}
+	return c
 }
 
 // Matches reports whether the placement selects the location.

@@ -278,7 +278,7 @@ func (a *api) monitorProgress(ctx context.Context, t transaction, w *resource.Wa
 	var st step
 	for _, vm := range vms {
 		id := vm.server.ID
-		n := asCount(started[id])
+		n := outputInt(started[id])
 		reported, complete := recoveryState(state[stRecovered+id])
 		if n > reported {
 			st.events = append(st.events, report{http.StatusOK, fmt.Sprintf("Recovery event for VM [%s] triggered.", vm.server.Name),
@@ -307,7 +307,7 @@ func (a *api) monitorProgress(ctx context.Context, t transaction, w *resource.Wa
 // it.
 func scalingEvents(d *resource.Resource, state map[string]string) []report {
 	sc, _ := d.Status.Output[orca.DeploymentScalingKey].(map[string]any)
-	seq := strconv.FormatInt(asCount(sc["seq"]), 10)
+	seq := strconv.FormatInt(outputInt(sc["seq"]), 10)
 	if sc == nil || state[stScaled+"done"] == seq {
 		return nil
 	}
@@ -316,7 +316,7 @@ func scalingEvents(d *resource.Resource, state map[string]string) []report {
 	if sc["action"] == resource.ScaleIn {
 		word, verb = "SCALE_IN", "in"
 	}
-	details := fmt.Sprintf("VM group %s to %d VMs", group, asCount(sc["count"]))
+	details := fmt.Sprintf("VM group %s to %d VMs", group, outputInt(sc["count"]))
 	var out []report
 	if state[stScaled+"init"] != seq {
 		state[stScaled+"init"] = seq
@@ -337,18 +337,6 @@ func recoveryState(s string) (n int64, complete bool) {
 	num, done := strings.CutSuffix(s, "/done")
 	n, _ = strconv.ParseInt(num, 10, 64)
 	return n, done
-}
-
-func asCount(v any) int64 {
-	switch n := v.(type) {
-	case float64:
-		return int64(n)
-	case int64:
-		return n
-	case int:
-		return int64(n)
-	}
-	return 0
 }
 
 // stateOf is a watch's state (a copy to edit) and the VMs its write began
@@ -477,4 +465,10 @@ func serviceState(d *resource.Resource, vms []vmState) string {
 		return "SERVICE_UPDATING_STATE"
 	}
 	return "SERVICE_DEPLOYING_STATE"
+}
+
+// outputInt is a number of a deployment's status output, 0 when absent.
+func outputInt(v any) int64 {
+	n, _ := orca.OutputInt(v)
+	return n
 }

@@ -205,7 +205,7 @@ func groupsWithKPIs(doc string) map[string]bool {
 	for _, t := range dm.Tenants.Tenant {
 		for _, d := range t.Deployments.Deployment {
 			for _, g := range d.VMGroups {
-				out[g.Name] = g.KPIData != nil && len(strings.TrimSpace(string(g.KPIData.Inner))) > 0
+				out[g.Name] = hasKPIs(&g)
 			}
 		}
 	}

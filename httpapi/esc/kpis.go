@@ -97,6 +97,11 @@ func kpisOf(kpiData, rules *freeXML) ([]dmKPI, []dmRule, error) {
 	return kpis, rs, nil
 }
 
+// hasKPIs reports whether a group has KPIs: it is then monitored.
+func hasKPIs(g *dmVMGroup) bool {
+	return g.KPIData != nil && len(strings.TrimSpace(string(g.KPIData.Inner))) > 0
+}
+
 // applyKPIs sets what a group's KPIs and rules make of it: monitored when
 // it has KPIs, and its scale rules when it is elastic.
 func applyKPIs(field string, g *dmVMGroup, out *resource.VMGroup) error {
@@ -104,7 +109,7 @@ func applyKPIs(field string, g *dmVMGroup, out *resource.VMGroup) error {
 	if err != nil {
 		return resource.InvalidField(field+".kpi_data", "the KPIs or rules cannot be read: %v", err)
 	}
-	out.Monitored = len(kpis) > 0 || g.KPIData != nil && len(strings.TrimSpace(string(g.KPIData.Inner))) > 0
+	out.Monitored = hasKPIs(g)
 	out.Elastic = g.Scaling != nil && g.Scaling.Elastic
 	if !out.Elastic {
 		return nil

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -486,22 +485,8 @@ func (s *Store) row(ctx context.Context, rtx RowTx, p *prepared, generation int6
 	if len(r.Labels) > 0 {
 		row.Labels = maps.Clone(r.Labels)
 	}
-	row.Placement = clonePlacement(r.Placement)
+	row.Placement = r.Placement.Clone()
 	return row, nil
-}
-
-func clonePlacement(p *resource.Placement) *resource.Placement {
-	if p == nil {
-		return nil
-	}
-	c := &resource.Placement{Locations: slices.Clone(p.Locations)}
-	if len(p.Selector) > 0 {
-		c.Selector = maps.Clone(p.Selector)
-	}
-	if len(c.Locations) == 0 {
-		c.Locations = nil
-	}
-	return c
 }
 
 // clock returns now in UTC at the nanosecond precision every backend keeps.
@@ -528,6 +513,6 @@ func (s *Store) decode(row *Row) (*resource.Resource, error) {
 	if len(row.Labels) > 0 {
 		out.Labels = maps.Clone(row.Labels)
 	}
-	out.Placement = clonePlacement(row.Placement)
+	out.Placement = row.Placement.Clone()
 	return out, nil
 }

@@ -125,6 +125,9 @@ func (o *Orchestrator) applyOnce(ctx context.Context, r *resource.Resource, mode
 	if _, err := o.reg.CheckUpdate(r.Kind, cur.Spec, next.Spec); err != nil {
 		return nil, err
 	}
+	if err := o.checkReaddress(ctx, cur, &next); err != nil {
+		return nil, err
+	}
 	next.Tenant, next.Owner, next.Location = r.Tenant, r.Owner, r.Location // the store refuses changes
 	return o.updateWithIDs(ctx, cur, &next)
 }

@@ -8,27 +8,38 @@ import (
 
 // localCIDR returns the CIDR of a network's copy at one location. Without
 // local_prefix_len every location uses the network's CIDR. With it, each copy
-// gets its own sub-CIDR of that length: the one it already has, or the
-// lowest one no sibling uses, so assignments are stable and distinct.
+// gets its own sub-CIDR of that length: the one it already has while that
+// still fits the network's range, else the lowest one no sibling's fitting
+// CIDR uses, so assignments are stable and distinct, and a new range or
+// length moves only the copies that no longer fit.
 func localCIDR(n *resource.Network, existing *resource.Resource, siblings []*resource.Resource) (string, error) {
 	if n.LocalPrefixLen == 0 {
 		return n.CIDR, nil
-	}
-	if existing != nil {
-		if cur, ok := existing.Spec.(*resource.LocalNetwork); ok && cur.CIDR != "" {
-			return cur.CIDR, nil
-		}
 	}
 	parent, err := netip.ParsePrefix(n.CIDR)
 	if err != nil {
 		return "", resource.InvalidField("cidr", "%q is not a valid CIDR", n.CIDR)
 	}
+	parent = parent.Masked()
+	fits := func(spec resource.Spec) (netip.Prefix, bool) {
+		ln, ok := spec.(*resource.LocalNetwork)
+		if !ok || ln.CIDR == "" {
+			return netip.Prefix{}, false
+		}
+		p, err := netip.ParsePrefix(ln.CIDR)
+		ok = err == nil && p == p.Masked() && p.Bits() == int(n.LocalPrefixLen) &&
+			p.Addr().Is4() == parent.Addr().Is4() && parent.Contains(p.Addr())
+		return p, ok
+	}
+	if existing != nil {
+		if p, ok := fits(existing.Spec); ok {
+			return p.String(), nil
+		}
+	}
 	used := map[netip.Prefix]bool{}
 	for _, s := range siblings {
-		if ln, ok := s.Spec.(*resource.LocalNetwork); ok && ln.CIDR != "" {
-			if p, err := netip.ParsePrefix(ln.CIDR); err == nil {
-				used[p] = true
-			}
+		if p, ok := fits(s.Spec); ok { // existing's own does not fit: skipped
+			used[p] = true
 		}
 	}
 	p, ok := nextFreeSubnet(parent, int(n.LocalPrefixLen), used)

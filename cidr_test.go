@@ -71,3 +71,64 @@ func TestLocalCIDRIsStable(t *testing.T) {
 		t.Errorf("exhausted CIDR: %v, want Invalid", err)
 	}
 }
+
+// TestLocalCIDRReaddress: a new range or length moves only the copies whose
+// prefix no longer fits, each to the lowest prefix no fitting sibling holds.
+func TestLocalCIDRReaddress(t *testing.T) {
+	local := func(cidr string) *resource.Resource {
+		return &resource.Resource{Spec: &resource.LocalNetwork{CIDR: cidr}}
+	}
+	tests := map[string]struct {
+		network  resource.Network
+		existing string   // the copy's CIDR before the change
+		siblings []string // every copy's CIDR, the existing one included
+		want     string
+	}{
+		"still fits a wider range": {
+			network:  resource.Network{CIDR: "10.0.0.0/15", LocalPrefixLen: 24},
+			existing: "10.0.5.0/24", siblings: []string{"10.0.0.0/24", "10.0.5.0/24"},
+			want: "10.0.5.0/24",
+		},
+		"new range moves it": {
+			network:  resource.Network{CIDR: "10.9.0.0/16", LocalPrefixLen: 24},
+			existing: "10.0.5.0/24", siblings: []string{"10.0.0.0/24", "10.0.5.0/24"},
+			want: "10.9.0.0/24",
+		},
+		"avoids a sibling already moved": {
+			network:  resource.Network{CIDR: "10.9.0.0/16", LocalPrefixLen: 24},
+			existing: "10.0.5.0/24", siblings: []string{"10.9.0.0/24", "10.0.5.0/24"},
+			want: "10.9.1.0/24",
+		},
+		"new length moves it": {
+			network:  resource.Network{CIDR: "10.0.0.0/16", LocalPrefixLen: 25},
+			existing: "10.0.1.0/24", siblings: []string{"10.0.0.0/25", "10.0.1.0/24"},
+			want: "10.0.0.128/25",
+		},
+		"other family": {
+			network:  resource.Network{CIDR: "fd00::/48", LocalPrefixLen: 64},
+			existing: "10.0.0.0/24", siblings: []string{"10.0.0.0/24"},
+			want: "fd00::/64",
+		},
+		"shared cidr follows the network": {
+			network:  resource.Network{CIDR: "10.7.0.0/24"},
+			existing: "10.0.0.0/24", siblings: []string{"10.0.0.0/24"},
+			want: "10.7.0.0/24",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			var siblings []*resource.Resource
+			var existing *resource.Resource
+			for _, c := range tc.siblings {
+				siblings = append(siblings, local(c))
+				if c == tc.existing {
+					existing = siblings[len(siblings)-1]
+				}
+			}
+			got, err := localCIDR(&tc.network, existing, siblings)
+			if err != nil || got != tc.want {
+				t.Errorf("localCIDR = %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+}

@@ -85,6 +85,12 @@ func (o *Orchestrator) reconcileGlobal(ctx context.Context, ref resource.Ref, in
 				return Result{}, err
 			}
 			byLoc[l.ID] = c
+			// Later locations allocate around what this one now holds.
+			for i := range children {
+				if children[i].ID == c.ID {
+					children[i] = c
+				}
+			}
 			o.enqueue(c.Ref)
 		case changed:
 			o.enqueue(c.Ref)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/orca-nfv/orca/resource"
@@ -195,11 +196,35 @@ func (o *Orchestrator) repairDrift(ctx context.Context, s *site, d vim.Driver, l
 		st.Phase, st.Message = resource.PhaseProvisioning, fmt.Sprintf("replacing: %v cannot change in place", replace)
 		return o.writeAndWatch(ctx, l, parent, st)
 	}
-	if err := o.call(ctx, s, func(ctx context.Context) error { return d.Update(ctx, obj) }); err != nil {
-		return Result{}, o.vimError(ctx, l, parent, "update", err)
-	}
 	st.Phase, st.Message = resource.PhaseUpdating, fmt.Sprintf("updated %v", obs.Drift)
+	op := "update"
+	if n, ok := obj.Spec.(*resource.Network); ok && slices.Contains(obs.Drift, "cidr") {
+		// The VIM replaces the subnet under the network: say so before
+		// the call, so a slow, refused or interrupted replacement shows.
+		from, _ := obs.Output["cidr"].(string)
+		st.TaskStatus = TaskReplacingSubnet
+		st.Message = fmt.Sprintf("replacing the subnet %s with %s", orNone(from), orNone(n.CIDR))
+		op = st.Message
+		var err error
+		if l, err = o.writeLocalStatus(ctx, l, parent, st); err != nil {
+			return Result{}, err
+		}
+	}
+	if err := o.call(ctx, s, func(ctx context.Context) error { return d.Update(ctx, obj) }); err != nil {
+		return Result{}, o.vimError(ctx, l, parent, op, err)
+	}
 	return o.writeAndWatch(ctx, l, parent, st)
+}
+
+// TaskReplacingSubnet is the task_status of a network copy whose VIM is
+// replacing its subnet for a new CIDR.
+const TaskReplacingSubnet = "REPLACING_SUBNET"
+
+func orNone(cidr string) string {
+	if cidr == "" {
+		return "(none)"
+	}
+	return cidr
 }
 
 // recordServer keeps a server copy's instance ID and console URL current.

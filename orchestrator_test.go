@@ -391,13 +391,13 @@ func TestDriftRepaired(t *testing.T) {
 		}
 
 		// A field that cannot change in place is repaired by replacing.
-		if err := e.f.VIM("loc-2").Drift(l.ID, "cidr"); err != nil {
+		if err := e.f.VIM("loc-2").Drift(l.ID, "contrail_id"); err != nil {
 			t.Fatal(err)
 		}
 		settle(resyncInterval)
 		e.waitPhase(n.Ref, resource.PhaseReady)
 		objs = e.vimObjects("loc-2", resource.KindNetwork)
-		if len(objs) != 1 || objs[0].ExternalID == l.Status.ExternalID || objs[0].Spec["cidr"] != "10.0.0.0/24" {
+		if len(objs) != 1 || objs[0].ExternalID == l.Status.ExternalID || objs[0].Spec["contrail_id"] != float64(0) {
 			t.Errorf("after replacement the VIM holds %+v (old ID %s)", objs, l.Status.ExternalID)
 		}
 	})
@@ -671,9 +671,11 @@ func TestApplyAndDeleteRules(t *testing.T) {
 			"apply a local":  {func() error { _, err := e.o.Apply(ctx, l); return err }(), resource.Forbidden},
 			"delete a local": {e.o.Delete(ctx, l.Ref, 0), resource.Forbidden},
 			"immutable change": {func() error {
-				c := *n
+				img := e.apply(&resource.Resource{Ref: ref(resource.KindImage, "img"), Tenant: tenant,
+					Spec: &resource.Image{DiskFormat: "raw", ContainerFormat: "bare"}})
+				c := *img
 				c.Revision = 0
-				c.Spec = &resource.Network{CIDR: "10.1.0.0/24"}
+				c.Spec = &resource.Image{DiskFormat: "qcow2", ContainerFormat: "bare"}
 				_, err := e.o.Apply(ctx, &c)
 				return err
 			}(), resource.Invalid},

@@ -340,6 +340,9 @@ func (v *VIM) observe(want *vim.Object) (vim.Observation, error) {
 	if o.machine {
 		machineOutput(o, obs.Output)
 	}
+	if pfx, ok := appliedCIDR(o); ok && o.kind == resource.KindNetwork {
+		obs.Output["cidr"] = pfx.String() // as Neutron reports its subnet's
+	}
 	v.attachmentOutput(o, &obs)
 	if o.kind == resource.KindServerGroup {
 		obs.Output["members"] = v.members(o.externalID)
@@ -599,6 +602,9 @@ func (v *VIM) Update(ctx context.Context, o *vim.Object) error {
 		}
 	}
 	if err := v.validateUpdate(o, obj); err != nil {
+		return err
+	}
+	if err := v.checkReaddress(obj, fields); err != nil {
 		return err
 	}
 	uses, err := v.checkDeps(o)

@@ -258,12 +258,13 @@ func TestDrift(t *testing.T) {
 	if obs := observe(t, v, o); len(obs.Drift) != 0 {
 		t.Fatalf("drift after repair: %v", obs.Drift)
 	}
-	// Drift of an immutable field cannot be repaired in place.
-	if err := v.Drift("n1", "cidr"); err != nil {
+	// Drift of a field that replaces the object cannot be repaired in
+	// place.
+	if err := v.Drift("n1", "contrail_id"); err != nil {
 		t.Fatal(err)
 	}
 	if err := v.Update(t.Context(), o); resource.CodeOf(err) != resource.Invalid {
-		t.Errorf("Update over an immutable drift = %v, want Invalid", err)
+		t.Errorf("Update over a drifted contrail_id = %v, want Invalid", err)
 	}
 	if err := v.Drift("n1", "mtu"); resource.CodeOf(err) != resource.Invalid {
 		t.Errorf("Drift of an unknown field = %v", err)

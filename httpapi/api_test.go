@@ -178,6 +178,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 	s := newServer(t, serverOptions{})
 	alice := s.login("alice", "alice-pw")
 	s.do("POST", "/v1.0/tenant/networks", alice, netBody("n1", "10.0.0.0/24")).want(t, 201, "seed network")
+	s.do("POST", "/v1.0/tenant/images", alice, map[string]any{"image": map[string]any{"id": "img", "disk_format": "raw", "container_format": "bare"}}).
+		want(t, 201, "seed image")
 	big := `{"network": {"description": "` + strings.Repeat("x", 70<<10) + `"}}`
 	tests := []struct {
 		name        string
@@ -210,7 +212,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"too big", "POST", "/v1.0/tenant/networks", big, "", 413, ""},
 		{"wrong content type", "POST", "/v1.0/tenant/networks", `cidr=10.9.0.0/24`, "application/x-www-form-urlencoded", 415, ""},
 		{"id mismatch", "PUT", "/v1.0/tenant/networks/n1", map[string]any{"network": map[string]any{"id": "n2"}}, "", 400, "id"},
-		{"immutable change", "PUT", "/v1.0/tenant/networks/n1", map[string]any{"network": map[string]any{"cidr": "10.8.0.0/24"}}, "", 400, "cidr"},
+		{"immutable change", "PUT", "/v1.0/tenant/images/img", map[string]any{"image": map[string]any{"disk_format": "qcow2"}}, "", 400, "disk_format"},
 		{"tenant change", "PUT", "/v1.0/tenant/networks/n1", map[string]any{"network": map[string]any{"tenant_id": "t2"}}, "", 403, "tenant_id"},
 		{"update of nothing", "PUT", "/v1.0/tenant/networks/nope", map[string]any{"network": map[string]any{}}, "", 404, ""},
 		{"unknown filter", "GET", "/v1.0/tenant/networks?mtu=1", nil, "", 400, "mtu"},

@@ -429,11 +429,22 @@ func TestCheckUpdate(t *testing.T) {
 			old:  &resource.Network{CIDR: "10.0.0.0/8", Description: "a"},
 			new:  &resource.Network{CIDR: "10.0.0.0/8", Description: "b"},
 		},
-		"immutable cidr": {
+		"immutable image formats": {
+			kind:        resource.KindImage,
+			old:         &resource.Image{DiskFormat: "raw", ContainerFormat: "bare"},
+			new:         &resource.Image{DiskFormat: "qcow2", ContainerFormat: "ovf"},
+			wantInvalid: []string{"disk_format", "container_format"},
+		},
+		"network readdress in place": {
+			kind: resource.KindNetwork,
+			old:  &resource.Network{CIDR: "10.0.0.0/8"},
+			new:  &resource.Network{CIDR: "11.0.0.0/8", LocalPrefixLen: 16},
+		},
+		"network contrail_id replaces": {
 			kind:        resource.KindNetwork,
-			old:         &resource.Network{CIDR: "10.0.0.0/8"},
-			new:         &resource.Network{CIDR: "11.0.0.0/8", LocalPrefixLen: 16},
-			wantInvalid: []string{"cidr", "local_prefix_len"},
+			old:         &resource.Network{ContrailID: 5},
+			new:         &resource.Network{ContrailID: 6},
+			wantReplace: []string{"contrail_id"},
 		},
 		"replace flavor size": {
 			kind:        resource.KindFlavor,

@@ -10,8 +10,7 @@ import (
 
 // TestSeed000Mutability pins what an update may do to every spec field of
 // seed 000's property tables, whose Permission column is empty throughout
-// (creatable and updatable). Fields orca keeps immutable say why; see
-// /tmp/notes/seed000-audit.md for the audit.
+// (creatable and updatable). Fields orca keeps immutable say why.
 func TestSeed000Mutability(t *testing.T) {
 	reg := resource.NewBuiltinRegistry()
 	m, r, i := resource.Mutable, resource.Replace, resource.Immutable
@@ -32,9 +31,9 @@ func TestSeed000Mutability(t *testing.T) {
 		resource.KindSecurityGroup:   {"description": m, "contrail_id": m},
 		resource.KindSecurityGroupRule: {"description": m, "direction": r, "ethertype": r, "protocol": r,
 			"port_range_min": r, "port_range_max": r, "remote_group_id": r, "remote_ip_prefix": r},
-		// A new cidr (and so local_prefix_len) or Contrail network ID
-		// would replace the network: issue 14's lead work.
-		resource.KindNetwork:       {"description": m, "contrail_id": i, "cidr": i, "local_prefix_len": i},
+		// A new cidr or local_prefix_len replaces the subnets under the
+		// network, not the network (the VIM's Update does it).
+		resource.KindNetwork:       {"description": m, "contrail_id": r, "cidr": m, "local_prefix_len": m},
 		resource.KindNetworkPolicy: {"description": m, "source_network_id": r, "dest_network_id": r, "entries": m},
 		resource.KindServer: {"description": m, "image_id": r, "network_id": r,
 			"security_group_id": m, "flavor_id": r},

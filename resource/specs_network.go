@@ -13,10 +13,16 @@ import (
 type Network struct {
 	Description string `json:"description" orca:"mutable"`
 	// ContrailID is the Contrail virtual-network ID; 0 asks for one to be
-	// allocated from an id pool.
-	ContrailID     int64  `json:"contrail_id"`
-	CIDR           string `json:"cidr"`
-	LocalPrefixLen int64  `json:"local_prefix_len"`
+	// allocated from an id pool. Contrail (up to 3.2, the releases that
+	// take it) cannot renumber a network, so a change replaces it.
+	ContrailID int64 `json:"contrail_id" orca:"replace"`
+	// CIDR and LocalPrefixLen may change: each location's prefix is
+	// re-allocated from the new range and the VIM's subnet replaced in
+	// place (Neutron cannot change a subnet's CIDR), while the network
+	// itself, and its ID, stay. The orchestrator refuses the change while
+	// machines sit on the network.
+	CIDR           string `json:"cidr" orca:"mutable"`
+	LocalPrefixLen int64  `json:"local_prefix_len" orca:"mutable"`
 }
 
 func (s *Network) Validate() error {

@@ -32,7 +32,7 @@ func TestOutOfBandDrift(t *testing.T) {
 		"network subnet": {kind: resource.KindNetwork,
 			body: `{"virtual-network": {"network_ipam_refs": [{"to": ["default-domain","default-project","default-network-ipam"],
 			  "attr": {"ipam_subnets": [{"subnet": {"ip_prefix": "10.9.0.0", "ip_prefix_len": 16}}]}}]}}`,
-			drift: []string{"cidr"}, refused: "cidr"},
+			drift: []string{"cidr"}},
 		"policy entries": {kind: resource.KindNetworkPolicy,
 			body: `{"network-policy": {"network_policy_entries": {"policy_rule": [{"direction": ">", "protocol": "any",
 			  "src_addresses": [{"virtual_network": "any"}], "dst_addresses": [{"virtual_network": "any"}],
@@ -156,7 +156,8 @@ func TestObservationOutput(t *testing.T) {
 	o := network("net-1", "10.0.0.0/24")
 	id := e.create(o)
 	want := vim.Observation{Exists: true, ExternalID: id, State: vim.StateReady, TaskStatus: "ACTIVE",
-		Output: map[string]any{"uuid": id, "fq_name": "default-domain:admin:net-1", "virtual_network_network_id": int64(4)}}
+		Output: map[string]any{"uuid": id, "fq_name": "default-domain:admin:net-1", "virtual_network_network_id": int64(4),
+			"cidr": "10.0.0.0/24"}}
 	if diff := cmp.Diff(want, e.observe(o)); diff != "" {
 		t.Errorf("observation (-want +got):\n%s", diff)
 	}

@@ -22,6 +22,9 @@ var networkKind = &kindImpl{
 	build: buildNetwork,
 	output: func(c *cobject, out map[string]any) {
 		out["virtual_network_network_id"] = c.NetworkID
+		if got := subnets(c); len(got) > 0 {
+			out["cidr"] = got[0].String()
+		}
 	},
 }
 
@@ -57,12 +60,16 @@ func buildNetwork(_ context.Context, o *vim.Object, r *resolver) (*desired, erro
 			"addr_from_start": true, // gateway .1, as OpenStack does
 			"enable_dhcp":     true,
 		}
-		want.props["network_ipam_refs"] = []any{map[string]any{"to": defaultIPAM,
+		refs := []any{map[string]any{"to": defaultIPAM,
 			"attr": map[string]any{"ipam_subnets": []any{subnet}}}}
+		want.props["network_ipam_refs"] = refs
+		// A new CIDR replaces the subnet in place: a PUT of the refs
+		// replaces them all. Contrail refuses (409) while instance IPs
+		// hold addresses of the old one.
 		want.checks = append(want.checks, check{field: "cidr", differs: func(c *cobject) bool {
 			got := subnets(c)
 			return len(got) != 1 || got[0] != pfx
-		}})
+		}, put: map[string]any{"network_ipam_refs": refs}})
 	}
 	if len(rts) > 0 {
 		want.props["route_target_list"] = map[string]any{"route_target": rts}

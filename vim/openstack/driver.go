@@ -360,6 +360,10 @@ type kind struct {
 	// partial reports an object created only in part (no subnet yet,
 	// when o asks for one).
 	partial func(o *vim.Object, v any) bool
+	// finish completes, for an adopting Create, what a create that
+	// stopped half way left undone but Observe shows as drift (a
+	// network's subnet). Optional.
+	finish func(ctx context.Context, d *Driver, o *vim.Object, v any) error
 	// resolve, when set, fetches what observe needs besides the objects
 	// themselves (the names of a machine's networks). Optional.
 	resolve func(ctx context.Context, d *Driver, objs []*vim.Object) error
@@ -434,6 +438,11 @@ func (d *Driver) Create(ctx context.Context, o *vim.Object) (string, error) {
 		return "", err
 	}
 	if v != nil && (k.partial == nil || !k.partial(o, v)) {
+		if k.finish != nil {
+			if err := k.finish(ctx, d, o, v); err != nil {
+				return "", err
+			}
+		}
 		return k.observe(d, o, v).ExternalID, nil // adopt
 	}
 	return k.create(ctx, d, o, v)

@@ -3,6 +3,7 @@ package openstack
 import (
 	"context"
 	"net/netip"
+	"slices"
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/networks"
@@ -12,12 +13,39 @@ import (
 	"github.com/orca-nfv/orca/vim"
 )
 
-// osNetwork is a Neutron network with its own subnet, the one named with
-// its tag (nil until created, and for a network without a CIDR, whose
-// subnets are subnet objects of their own).
+// osNetwork is a Neutron network with its own subnets: the ones named with
+// its tag. A network has one (none without a CIDR, whose subnets are subnet
+// objects of their own); more than one, or one with another CIDR, is a
+// replacement under way (networks.go's updateNetwork), which Observe
+// reports as drift until it is done. others are the network's remaining
+// subnets, which a new CIDR must not overlap.
 type osNetwork struct {
 	net    networks.Network
-	subnet *subnets.Subnet
+	own    []subnets.Subnet
+	others []subnets.Subnet
+}
+
+// subnet returns the own subnet with the spec's CIDR, else any own one
+// (the old one of a replacement), else nil.
+func (n *osNetwork) subnet(cidr string) *subnets.Subnet {
+	for i := range n.own {
+		if sameCIDR(n.own[i].CIDR, cidr) {
+			return &n.own[i]
+		}
+	}
+	if len(n.own) > 0 {
+		return &n.own[0]
+	}
+	return nil
+}
+
+// addSubnet files a subnet of the network as its own or another's.
+func (n *osNetwork) addSubnet(sn subnets.Subnet) {
+	if sn.Name == n.net.Name {
+		n.own = append(n.own, sn)
+	} else {
+		n.others = append(n.others, sn)
+	}
 }
 
 func networkKind() *kind {
@@ -28,8 +56,15 @@ func networkKind() *kind {
 		create:  createNetwork,
 		update:  updateNetwork,
 		delete:  deleteNetwork,
-		partial: func(o *vim.Object, v any) bool {
-			return v.(*osNetwork).subnet == nil && o.Spec.(*resource.Network).CIDR != ""
+		finish: func(ctx context.Context, d *Driver, o *vim.Object, v any) error {
+			// A network made without its subnet (the create stopped
+			// between the two calls) gets it. Own subnets with another
+			// CIDR are a replacement, which Update carries out.
+			n, cidr := v.(*osNetwork), o.Spec.(*resource.Network).CIDR
+			if cidr == "" || len(n.own) > 0 {
+				return nil
+			}
+			return createOwnSubnet(ctx, d, o, n.net.ID, cidr)
 		},
 	}
 }
@@ -52,10 +87,8 @@ func getNetwork(ctx context.Context, d *Driver, o *vim.Object) (any, error) {
 		return nil, err
 	}
 	v := &osNetwork{net: *n}
-	for i := range subs {
-		if subs[i].Name == n.Name {
-			v.subnet = &subs[i]
-		}
+	for _, sn := range subs {
+		v.addSubnet(sn)
 	}
 	return v, nil
 }
@@ -78,9 +111,9 @@ func allNetworks(ctx context.Context, d *Driver) (map[string]any, error) {
 			out[n.Name], byNet[n.ID] = v, v
 		}
 	}
-	for i := range subs {
-		if v, ok := byNet[subs[i].NetworkID]; ok && subs[i].Name == v.net.Name {
-			v.subnet = &subs[i]
+	for _, sn := range subs {
+		if v, ok := byNet[sn.NetworkID]; ok {
+			v.addSubnet(sn)
 		}
 	}
 	return out, nil
@@ -91,8 +124,8 @@ func observeNetwork(d *Driver, o *vim.Object, v any) vim.Observation {
 	spec := o.Spec.(*resource.Network)
 	obs := vim.Observation{Exists: true, ExternalID: n.net.ID, TaskStatus: n.net.Status,
 		Output: map[string]any{"network_id": n.net.ID}}
-	if n.subnet != nil {
-		obs.Output["subnet_id"], obs.Output["cidr"], obs.Output["gateway_ip"] = n.subnet.ID, n.subnet.CIDR, n.subnet.GatewayIP
+	if sn := n.subnet(spec.CIDR); sn != nil {
+		obs.Output["subnet_id"], obs.Output["cidr"], obs.Output["gateway_ip"] = sn.ID, sn.CIDR, sn.GatewayIP
 	}
 	switch n.net.Status {
 	case "ACTIVE":
@@ -105,10 +138,19 @@ func observeNetwork(d *Driver, o *vim.Object, v any) vim.Observation {
 	if n.net.Description != spec.Description {
 		obs.Drift = append(obs.Drift, "description")
 	}
-	if n.subnet == nil && spec.CIDR != "" || n.subnet != nil && !sameCIDR(n.subnet.CIDR, spec.CIDR) {
+	if !ownSubnetsMatch(n.own, spec.CIDR) {
 		obs.Drift = append(obs.Drift, "cidr")
 	}
 	return obs
+}
+
+// ownSubnetsMatch reports whether a network's own subnets are what its
+// CIDR asks for: one with that CIDR, or none without one.
+func ownSubnetsMatch(own []subnets.Subnet, cidr string) bool {
+	if cidr == "" {
+		return len(own) == 0
+	}
+	return len(own) == 1 && sameCIDR(own[0].CIDR, cidr)
 }
 
 func sameCIDR(a, b string) bool {
@@ -134,27 +176,73 @@ func createNetwork(ctx context.Context, d *Driver, o *vim.Object, v any) (string
 	if spec.CIDR == "" {
 		return n.ID, nil
 	}
-	pfx, err := netip.ParsePrefix(spec.CIDR)
+	return n.ID, createOwnSubnet(ctx, d, o, n.ID, spec.CIDR)
+}
+
+// createOwnSubnet creates the subnet a network's CIDR asks for, named with
+// the network's tag so that a lost answer is adopted, not repeated.
+func createOwnSubnet(ctx context.Context, d *Driver, o *vim.Object, networkID, cidr string) error {
+	pfx, err := netip.ParsePrefix(cidr)
 	if err != nil {
-		return "", resource.InvalidField("cidr", "%v", err)
+		return resource.InvalidField("cidr", "%v", err)
 	}
 	version := gophercloud.IPv4
 	if pfx.Addr().Is6() {
 		version = gophercloud.IPv6
 	}
 	_, err = subnets.Create(ctx, d.network, subnets.CreateOpts{
-		NetworkID: n.ID, Name: tag(o), CIDR: pfx.Masked().String(), IPVersion: version,
+		NetworkID: networkID, Name: tag(o), CIDR: pfx.Masked().String(), IPVersion: version,
 	}).Extract()
-	if err != nil {
-		return "", classify(ctx, err, "creating subnet")
-	}
-	return n.ID, nil
+	return classify(ctx, err, "creating subnet")
 }
 
+// updateNetwork changes the description in place and, for a new CIDR,
+// replaces the network's own subnet (Neutron cannot change a subnet's
+// CIDR). Level-based, so a repeat after a crash or a lost answer resumes:
+// it checks first (the new CIDR must not overlap the network's other
+// subnets), deletes every own subnet without the wanted CIDR — first, as
+// the old and new ranges may overlap, which Neutron refuses on one network —
+// and then creates the wanted one if it is missing. Neutron refuses to
+// delete a subnet whose addresses ports hold (409 SubnetInUse): Conflict,
+// and the network keeps its subnet.
 func updateNetwork(ctx context.Context, d *Driver, o *vim.Object, v any, drift []string) error {
-	desc := o.Spec.(*resource.Network).Description
-	_, err := networks.Update(ctx, d.network, v.(*osNetwork).net.ID, networks.UpdateOpts{Description: &desc}).Extract()
-	return classify(ctx, err, "updating network")
+	n := v.(*osNetwork)
+	spec := o.Spec.(*resource.Network)
+	if slices.Contains(drift, "description") {
+		desc := spec.Description
+		if _, err := networks.Update(ctx, d.network, n.net.ID, networks.UpdateOpts{Description: &desc}).Extract(); err != nil {
+			return classify(ctx, err, "updating network")
+		}
+	}
+	if !slices.Contains(drift, "cidr") {
+		return nil
+	}
+	if spec.CIDR != "" {
+		want, err := netip.ParsePrefix(spec.CIDR)
+		if err != nil {
+			return resource.InvalidField("cidr", "%v", err)
+		}
+		for _, sn := range n.others {
+			if p, err := netip.ParsePrefix(sn.CIDR); err == nil && p.Overlaps(want) {
+				return resource.InvalidField("cidr", "%s overlaps subnet %s (%s) of network %s", spec.CIDR, sn.ID, sn.CIDR, n.net.ID)
+			}
+		}
+	}
+	have := false
+	for _, sn := range n.own {
+		if spec.CIDR != "" && sameCIDR(sn.CIDR, spec.CIDR) && !have {
+			have = true // a duplicate with the wanted CIDR goes too
+			continue
+		}
+		err := subnets.Delete(ctx, d.network, sn.ID).ExtractErr()
+		if err != nil && !gophercloud.ResponseCodeIs(err, 404) {
+			return classify(ctx, err, "deleting subnet "+sn.ID+" ("+sn.CIDR+") to replace it")
+		}
+	}
+	if have || spec.CIDR == "" {
+		return nil
+	}
+	return createOwnSubnet(ctx, d, o, n.net.ID, spec.CIDR)
 }
 
 // deleteNetwork deletes the network; Neutron removes its subnets with it,

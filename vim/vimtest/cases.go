@@ -65,7 +65,7 @@ var cases = []kindCase{
 		spec: func(map[resource.Kind][]string) resource.Spec {
 			return &resource.Network{Description: "vimtest network", CIDR: "10.77.0.0/24"}
 		},
-		immutable: func(s resource.Spec) string { s.(*resource.Network).CIDR = "10.78.0.0/24"; return "cidr" },
+		mutable: func(s resource.Spec) string { s.(*resource.Network).CIDR = "10.78.0.0/24"; return "cidr" },
 	},
 	{
 		// On a network without a CIDR of its own, as ESC makes them.

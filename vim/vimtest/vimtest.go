@@ -78,6 +78,8 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 		"MachineNICs":           testMachineNICs,
 		"VNFServer":             testVNFServer,
 		"NetworkWithoutCIDR":    testNetworkWithoutCIDR,
+		"NetworkReaddress":      testNetworkReaddress,
+		"NetworkReaddressInUse": testNetworkReaddressInUse,
 		"ServerVolume":          testServerVolume,
 	}
 	for name, fn := range tests {

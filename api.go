@@ -125,11 +125,17 @@ func (o *Orchestrator) applyOnce(ctx context.Context, r *resource.Resource, mode
 	if _, err := o.reg.CheckUpdate(r.Kind, cur.Spec, next.Spec); err != nil {
 		return nil, err
 	}
-	if err := o.checkReaddress(ctx, cur, &next); err != nil {
+	if err := o.checkInUse(ctx, cur, &next); err != nil {
 		return nil, err
 	}
 	next.Tenant, next.Owner, next.Location = r.Tenant, r.Owner, r.Location // the store refuses changes
-	return o.updateWithIDs(ctx, cur, &next)
+	out, err := o.updateWithIDs(ctx, cur, &next)
+	if was, ok := cur.Spec.(*resource.RouteTargetAssociation); ok && err == nil &&
+		was.NetworkID != out.Spec.(*resource.RouteTargetAssociation).NetworkID {
+		// The network it left drops it (afterWrite pushes the new one).
+		o.pushCopies(ctx, resource.Ref{Kind: resource.KindNetwork, ID: was.NetworkID})
+	}
+	return out, err
 }
 
 // afterWrite schedules what a change of r affects: r itself, and the copies
@@ -158,19 +164,25 @@ func (o *Orchestrator) afterWrite(ctx context.Context, r *resource.Resource) {
 			o.enqueue(c) // its credential changed: reopen its drivers
 			continue
 		}
-		ci, _ := o.reg.Info(c.Kind)
-		if ci.Local == "" {
-			continue
-		}
-		o.enqueue(c)
-		page, err := o.store.List(ctx, store.Filter{Kind: ci.Local, Owner: &c})
-		if err != nil {
-			o.log.Warn("scheduling copies", "ref", c.String(), "err", err)
-			continue
-		}
-		for _, l := range page.Items {
-			o.enqueue(l.Ref)
-		}
+		o.pushCopies(ctx, c)
+	}
+}
+
+// pushCopies schedules a resource and its copies, when it has any: what it
+// realizes changed although its own generation did not.
+func (o *Orchestrator) pushCopies(ctx context.Context, c resource.Ref) {
+	ci, _ := o.reg.Info(c.Kind)
+	if ci.Local == "" {
+		return
+	}
+	o.enqueue(c)
+	page, err := o.store.List(ctx, store.Filter{Kind: ci.Local, Owner: &c})
+	if err != nil {
+		o.log.Warn("scheduling copies", "ref", c.String(), "err", err)
+		return
+	}
+	for _, l := range page.Items {
+		o.enqueue(l.Ref)
 	}
 }
 

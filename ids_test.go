@@ -189,3 +189,42 @@ func TestRouteTargetChanges(t *testing.T) {
 		}
 	})
 }
+
+// TestRouteTargetMoves: a route target association may move to another
+// network (seed 000 lets it): the network it left drops the route target
+// and the one it joined takes it, both in place.
+func TestRouteTargetMoves(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 1})
+		a, b := e.apply(network("a", "10.0.0.0/24", 0)), e.apply(network("b", "10.1.0.0/24", 0))
+		rta := func(netID string) *resource.Resource {
+			return &resource.Resource{Ref: ref(resource.KindRouteTargetAssociation, "rt"),
+				Spec: &resource.RouteTargetAssociation{NetworkID: netID, RouteTarget: 100}}
+		}
+		e.apply(rta("a"))
+		parts := func() map[string][]string {
+			out := map[string][]string{}
+			for _, o := range e.vimObjects("loc-1", resource.KindNetwork) {
+				out[o.Name] = o.Parts
+			}
+			return out
+		}
+		e.waitFor("rt on a", time.Minute, func() bool { return slices.Equal(parts()["a"], []string{"rt"}) })
+		ids := map[string]string{}
+		for _, o := range e.vimObjects("loc-1", resource.KindNetwork) {
+			ids[o.Name] = o.ExternalID
+		}
+		e.apply(rta("b"))
+		e.waitFor("rt moved to b", time.Minute, func() bool {
+			p := parts()
+			return len(p["a"]) == 0 && slices.Equal(p["b"], []string{"rt"})
+		})
+		for _, o := range e.vimObjects("loc-1", resource.KindNetwork) {
+			if o.ExternalID != ids[o.Name] {
+				t.Errorf("network %s replaced (%s, was %s)", o.Name, o.ExternalID, ids[o.Name])
+			}
+		}
+		e.waitPhase(a.Ref, resource.PhaseReady)
+		e.waitPhase(b.Ref, resource.PhaseReady)
+	})
+}

@@ -25,9 +25,9 @@ func TestSeed000Mutability(t *testing.T) {
 			"container_format": i, "min_disk": m, "min_ram": m, "protected": m},
 		resource.KindFlavor:          {"description": m, "ram": r, "vcpus": r, "disk": r, "swap": r, "ephemeral": r},
 		resource.KindServiceInstance: {"description": m, "service_instance_properties": m, "service_template_id": r},
-		// Contrail cannot rewrite a template in place, and one that
-		// instances use cannot be deleted to be replaced.
-		resource.KindServiceTemplate: {"description": m, "image_id": i, "service_mode": i, "flavor_id": i},
+		// Contrail cannot rewrite a template in place: it is replaced,
+		// which the orchestrator refuses while instances use it.
+		resource.KindServiceTemplate: {"description": m, "image_id": r, "service_mode": r, "flavor_id": r},
 		resource.KindSecurityGroup:   {"description": m, "contrail_id": m},
 		resource.KindSecurityGroupRule: {"description": m, "direction": r, "ethertype": r, "protocol": r,
 			"port_range_min": r, "port_range_max": r, "remote_group_id": r, "remote_ip_prefix": r},
@@ -37,7 +37,8 @@ func TestSeed000Mutability(t *testing.T) {
 		resource.KindNetworkPolicy: {"description": m, "source_network_id": r, "dest_network_id": r, "entries": m},
 		resource.KindServer: {"description": m, "image_id": r, "network_id": r,
 			"security_group_id": m, "flavor_id": r},
-		resource.KindIDPool: {"start": m, "end": m, "assigned": m},
+		resource.KindIDPool:                 {"start": m, "end": m, "assigned": m},
+		resource.KindRouteTargetAssociation: {"network_id": m, "route_target": m},
 	}
 	for k, fields := range tests {
 		for name, want := range fields {

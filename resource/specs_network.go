@@ -256,12 +256,16 @@ func (s *NetworkPolicy) Dependencies() []Ref {
 
 // ServiceTemplate describes a service VM (firewall, NAT, ...) for Contrail
 // service chaining.
+//
+// Contrail cannot rewrite a template in place, so a new image, mode or
+// flavor replaces it; the orchestrator refuses that while service
+// instances use the template (Contrail would refuse to delete it).
 type ServiceTemplate struct {
 	Description string `json:"description" orca:"mutable"`
-	ImageID     string `json:"image_id" orca:"ref=image"`
+	ImageID     string `json:"image_id" orca:"ref=image,replace"`
 	// ServiceMode is "transparent", "in-network" or "in-network-nat".
-	ServiceMode string `json:"service_mode"`
-	FlavorID    string `json:"flavor_id" orca:"ref=flavor"`
+	ServiceMode string `json:"service_mode" orca:"replace"`
+	FlavorID    string `json:"flavor_id" orca:"ref=flavor,replace"`
 }
 
 func (s *ServiceTemplate) Validate() error {

@@ -120,7 +120,10 @@ const MaxRouteTarget = 1<<32 - 1
 
 // RouteTargetAssociation links a route target to a network.
 type RouteTargetAssociation struct {
-	NetworkID string `json:"network_id" orca:"ref=network,index"`
+	// NetworkID may change (seed 000 lets it): the route target is a part
+	// of its network's VIM object, so the old network's copies drop it
+	// and the new one's take it, both in place.
+	NetworkID string `json:"network_id" orca:"ref=network,index,mutable"`
 	// RouteTarget is the route-target number; 0 asks for one to be
 	// allocated from an id pool. It may change (seed 000 lets it): the
 	// network's copies then carry the new number, which Contrail takes in

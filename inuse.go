@@ -10,6 +10,48 @@ import (
 	"github.com/orca-nfv/orca/resource"
 )
 
+// checkInUse refuses, before anything is stored, an update whose VIM change
+// the objects of other resources would block: a VIM cannot delete what is
+// in use, and a change that needs it would otherwise be retried for as long
+// as they stay. The refusal is a Conflict naming them.
+func (o *Orchestrator) checkInUse(ctx context.Context, cur, next *resource.Resource) error {
+	switch cur.Spec.(type) {
+	case *resource.Network:
+		return o.checkReaddress(ctx, cur, next)
+	case *resource.ServiceTemplate:
+		return o.checkTemplateReplace(ctx, cur, next)
+	}
+	return nil
+}
+
+// checkTemplateReplace refuses a change that replaces a service template
+// (image, mode, flavor: Contrail cannot rewrite one) while service
+// instances use it: Contrail refuses to delete a template instances
+// refer to.
+func (o *Orchestrator) checkTemplateReplace(ctx context.Context, cur, next *resource.Resource) error {
+	replace, err := o.reg.CheckUpdate(cur.Kind, cur.Spec, next.Spec)
+	if err != nil || len(replace) == 0 {
+		return err
+	}
+	refs, err := o.store.Referrers(ctx, cur.Ref)
+	if err != nil {
+		return err
+	}
+	var users []string
+	for _, ref := range refs {
+		if ref.Kind == resource.KindServiceInstance {
+			users = append(users, fmt.Sprintf("%s %q", ref.Kind, ref.ID))
+		}
+	}
+	if len(users) == 0 {
+		return nil
+	}
+	slices.Sort(users)
+	return &resource.Error{Code: resource.Conflict, Field: replace[0],
+		Err: fmt.Errorf("service template %q cannot be replaced (a new %s) while service instances use it: %s",
+			cur.ID, strings.Join(replace, ", "), strings.Join(users, ", "))}
+}
+
 // checkReaddress refuses a change of a network's addressing (cidr,
 // local_prefix_len, contrail_id) that the VIMs cannot carry out:
 //   - while machines sit on the network (Conflict, naming them): their ports

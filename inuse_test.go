@@ -12,6 +12,7 @@ import (
 	"github.com/orca-nfv/orca"
 	"github.com/orca-nfv/orca/fake"
 	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/vim"
 )
 
 // TestNetworkReaddress: a network's new cidr or local_prefix_len converges
@@ -210,4 +211,47 @@ func vimCIDRsAt(e *env, loc string) []string {
 		}
 	}
 	return out
+}
+
+// TestServiceTemplateReplace: a service template's new mode replaces it in
+// the VIM (Contrail cannot rewrite one), which is refused with Conflict,
+// naming them, while service instances use it, and changes nothing then.
+func TestServiceTemplateReplace(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 1, fake: fake.Options{BuildTime: pollInterval}})
+		e.apply(&resource.Resource{Ref: ref(resource.KindImage, "vsrx"), Tenant: tenant,
+			Spec: &resource.Image{DiskFormat: "qcow2", ContainerFormat: "bare"}})
+		e.apply(&resource.Resource{Ref: ref(resource.KindFlavor, "medium"), Tenant: tenant, Spec: &resource.Flavor{RAM: 4096, VCPUs: 2}})
+		template := func(mode string) *resource.Resource {
+			return &resource.Resource{Ref: ref(resource.KindServiceTemplate, "fw"), Tenant: tenant,
+				Spec: &resource.ServiceTemplate{ImageID: "vsrx", FlavorID: "medium", ServiceMode: mode}}
+		}
+		st := e.apply(template("in-network"))
+		si := e.apply(&resource.Resource{Ref: ref(resource.KindServiceInstance, "si"), Tenant: tenant,
+			Spec: &resource.ServiceInstance{ServiceTemplateID: "fw"}})
+		e.waitPhase(si.Ref, resource.PhaseReady)
+		before := e.vimObjects("loc-1", resource.KindServiceTemplate)[0]
+		stored := e.get(st.Ref)
+
+		_, err := e.o.Apply(context.Background(), template("transparent"))
+		if resource.CodeOf(err) != resource.Conflict || !strings.Contains(err.Error(), `service_instance "si"`) {
+			t.Fatalf("Apply under an instance = %v, want Conflict naming it", err)
+		}
+		if got := e.get(st.Ref); got.Generation != stored.Generation || got.Spec.(*resource.ServiceTemplate).ServiceMode != "in-network" {
+			t.Errorf("the refused change was stored: generation %d (was %d), %+v", got.Generation, stored.Generation, got.Spec)
+		}
+
+		if err := e.o.Delete(context.Background(), si.Ref, 0); err != nil {
+			t.Fatal(err)
+		}
+		e.waitGone(si.Ref)
+		e.apply(template("transparent"))
+		e.waitFor("replaced", 30*pollInterval, func() bool {
+			objs := e.vimObjects("loc-1", resource.KindServiceTemplate)
+			return len(objs) == 1 && objs[0].Spec["service_mode"] == "transparent" && objs[0].State == vim.StateReady
+		})
+		if after := e.vimObjects("loc-1", resource.KindServiceTemplate)[0]; after.ExternalID == before.ExternalID {
+			t.Errorf("the template was changed in place (%s), want a replacement", after.ExternalID)
+		}
+	})
 }

@@ -105,6 +105,9 @@ func (o *Orchestrator) applyOnce(ctx context.Context, r *resource.Resource, mode
 		if r.Revision != 0 || mode == writeUpdate {
 			return nil, resource.Errorf(resource.NotFound, "%s %q not found", r.Kind, r.ID)
 		}
+		if err := o.checkSource(ctx, nil, r); err != nil {
+			return nil, err
+		}
 		create := *r
 		create.Status = resource.Status{}
 		create.Deleting = false
@@ -126,6 +129,9 @@ func (o *Orchestrator) applyOnce(ctx context.Context, r *resource.Resource, mode
 		return nil, err
 	}
 	if err := o.checkInUse(ctx, cur, &next); err != nil {
+		return nil, err
+	}
+	if err := o.checkSource(ctx, cur, &next); err != nil {
 		return nil, err
 	}
 	next.Tenant, next.Owner, next.Location = r.Tenant, r.Owner, r.Location // the store refuses changes
@@ -239,5 +245,27 @@ func (o *Orchestrator) Delete(ctx context.Context, ref resource.Ref, revision in
 		}
 	}
 	o.enqueue(ref)
+	return nil
+}
+
+// checkSource applies Options.CheckSource to the URL an image is fetched
+// from, when it is new (cur is nil on create) or changed.
+func (o *Orchestrator) checkSource(ctx context.Context, cur, next *resource.Resource) error {
+	img, ok := next.Spec.(*resource.Image)
+	if !ok || img.URL == "" || o.opts.CheckSource == nil {
+		return nil
+	}
+	if cur != nil {
+		if was, ok := cur.Spec.(*resource.Image); ok && was.URL == img.URL {
+			return nil
+		}
+	}
+	if err := o.opts.CheckSource(ctx, img.URL); err != nil {
+		code := resource.CodeOf(err)
+		if code == resource.Unknown {
+			code = resource.Invalid // a refusal without a code is still the URL's fault
+		}
+		return &resource.Error{Code: code, Field: "url", Err: err}
+	}
 	return nil
 }

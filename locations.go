@@ -23,6 +23,7 @@ type site struct {
 	drivers    []vim.Driver
 	sem        *semaphore.Weighted
 	err        error // why the drivers could not be built
+	brk        breaker
 }
 
 // driver returns the driver for a global kind: the first that serves it.
@@ -74,8 +75,17 @@ func (o *Orchestrator) siteFor(ctx context.Context, id string) (*site, error) {
 }
 
 // call runs one VIM call at a site: within the location's concurrency limit
-// and the per-call timeout.
+// and the per-call timeout, unless the site's breaker is open (breaker.go).
 func (o *Orchestrator) call(ctx context.Context, s *site, fn func(ctx context.Context) error) error {
+	if err := s.brk.check(s.id); err != nil {
+		return err
+	}
+	return o.callVIM(ctx, s, fn)
+}
+
+// callVIM makes the call whatever the breaker says: the location's ping
+// probes with it.
+func (o *Orchestrator) callVIM(ctx context.Context, s *site, fn func(ctx context.Context) error) error {
 	if err := s.sem.Acquire(ctx, 1); err != nil {
 		return resource.Wrap(resource.Unavailable, err)
 	}
@@ -89,6 +99,13 @@ func (o *Orchestrator) call(ctx context.Context, s *site, fn func(ctx context.Co
 	if err != nil {
 		o.stats.VIMErrors.Add(1)
 		c.errors.Add(1)
+	}
+	if ctx.Err() != nil && resource.CodeOf(err) != resource.Unavailable {
+		err = resource.Wrap(resource.Unavailable, err) // it hung past the timeout
+	}
+	if s.brk.record(err) {
+		o.log.Warn("location unreachable; calls there stop until it answers a ping", "location", s.id, "err", err)
+		o.enqueue(resource.Ref{Kind: resource.KindLocation, ID: s.id}) // its status says so
 	}
 	return err
 }
@@ -125,13 +142,21 @@ func (o *Orchestrator) reconcileLocation(ctx context.Context, ref resource.Ref) 
 	}
 	st := loc.Status
 	st.ObservedGeneration = loc.Generation
+	var pingErr error
 	if s.err != nil {
 		st.Phase, st.Message = resource.PhaseFailed, "cannot open the location's drivers: "+s.err.Error()
 	} else {
 		st.Phase, st.Message = resource.PhaseReady, fmt.Sprintf("%d driver(s)", len(s.drivers))
 		if p, ok := firstPinger(s); ok {
-			if err := o.call(ctx, s, p.Ping); err != nil {
-				st.Phase, st.Message = resource.PhaseFailed, "unreachable: "+err.Error()
+			if pingErr = o.callVIM(ctx, s, p.Ping); pingErr != nil {
+				st.Phase, st.Message = resource.PhaseFailed, "unreachable: "+pingErr.Error()
+			}
+		}
+		if pingErr == nil && s.brk.close() {
+			// Back: what waited out the outage goes now.
+			o.log.Info("location answers again", "location", loc.ID)
+			if err := o.enqueueCopiesAt(ctx, loc.ID); err != nil {
+				return Result{}, err
 			}
 		}
 	}
@@ -146,6 +171,15 @@ func (o *Orchestrator) reconcileLocation(ctx context.Context, ref resource.Ref) 
 	}
 	if s.err != nil {
 		return Result{}, resource.Wrap(resource.Unavailable, s.err)
+	}
+	if pingErr != nil {
+		if s.brk.isOpen() {
+			// Probe every poll interval: the copies wait on it.
+			return Result{RequeueAfter: o.opts.PollInterval}, nil
+		}
+		// Ping again with backoff: the location shows Ready as soon as
+		// it answers, not at the next resync.
+		return Result{}, resource.Wrap(resource.Unavailable, pingErr)
 	}
 	return Result{}, nil
 }

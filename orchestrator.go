@@ -65,6 +65,13 @@ type Options struct {
 	// WebhookMaxAge is how long a webhook is retried before it is marked
 	// Failed; default 24h.
 	WebhookMaxAge time.Duration
+
+	// CheckSource vets a URL that a VIM will fetch on the orchestrator's
+	// behalf (an image's url, which Glance downloads) when a resource
+	// naming it is created or changed: its error refuses the write (use
+	// Forbidden for a refused address, as netguard.Policy.CheckRemote
+	// does). Nil accepts any URL the spec's validation accepts.
+	CheckSource func(ctx context.Context, rawURL string) error
 }
 
 func (o *Options) withDefaults() Options {

@@ -22,9 +22,11 @@
 // refuses).
 //
 // Faults, for tests: fail the next N calls of an operation with a code, fail
-// with a probability, lose Create responses after committing, hang until the
-// context ends, and change (Drift), break, crash (a machine: Crash) or
-// remove (Vanish) objects out of band. Inspection: Objects, Calls.
+// with a probability, lose Create responses after committing (N of them, or
+// at a rate), hang until the context ends (N calls, or at a rate), take the
+// whole site down and up (Down, refusing or hanging; Up), and change
+// (Drift), break, crash (a machine: Crash) or remove (Vanish) objects out of
+// band. Inspection: Objects, Calls, Faults (what was injected).
 //
 // What it does not model: any data plane (MACs and ports are invented,
 // nothing is reachable); IP address management beyond handing out the free

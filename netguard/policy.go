@@ -1,6 +1,7 @@
 package netguard
 
 import (
+	"context"
 	"errors"
 	"net/netip"
 	"strings"
@@ -20,6 +21,8 @@ type Policy struct {
 	// Deny lists further prefixes refused even when public. Deny wins over
 	// Allow.
 	Deny []netip.Prefix
+	// Lookup resolves names for CheckRemote; nil is the system resolver.
+	Lookup func(ctx context.Context, host string) ([]netip.Addr, error)
 }
 
 // refusedRanges are refused unless allowed. The first match names the

@@ -12,8 +12,9 @@ type Watch struct {
 	// Purpose names the watcher (orca.Orchestrator.RegisterWatcher).
 	Purpose string `json:"purpose"`
 	// Params are the watcher's own, fixed when the watch is made: a
-	// callback URL, a transaction ID, a wire format.
-	Params map[string]string `json:"params"`
+	// callback URL, a transaction ID, a wire format. Secret: a callback
+	// URL's query may hold the receiver's token.
+	Params map[string]string `json:"params" orca:"secret"`
 	// State is what the watcher keeps between looks (which VMs it has
 	// reported), written with the webhooks it decided on.
 	State map[string]string `json:"state"`

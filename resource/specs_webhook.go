@@ -16,7 +16,9 @@ const MaxWebhookBody = 1 << 20
 // for inspection) when it could not be delivered in time. Webhooks carry
 // their subject's tenant, so tenants may read their own.
 type Webhook struct {
-	URL string `json:"url"`
+	// URL is where to POST; secret, since its query may hold the
+	// receiver's token (the APIs never render it).
+	URL string `json:"url" orca:"secret"`
 	// Headers are sent with the request (ESC-Status-Code, ...).
 	Headers     map[string]string `json:"headers"`
 	ContentType string            `json:"content_type"`

@@ -7,8 +7,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"time"
 
+	"github.com/orca-nfv/orca/netguard"
 	"github.com/orca-nfv/orca/resource"
 )
 
@@ -21,14 +23,24 @@ type HTTPOptions struct {
 	Insecure bool
 	// Timeout bounds each call; default 30s.
 	Timeout time.Duration
+	// Guard, when set, judges every address the client connects to,
+	// after DNS and on every connection (redirects and the endpoints a
+	// VIM's catalog names included): a location endpoint on loopback, a
+	// private network or the cloud metadata address is not reached unless
+	// Guard allows its prefix, and a name that resolves (or rebinds)
+	// there is refused too. With a Guard no proxy is used, since the
+	// check would judge the proxy and the proxy reach the VIM. Nil dials
+	// anywhere, for embedders (and tests) that trust every endpoint.
+	Guard *netguard.Policy
 }
 
 // NewHTTPClient returns a client for VIM calls: bounded in time (dial, TLS
 // handshake, headers, whole call), TLS 1.2 or later with opts' trust, a
-// pool sized for many concurrent calls to one endpoint, and redirects
+// pool sized for many concurrent calls to one endpoint, redirects
 // followed only to the same scheme and host (Go would carry X-Auth-Token
-// along to any host a VIM, or whoever answers for it, names). Errors:
-// Invalid for an unreadable or empty CA file.
+// along to any host a VIM, or whoever answers for it, names), and, with
+// opts.Guard, only the addresses it allows dialled. Errors: Invalid for an
+// unreadable or empty CA file.
 func NewHTTPClient(opts *HTTPOptions) (*http.Client, error) {
 	if opts == nil {
 		opts = &HTTPOptions{}
@@ -49,12 +61,21 @@ func NewHTTPClient(opts *HTTPOptions) (*http.Client, error) {
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	proxy := http.ProxyFromEnvironment
+	if opts.Guard != nil {
+		// A copy, so that a caller editing its Policy cannot race the
+		// dialer.
+		g := &netguard.Policy{Allow: slices.Clone(opts.Guard.Allow), Deny: slices.Clone(opts.Guard.Deny)}
+		dialer.Control = g.Control
+		proxy = nil
+	}
 	return &http.Client{
 		Timeout:       timeout,
 		CheckRedirect: sameOrigin,
 		Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			Proxy:                 proxy,
+			DialContext:           dialer.DialContext,
 			TLSClientConfig:       tlsConf,
 			TLSHandshakeTimeout:   10 * time.Second,
 			ResponseHeaderTimeout: timeout,

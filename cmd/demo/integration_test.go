@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -33,7 +34,14 @@ func TestIntegrationDemoOnOpenStack(t *testing.T) {
 		imageURL = serveImage(t)
 	}
 	token, catalog := osenv.Login(t, authURL)
-	d := start(t, []string{"-db", "memory", "-fake-locations", "0", "-keystone-url", authURL},
+	// Glance fetches the image from a private address: allow it (with
+	// loopback, where the cloud's endpoints are).
+	src, perr := url.Parse(imageURL)
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	allow := "127.0.0.0/8,::1/128," + src.Hostname() + "/32"
+	d := start(t, []string{"-db", "memory", "-fake-locations", "0", "-keystone-url", authURL, "-fetch-allow", allow},
 		map[string]string{"ORCA_SECRET_KEY": secret.GenerateKey(), "ORCA_ADMIN_PASSWORD": "unused-admin-pw"})
 	defer func() {
 		if err := d.stop(); err != nil {

@@ -7,10 +7,11 @@
 //	go run ./cmd/demo [-addr 127.0.0.1:8080] [-db orca-data/orca.db | -db memory]
 //	                  [-users FILE] [-admin-password PW] [-fake-locations 2]
 //	                  [-fake-latency 0s] [-fake-build-time 2s] [-poll-interval 2s]
+//	                  [-fake-vim http://127.0.0.1:7070]
 //	                  [-tls-cert FILE -tls-key FILE]
 //	                  [-secret-key-file FILE] [-keystone-url URL] [-vim-ca-file FILE]
 //	                  [-callback-allow 127.0.0.0/8,::1/128]
-//	                  [-fetch-allow 127.0.0.0/8,::1/128]
+//	                  [-fetch-allow 127.0.0.0/8,::1/128] [-rate-limit 200]
 //
 // The built-in user admin (tenant admin, role admin) logs in with
 // -admin-password or $ORCA_ADMIN_PASSWORD; without either, a password is
@@ -20,9 +21,12 @@
 // else with one generated at the first start and kept in the user's
 // configuration directory, apart from the database (for -db memory, one
 // for the run). ESC's callbacks may go to, and the
-// URLs it fetches (image src, day-0 files, VIM connector endpoints) may be
+// URLs it fetches or has fetched (image src and url, day-0 files, VIM connector endpoints) may be
 // on, the private or loopback networks that -callback-allow and
-// -fetch-allow list; public addresses are always allowed. SIGINT or
+// -fetch-allow list (VIM endpoints are judged when dialled, so a name
+// that resolves there is refused too); public addresses are always
+// allowed. Each user (each address, for callers without a token) may make
+// -rate-limit requests a second, in bursts of twice that. SIGINT or
 // SIGTERM stop it cleanly; a restart on the same -db keeps everything,
 // passwords changed through ESC's /authentication/setpassword included
 // (they win over -users and the admin hash file, not over an admin
@@ -42,6 +46,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -54,8 +59,10 @@ import (
 
 	"github.com/orca-nfv/orca"
 	"github.com/orca-nfv/orca/fake"
+	"github.com/orca-nfv/orca/fake/fakewire"
 	"github.com/orca-nfv/orca/httpapi"
 	"github.com/orca-nfv/orca/httpapi/esc"
+	"github.com/orca-nfv/orca/httpapi/surfaces"
 	"github.com/orca-nfv/orca/identity"
 	"github.com/orca-nfv/orca/identity/keystone"
 	"github.com/orca-nfv/orca/netguard"
@@ -63,6 +70,7 @@ import (
 	"github.com/orca-nfv/orca/store"
 	"github.com/orca-nfv/orca/store/memstore"
 	"github.com/orca-nfv/orca/store/sqlitestore"
+	"github.com/orca-nfv/orca/vim"
 	"github.com/orca-nfv/orca/vim/drivers"
 )
 
@@ -86,6 +94,8 @@ type config struct {
 	// ESC may call back and fetch from.
 	callbackAllow, fetchAllow prefixes
 	iterations                int // PBKDF2 work factor; tests lower it
+	fakeVIM                   string
+	rateLimit                 float64
 }
 
 func parseFlags(args []string, out io.Writer) (*config, error) {
@@ -98,6 +108,7 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.StringVar(&c.adminPassword, "admin-password", "", "password of the built-in admin (else $ORCA_ADMIN_PASSWORD, else generated)")
 	fs.IntVar(&c.fakeLocations, "fake-locations", 2, "fake locations to create (loc-1, loc-2, ...)")
 	fs.DurationVar(&c.fakeLatency, "fake-latency", 0, "latency of every fake VIM call")
+	fs.StringVar(&c.fakeVIM, "fake-vim", "", "URL of a fake VIM server (cmd/fakevim) serving the fake locations instead of in-process fakes (its own flags set their latency and build time)")
 	fs.DurationVar(&c.fakeBuildTime, "fake-build-time", 2*time.Second, "how long a fake VIM takes to build an object or power a machine")
 	fs.DurationVar(&c.pollInterval, "poll-interval", 2*time.Second, "how soon an object still building in a VIM is looked at again")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "certificate file: serve HTTPS")
@@ -111,6 +122,7 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.Var(&c.fetchAllow, "fetch-allow",
 		"CIDRs the server may fetch from (ESC image src, day-0 files, VIM connector endpoints) although private or loopback; public addresses are always allowed")
 	fs.IntVar(&c.iterations, "pbkdf2-iterations", identity.DefaultIterations, "password hashing work factor")
+	fs.Float64Var(&c.rateLimit, "rate-limit", 200, "requests a second each user (each address, for callers without a token) may make, in bursts of twice that; 0: no limit")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -122,6 +134,9 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	}
 	if c.fakeLatency < 0 || c.fakeBuildTime < 0 {
 		return nil, errors.New("-fake-latency and -fake-build-time must not be negative")
+	}
+	if !(c.rateLimit >= 0) || math.IsInf(c.rateLimit, 0) {
+		return nil, errors.New("-rate-limit must be a number of requests a second, or 0 for no limit")
 	}
 	if c.pollInterval < 10*time.Millisecond {
 		return nil, errors.New("-poll-interval must be at least 10ms")
@@ -150,10 +165,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	if err != nil {
 		return err
 	}
-	fakes := fake.NewFactory(&fake.Options{Latency: c.fakeLatency, BuildTime: c.fakeBuildTime, PowerTime: c.fakeBuildTime})
-	factory := drivers.New(&drivers.Options{Fakes: fakes, CAFile: c.vimCAFile})
+	var fakes vim.Factory = fake.NewFactory(&fake.Options{Latency: c.fakeLatency, BuildTime: c.fakeBuildTime, PowerTime: c.fakeBuildTime})
+	if c.fakeVIM != "" { // the fake VIMs live in another process (cmd/fakevim)
+		if fakes, err = fakewire.NewClient(c.fakeVIM, nil); err != nil {
+			return err
+		}
+	}
+	// VIM endpoints (locations', and those their catalogs name) are dialled
+	// through the fetch policy, judged at connect time.
+	fetches := &netguard.Policy{Allow: c.fetchAllow}
+	vimClient, err := vim.NewHTTPClient(&vim.HTTPOptions{CAFile: c.vimCAFile, Guard: fetches})
+	if err != nil {
+		return err
+	}
+	factory := drivers.New(&drivers.Options{Fakes: fakes, HTTPClient: vimClient})
 	callbacks := &netguard.Policy{Allow: c.callbackAllow}
-	o := orca.New(s, &orca.Options{Drivers: factory, Keyring: keys, Logger: log, Deliver: callbacks.Deliverer(nil), PollInterval: c.pollInterval})
+	o := orca.New(s, &orca.Options{Drivers: factory, Keyring: keys, Logger: log, Deliver: callbacks.Deliverer(nil), PollInterval: c.pollInterval,
+		// Glance fetches image URLs for us: judged when written.
+		CheckSource: func(ctx context.Context, u string) error { _, err := fetches.CheckRemote(ctx, u); return err }})
 	us, err := loadUsers(c, dataDir, getenv)
 	if err != nil {
 		return err
@@ -190,7 +219,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		return err
 	}
 
-	escOpts := &esc.Options{Callbacks: callbacks, Fetches: &netguard.Policy{Allow: c.fetchAllow}, LogLevel: level, Passwords: passwords}
+	escOpts := &esc.Options{Callbacks: callbacks, Fetches: fetches, LogLevel: level, Passwords: passwords}
 	var cert *certificate
 	if c.tlsCert != "" {
 		if cert, err = loadCertificate(c.tlsCert, c.tlsKey); err != nil {
@@ -221,14 +250,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           surfaces(h, escOpts),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	handler, err := rateLimited(surfaces.New(h, escOpts), c.rateLimit, auth)
+	if err != nil {
+		return err
 	}
+	srv := newHTTPServer(handler, log, defaultServerLimits())
 	scheme := "http"
 	if cert != nil {
 		scheme = "https"

@@ -13,9 +13,10 @@ import (
 // the seed's base URL (/ESCManager), not under /v0. Administrators only.
 // A reload that fails keeps the material in use and answers 500 (the
 // seed's "failed to reload"), the details logged: file paths and parse
-// errors describe the server. A server without TLS material answers 500
-// too, saying so: a 204 would tell an operator that a certificate they
-// just renewed is in use when nothing serves it.
+// errors describe the server. A server without TLS material answers 409,
+// saying so: a 204 would tell an operator that a certificate they just
+// renewed is in use when nothing serves it, and it is the server's state,
+// not a fault, that refuses.
 
 // sslPaths are where the reload is served.
 var sslPaths = []string{"/internal/ssl/reload", "/ESCManager/internal/ssl/reload"}
@@ -34,7 +35,7 @@ func (a *api) reloadTLS(w http.ResponseWriter, r *http.Request) error {
 		return resource.Errorf(resource.Forbidden, "only administrators reload the TLS material")
 	}
 	if a.opts.TLSReload == nil {
-		return dialect.Status(http.StatusInternalServerError, "Failed to reload ESC truststore: this server serves no TLS (start it with a certificate and key)")
+		return dialect.Status(http.StatusConflict, "Failed to reload ESC truststore: this server serves no TLS (start it with a certificate and key)")
 	}
 	if err := a.opts.TLSReload(r.Context()); err != nil {
 		a.kit.Log().Error("TLS reload failed", "err", err)

@@ -72,7 +72,7 @@ func TestTLSReload(t *testing.T) {
 func TestTLSReloadWithoutTLS(t *testing.T) {
 	s := newServer(t)
 	r := as(s, "admin", "PUT", "/internal/ssl/reload", "")
-	if r.Code != 500 || !strings.Contains(r.Raw, "serves no TLS") || r.Header.Get("ESC-Status-Code") != "500" {
+	if r.Code != 409 || !strings.Contains(r.Raw, "serves no TLS") || r.Header.Get("ESC-Status-Code") != "409" {
 		t.Errorf("%d %s", r.Code, r.Raw)
 	}
 }

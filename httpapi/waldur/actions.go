@@ -93,6 +93,8 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) error {
 		g.Placement = &resource.Placement{Locations: []string{id}}
 	}
 	// Waldur keeps names unique within a tenant.
+	a.naming.Lock()
+	defer a.naming.Unlock()
 	if page, err := a.b.List(r.Context(), store.Filter{Kind: resource.KindServerGroup, Tenant: g.Tenant, Name: g.Name, Limit: 1}); err != nil {
 		return err
 	} else if page.Total > 0 {

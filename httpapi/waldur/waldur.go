@@ -41,6 +41,7 @@ package waldur
 import (
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/orca-nfv/orca/httpapi/dialect"
 	"github.com/orca-nfv/orca/resource"
@@ -65,6 +66,11 @@ type api struct {
 	kit  *dialect.Kit
 	opts Options
 	info resource.KindInfo
+	// naming serializes a create's name check with the create, so two
+	// concurrent creates cannot both take a name. It holds within one
+	// process; the store has no unique index on names to hold it across
+	// replicas.
+	naming sync.Mutex
 }
 
 // New returns the seed 002 handler over b, built on kit.

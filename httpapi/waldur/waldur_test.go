@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -338,4 +339,31 @@ func TestErrors(t *testing.T) {
 	// The path without its trailing slash is the same.
 	s.Do("GET", strings.TrimSuffix(groups, "/"), alice, nil).Want(t, 200, "no trailing slash")
 	s.Do("GET", groups+uuid, alice, nil).Want(t, 200, "item without trailing slash")
+}
+
+// TestConcurrentCreatesKeepNamesUnique: creates racing with one name in
+// one tenant: exactly one is made, the others answer Waldur's 400.
+func TestConcurrentCreatesKeepNamesUnique(t *testing.T) {
+	s := newServer(t)
+	alice := s.Token("alice")
+	const racers = 8
+	codes := make(chan int, racers)
+	var wg sync.WaitGroup
+	for range racers {
+		wg.Go(func() {
+			codes <- s.Do("POST", groups, alice, map[string]any{"name": "racing"}).Code
+		})
+	}
+	wg.Wait()
+	close(codes)
+	got := map[int]int{}
+	for c := range codes {
+		got[c]++
+	}
+	if diff := cmp.Diff(map[int]int{201: 1, 400: racers - 1}, got); diff != "" {
+		t.Errorf("answers by status (-want +got):\n%s", diff)
+	}
+	if n := len(s.Do("GET", groups+"?name=racing", alice, nil).Array()); n != 1 {
+		t.Errorf("%d groups named racing, want 1", n)
+	}
 }

@@ -28,8 +28,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/store"
@@ -120,11 +119,11 @@ func openBackend(path string, opts *Options) (*backend, *engine.Options, error) 
 	}
 	if err := migrate(ctx, writeDB, now); err != nil {
 		writeDB.Close()
-		return nil, nil, fmt.Errorf("sqlitestore: open %s: %w", abs, err)
+		return nil, nil, openError(abs, err)
 	}
 	if err := ensureFieldIndexes(ctx, writeDB, reg); err != nil {
 		writeDB.Close()
-		return nil, nil, fmt.Errorf("sqlitestore: open %s: %w", abs, err)
+		return nil, nil, openError(abs, err)
 	}
 
 	r := cloneValues(common)
@@ -139,7 +138,7 @@ func openBackend(path string, opts *Options) (*backend, *engine.Options, error) 
 	if err := readDB.PingContext(ctx); err != nil {
 		writeDB.Close()
 		readDB.Close()
-		return nil, nil, fmt.Errorf("sqlitestore: open %s: %w", abs, err)
+		return nil, nil, openError(abs, err)
 	}
 	return &backend{write: writeDB, read: readDB}, &engine.Options{Registry: reg, Now: o.Now}, nil
 }
@@ -211,16 +210,8 @@ func classify(ctx context.Context, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("sqlitestore: %w", err)
 	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		switch se.Code() & 0xff {
-		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-			return resource.Errorf(resource.Unavailable, "sqlitestore: database busy: %w", err)
-		case sqlite3.SQLITE_CONSTRAINT:
-			return resource.Errorf(resource.Conflict, "sqlitestore: %w", err)
-		case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_INTERRUPT:
-			return resource.Errorf(resource.Unavailable, "sqlitestore: %w", err)
-		}
+	if se := sqliteError(err); se != nil { // errors.go
+		return se
 	}
 	return resource.Errorf(resource.Unknown, "sqlitestore: %w", err)
 }

@@ -71,8 +71,13 @@ func (d *Driver) send(ctx context.Context, method, path string, body []byte, tok
 	res, err := d.hc.Do(req)
 	if err != nil {
 		// Connection errors, timeouts and context ends; %w keeps
-		// errors.Is(err, context.Canceled) working.
-		return 0, nil, resource.Errorf(resource.Unavailable, "contrail: %s %s: %w", method, opPath(path), err)
+		// errors.Is(err, context.Canceled) working. A dial guard's
+		// refusal stays Forbidden: retrying cannot help.
+		code := resource.Unavailable
+		if resource.CodeOf(err) == resource.Forbidden {
+			code = resource.Forbidden
+		}
+		return 0, nil, resource.Errorf(code, "contrail: %s %s: %w", method, opPath(path), err)
 	}
 	defer res.Body.Close()
 	limit := int64(64 << 20)

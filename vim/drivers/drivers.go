@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/orca-nfv/orca/fake"
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/vim"
 	"github.com/orca-nfv/orca/vim/contrail"
@@ -25,8 +24,9 @@ import (
 
 // Options configure the Factory.
 type Options struct {
-	// Fakes serves fake:// endpoints; nil refuses them.
-	Fakes *fake.Factory
+	// Fakes serves fake:// endpoints: an in-process *fake.Factory, or
+	// fakewire's client of fake VIMs in another process; nil refuses them.
+	Fakes vim.Factory
 	// HTTPClient, CAFile and Insecure apply to every real VIM's calls
 	// (see openstack.Options).
 	HTTPClient *http.Client

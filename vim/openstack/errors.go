@@ -57,6 +57,11 @@ func classify(ctx context.Context, err error, what string) error {
 		}
 		return resource.Errorf(resource.Unknown, "%s", msg)
 	}
+	if resource.CodeOf(err) == resource.Forbidden {
+		// Refused before it left (a dial guard judging the address):
+		// retrying cannot help. Checked before net.Error, which wraps it.
+		return resource.Errorf(resource.Forbidden, "%s: %w", what, err)
+	}
 	var netErr net.Error // *url.Error too: connection refused, timeouts
 	if errors.As(err, &netErr) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return resource.Errorf(resource.Unavailable, "%s: %w", what, err)

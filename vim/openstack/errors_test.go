@@ -40,6 +40,8 @@ func TestClassify(t *testing.T) {
 		"503":             {err: status(503, ``), want: resource.Unavailable},
 		"418":             {err: status(418, ``), want: resource.Unknown},
 		"refused":         {err: &url.Error{Op: "Get", URL: "http://x", Err: &net.OpError{Op: "dial", Err: errors.New("connection refused")}}, want: resource.Unavailable},
+		"dial guard": {err: &url.Error{Op: "Get", URL: "http://x", Err: &net.OpError{Op: "dial",
+			Err: resource.Errorf(resource.Forbidden, "address 169.254.169.254 is refused: link-local")}}, want: resource.Forbidden},
 		"deadline":        {err: fmt.Errorf("wrapped: %w", context.DeadlineExceeded), want: resource.Unavailable},
 		"cancelled ctx":   {ctx: cancelled, err: errors.New("anything"), want: resource.Unavailable},
 		"already classed": {err: resource.Errorf(resource.Forbidden, "no"), want: resource.Forbidden},

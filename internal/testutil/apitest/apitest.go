@@ -1,7 +1,8 @@
 // Package apitest runs orca's HTTP surfaces end to end for tests: a SQLite
-// store, a running orchestrator with fake locations loc-1 and loc-2, the
-// seed 000 handler (with its login endpoint) and whatever dialect surfaces
-// a test mounts next to it, on one httptest server, with three users:
+// store (or one the test gives), a running orchestrator with fake
+// locations loc-1 and loc-2, the seed 000 handler (with its login
+// endpoint) and whatever dialect surfaces a test mounts next to it, on
+// one httptest server, with three users:
 // admin (tenant admin, role admin), alice (tenant t1) and bob (tenant t2).
 // The dialect packages' tests import it.
 package apitest
@@ -55,6 +56,13 @@ type Options struct {
 	// Logger receives the orchestrator's and the handlers' logs; nil
 	// discards them.
 	Logger *slog.Logger
+	// CheckSource vets the URLs a VIM fetches (orca.Options.CheckSource);
+	// nil accepts any.
+	CheckSource func(ctx context.Context, rawURL string) error
+	// Store is the store to serve, closed when the test ends; nil means
+	// a SQLite store in a temporary directory. Tests that make many
+	// requests under the race detector give a memstore.
+	Store store.Store
 }
 
 // Server is a running API.
@@ -76,9 +84,12 @@ func New(t testing.TB, opts Options) *Server {
 	if opts.MaxBodyBytes == 0 {
 		opts.MaxBodyBytes = 64 << 10
 	}
-	s, err := sqlitestore.Open(filepath.Join(t.TempDir(), "orca.db"), nil)
-	if err != nil {
-		t.Fatal(err)
+	s := opts.Store
+	if s == nil {
+		var err error
+		if s, err = sqlitestore.Open(filepath.Join(t.TempDir(), "orca.db"), nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 	log := opts.Logger
 	if log == nil {
@@ -89,6 +100,7 @@ func New(t testing.TB, opts Options) *Server {
 		drivers = opts.Drivers
 	}
 	o := orca.New(s, &orca.Options{Drivers: drivers, Keyring: opts.Keyring, Logger: log, Deliver: opts.Deliver,
+		CheckSource:  opts.CheckSource,
 		PollInterval: 5 * time.Millisecond, RetryBase: 5 * time.Millisecond, RetryMax: 100 * time.Millisecond})
 	users, err := identity.NewStaticUsers([]identity.User{
 		{Name: "admin", Password: "admin-pw", TenantID: "admin", Roles: []string{identity.RoleAdmin}},

@@ -1,4 +1,9 @@
-package main
+// Package surfaces mounts every seed API on one handler: seed 000 (with the
+// identity and ops endpoints) and the four dialects, built on the seed 000
+// handler's kit so that they share its users, login throttle, limits and
+// request metrics. cmd/demo serves it; tests that must see what the demo
+// serves (the security suite) mount the same.
+package surfaces
 
 import (
 	"net/http"
@@ -10,14 +15,9 @@ import (
 	"github.com/orca-nfv/orca/httpapi/waldur"
 )
 
-// surfaces serves every API of the seeds on one handler: seed 000, the
-// identity endpoint and the ops endpoints (h, which also answers every
-// unknown path), and the seed dialects, built on h's kit so that they
-// share its users, login throttle, limits and request metrics. ESC's
-// callbacks go where escOpts.Callbacks allows (the orchestrator delivers
-// them through the same policy); its log level, password changes and TLS
-// reload act on the demo's.
-func surfaces(h *httpapi.Handler, escOpts *esc.Options) http.Handler {
+// New serves h (which also answers every unknown path) and the dialects.
+// escOpts configure ESC (nil: its defaults, which dial nowhere private).
+func New(h *httpapi.Handler, escOpts *esc.Options) http.Handler {
 	b, kit := h.Backend(), h.Kit()
 	mux := http.NewServeMux()
 	mux.Handle("/", h)

@@ -1,11 +1,14 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/orca-nfv/orca/internal/testutil/wait"
 	"github.com/orca-nfv/orca/resource"
@@ -25,7 +28,10 @@ func writable(info resource.KindInfo) bool {
 // read-only parts of "orca".
 func (s *server) wireBody(r *resource.Resource) (map[string]any, resource.KindInfo) {
 	info, _ := s.h.reg.Info(r.Kind)
-	obj := s.h.render(r)
+	var obj map[string]any
+	if err := json.Unmarshal(s.h.render(r), &obj); err != nil {
+		s.t.Fatalf("render(%s): %v", r.Ref, err)
+	}
 	obj[orcaKey] = map[string]any{"labels": r.Labels, "placement": r.Placement}
 	return map[string]any{info.Singular: obj}, info
 }
@@ -167,5 +173,32 @@ func TestIrregularSpellings(t *testing.T) {
 	r := s.do("POST", "/v1.0/tenant/images", alice, map[string]any{"images": map[string]any{}})
 	if msg, _ := r.errMessage(); r.code != 400 || !strings.Contains(msg, `{"image": {...}}`) {
 		t.Errorf("a plural wrapper on create: %d %s", r.code, r.raw)
+	}
+}
+
+// TestRenderPathsAgree: the spliced rendering (wire.go's fast path) says
+// exactly what the map rendering says, for a sample of every kind.
+func TestRenderPathsAgree(t *testing.T) {
+	s := newServer(t, serverOptions{})
+	spliced := 0
+	for _, r := range resourcetest.Samples("api", "tenant-a") {
+		info, _ := s.h.reg.Info(r.Kind)
+		r.Revision, r.Generation = 3, 2
+		r.Status = resource.Status{Phase: resource.PhaseReady, Message: "m", TaskStatus: "ACTIVE", Output: map[string]any{"k": "v"}}
+		var fast, slow map[string]any
+		if err := json.Unmarshal(s.h.render(r), &fast); err != nil {
+			t.Fatalf("%s: render: %v", r.Kind, err)
+		}
+		raw, _ := json.Marshal(s.h.renderMap(r, info))
+		json.Unmarshal(raw, &slow)
+		if diff := cmp.Diff(slow, fast); diff != "" {
+			t.Errorf("%s: render (-map +spliced):\n%s", r.Kind, diff)
+		}
+		if s.h.plainWire(info) {
+			spliced++
+		}
+	}
+	if spliced == 0 {
+		t.Error("no kind takes the spliced path")
 	}
 }

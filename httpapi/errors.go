@@ -43,6 +43,35 @@ func writeStatusError(w http.ResponseWriter, code int, field, msg string) {
 	writeJSON(w, code, body)
 }
 
+// writeWrapped writes {"key": item} or, for a list, {"key": [items]}, from
+// items already rendered as JSON.
+func writeWrapped(w http.ResponseWriter, code int, key string, list bool, items ...[]byte) {
+	n := len(key) + 8
+	for _, it := range items {
+		n += len(it) + 1
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '{')
+	b = appendJSON(b, key)
+	b = append(b, ':')
+	if list {
+		b = append(b, '[')
+	}
+	for i, it := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, it...)
+	}
+	if list {
+		b = append(b, ']')
+	}
+	b = append(b, '}', '\n')
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	w.Write(b) // a failed write means the client left
+}
+
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(code)

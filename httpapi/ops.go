@@ -47,6 +47,7 @@ func (h *Handler) debugVars(w http.ResponseWriter, r *http.Request, _ httprouter
 		"http":         h.kit.Metrics().Snapshot(),
 		"runtime": map[string]any{
 			"goroutines": runtime.NumGoroutine(), "heap_alloc_bytes": ms.HeapAlloc, "gc_cycles": ms.NumGC,
+			"mallocs": ms.Mallocs, // allocations per request, for the benchmarks
 		},
 	})
 	return nil

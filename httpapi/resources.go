@@ -97,7 +97,7 @@ func ifMatch(r *http.Request) (int64, error) {
 
 func (h *Handler) one(w http.ResponseWriter, code int, info resource.KindInfo, r *resource.Resource) {
 	w.Header().Set("ETag", etag(r.Generation))
-	writeJSON(w, code, map[string]any{info.Singular: h.render(r)})
+	writeWrapped(w, code, info.Singular, false, h.render(r))
 }
 
 func (h *Handler) location(info resource.KindInfo, id string) string {
@@ -110,7 +110,7 @@ func (h *Handler) list(info resource.KindInfo) handler {
 		if err != nil {
 			return err
 		}
-		items := []map[string]any{}
+		var items [][]byte
 		total := 0
 		if !empty {
 			page, err := h.b.List(r.Context(), f)
@@ -123,7 +123,7 @@ func (h *Handler) list(info resource.KindInfo) handler {
 			total = page.Total
 		}
 		w.Header().Set("X-Total-Count", strconv.Itoa(total))
-		writeJSON(w, http.StatusOK, map[string]any{info.Plural: items})
+		writeWrapped(w, http.StatusOK, info.Plural, true, items...)
 		return nil
 	}
 }

@@ -39,9 +39,105 @@ type orcaStatus struct {
 	Output             map[string]any `json:"output,omitempty"`
 }
 
-// render returns r's wire object.
-func (h *Handler) render(r *resource.Resource) map[string]any {
+// render returns r's wire object, as JSON.
+//
+// Most kinds take a fast path: the spec's own JSON, spliced between the
+// metadata, with no map in between (a list renders a hundred of these).
+// A kind with secret fields, or with a field named like a key the wire
+// adds, goes through a map, where the wire's keys win and secrets are
+// dropped.
+func (h *Handler) render(r *resource.Resource) []byte {
 	info, _ := h.reg.Info(r.Kind)
+	if !h.plainWire(info) {
+		out, _ := json.Marshal(h.renderMap(r, info))
+		return out
+	}
+	spec, err := json.Marshal(r.Spec)
+	if err != nil || len(spec) < 2 || spec[0] != '{' {
+		spec = []byte("{}")
+	}
+	b := make([]byte, 0, len(spec)+256)
+	b = append(b, `{"id":`...)
+	b = appendJSON(b, r.ID)
+	if !info.NoName {
+		b = append(b, `,"name":`...)
+		b = appendJSON(b, r.Name)
+	}
+	if !info.NoTenant {
+		b = append(b, `,"tenant_id":`...)
+		b = appendJSON(b, r.Tenant)
+	}
+	if inner := spec[1 : len(spec)-1]; len(inner) > 0 {
+		b = append(b, ',')
+		b = append(b, inner...)
+	}
+	if info.ParentField != "" && r.Owner != nil {
+		b = append(b, ',')
+		b = appendJSON(b, info.ParentField)
+		b = append(b, ':')
+		b = appendJSON(b, r.Owner.ID)
+	}
+	meta := h.meta(r, info)
+	if info.Located {
+		output := r.Status.Output
+		if output == nil {
+			output = map[string]any{}
+		}
+		b = append(b, `,"location_id":`...)
+		b = appendJSON(b, r.Location)
+		b = append(b, `,"status":`...)
+		b = appendJSON(b, string(r.Status.Phase))
+		b = append(b, `,"task_status":`...)
+		b = appendJSON(b, r.Status.TaskStatus)
+		b = append(b, `,"output":`...)
+		b = appendJSON(b, output)
+	}
+	b = append(b, `,"`+orcaKey+`":`...)
+	b = appendJSON(b, meta)
+	return append(b, '}')
+}
+
+// appendJSON appends v's JSON; values here always marshal.
+func appendJSON(b []byte, v any) []byte {
+	out, _ := json.Marshal(v)
+	return append(b, out...)
+}
+
+// wireKeys are the keys the wire adds next to a spec's fields.
+var wireKeys = []string{"id", "name", "tenant_id", "location_id", "status", "task_status", "output", orcaKey}
+
+// plainWire reports whether a kind's spec JSON can be spliced into its
+// wire object as it is: no secret field to drop, no field a wire key
+// would shadow. Cached per kind.
+func (h *Handler) plainWire(info resource.KindInfo) bool {
+	if v, ok := h.plain.Load(info.Kind); ok {
+		return v.(bool)
+	}
+	plain := true
+	for _, f := range info.Fields {
+		if f.Secret || slices.Contains(wireKeys, f.Name) || f.Name == info.ParentField {
+			plain = false
+		}
+	}
+	h.plain.Store(info.Kind, plain)
+	return plain
+}
+
+func (h *Handler) meta(r *resource.Resource, info resource.KindInfo) orcaMeta {
+	meta := orcaMeta{Revision: r.Revision, Generation: r.Generation, Deleting: r.Deleting,
+		Labels: r.Labels, Placement: r.Placement, CreatedAt: &r.CreatedAt, UpdatedAt: &r.UpdatedAt}
+	if info.Located {
+		meta.Status = &orcaStatus{Phase: r.Status.Phase, Message: r.Status.Message, ObservedGeneration: r.Status.ObservedGeneration}
+	} else {
+		meta.Status = &orcaStatus{Phase: r.Status.Phase, Message: r.Status.Message,
+			ObservedGeneration: r.Status.ObservedGeneration, Output: r.Status.Output}
+	}
+	return meta
+}
+
+// renderMap is the wire object as a map: the wire's keys win over spec
+// fields of the same name, and secret fields are left out.
+func (h *Handler) renderMap(r *resource.Resource, info resource.KindInfo) map[string]any {
 	out := map[string]any{"id": r.ID}
 	if !info.NoName {
 		out["name"] = r.Name
@@ -61,8 +157,6 @@ func (h *Handler) render(r *resource.Resource) map[string]any {
 	if info.ParentField != "" && r.Owner != nil {
 		out[info.ParentField] = r.Owner.ID
 	}
-	meta := orcaMeta{Revision: r.Revision, Generation: r.Generation, Deleting: r.Deleting,
-		Labels: r.Labels, Placement: r.Placement, CreatedAt: &r.CreatedAt, UpdatedAt: &r.UpdatedAt}
 	if info.Located {
 		out["location_id"] = r.Location
 		out["status"] = string(r.Status.Phase)
@@ -72,12 +166,8 @@ func (h *Handler) render(r *resource.Resource) map[string]any {
 			output = map[string]any{}
 		}
 		out["output"] = output
-		meta.Status = &orcaStatus{Phase: r.Status.Phase, Message: r.Status.Message, ObservedGeneration: r.Status.ObservedGeneration}
-	} else {
-		meta.Status = &orcaStatus{Phase: r.Status.Phase, Message: r.Status.Message,
-			ObservedGeneration: r.Status.ObservedGeneration, Output: r.Status.Output}
 	}
-	out[orcaKey] = meta
+	out[orcaKey] = h.meta(r, info)
 	return out
 }
 

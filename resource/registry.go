@@ -317,6 +317,14 @@ func (r *Registry) DecodeSpec(k Kind, data []byte, opts *DecodeOptions) (Spec, e
 
 // decodeJSON decodes data into v and classifies failures as Invalid.
 func decodeJSON(data []byte, v any, strict bool) error {
+	if !strict {
+		// Mostly the store's own JSON, read back: json.Unmarshal needs no
+		// decoder buffer. The decoder below reads what it refuses (data
+		// after the value, which lenient decoding ignores).
+		if err := json.Unmarshal(data, v); err == nil {
+			return nil
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if strict {
 		dec.DisallowUnknownFields()

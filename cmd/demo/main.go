@@ -95,6 +95,7 @@ type config struct {
 	callbackAllow, fetchAllow prefixes
 	iterations                int // PBKDF2 work factor; tests lower it
 	fakeVIM                   string
+	pprofAddr                 string
 	rateLimit                 float64
 }
 
@@ -112,6 +113,7 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.DurationVar(&c.fakeBuildTime, "fake-build-time", 2*time.Second, "how long a fake VIM takes to build an object or power a machine")
 	fs.DurationVar(&c.pollInterval, "poll-interval", 2*time.Second, "how soon an object still building in a VIM is looked at again")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "certificate file: serve HTTPS")
+	fs.StringVar(&c.pprofAddr, "pprof", "", "also serve net/http/pprof on this loopback address (e.g. 127.0.0.1:6060), for profiling")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "key file for -tls-cert")
 	fs.StringVar(&c.secretKeyFile, "secret-key-file", "", "key file sealing credentials (else $ORCA_SECRET_KEY)")
 	fs.StringVar(&c.keystoneURL, "keystone-url", "", "also accept tokens this Keystone v3 issued (e.g. http://127.0.0.1:5000/v3)")
@@ -249,6 +251,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err
+	}
+	if c.pprofAddr != "" {
+		at, err := servePprof(ctx, c.pprofAddr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "profiles at http://%s/debug/pprof/\n", at)
 	}
 	handler, err := rateLimited(surfaces.New(h, escOpts), c.rateLimit, auth)
 	if err != nil {

@@ -334,3 +334,27 @@ func TestDemoServesEverySurface(t *testing.T) {
 		t.Errorf("an unknown path: %d", code)
 	}
 }
+
+// TestDemoPprof: -pprof serves the profiles on a loopback address, and
+// refuses any other address, since nothing authenticates them.
+func TestDemoPprof(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	for _, addr := range []string{"0.0.0.0:0", "192.0.2.1:6060", "nonsense"} {
+		if _, err := servePprof(ctx, addr); err == nil {
+			t.Errorf("-pprof %s accepted", addr)
+		}
+	}
+	at, err := servePprof(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.Get("http://" + at + "/debug/pprof/cmdline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("GET /debug/pprof/cmdline: %d", res.StatusCode)
+	}
+}

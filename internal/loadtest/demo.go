@@ -24,16 +24,22 @@ const DemoPackage = "github.com/orca-nfv/orca/cmd/demo"
 // binary's path. The go command is $GOROOT/bin/go when GOROOT is set (go
 // test sets it), else the one on PATH.
 func BuildDemo(ctx context.Context, dir string) (string, error) {
+	return Build(ctx, dir, DemoPackage, "orca-demo")
+}
+
+// Build compiles the command pkg into dir/name, without the race
+// detector, and returns the binary's path.
+func Build(ctx context.Context, dir, pkg, name string) (string, error) {
 	goTool := "go"
 	if root := os.Getenv("GOROOT"); root != "" {
 		if p := filepath.Join(root, "bin", "go"); fileExists(p) {
 			goTool = p
 		}
 	}
-	bin := filepath.Join(dir, "orca-demo")
-	cmd := exec.CommandContext(ctx, goTool, "build", "-o", bin, DemoPackage)
+	bin := filepath.Join(dir, name)
+	cmd := exec.CommandContext(ctx, goTool, "build", "-o", bin, pkg)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("building the demo: %v\n%s", err, out)
+		return "", fmt.Errorf("building %s: %v\n%s", pkg, err, out)
 	}
 	return bin, nil
 }
@@ -51,6 +57,9 @@ type DemoOptions struct {
 	Args []string
 	// Env is added to the process's environment ("K=V" each).
 	Env []string
+	// Banner starts the line the process prints once it listens, followed
+	// by its URL; default the demo's, "orca demo listening on ".
+	Banner string
 }
 
 // Demo is a demo server running as a process of its own, on loopback.
@@ -77,12 +86,16 @@ func StartDemo(ctx context.Context, opts DemoOptions) (*Demo, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
+	banner := opts.Banner
+	if banner == "" {
+		banner = "orca demo listening on "
+	}
 	found := make(chan string, 1)
 	go func() {
 		lines := bufio.NewScanner(stdout)
 		seen := false
 		for lines.Scan() {
-			if rest, ok := strings.CutPrefix(lines.Text(), "orca demo listening on "); ok && !seen {
+			if rest, ok := strings.CutPrefix(lines.Text(), banner); ok && !seen {
 				url, _, _ := strings.Cut(rest, " ")
 				found <- url
 				seen = true
@@ -112,6 +125,9 @@ func StartDemo(ctx context.Context, opts DemoOptions) (*Demo, error) {
 	d.Stop()
 	return nil, fmt.Errorf("%w; its log:\n%s", err, d.Logs())
 }
+
+// PID is the process's ID.
+func (d *Demo) PID() int { return d.cmd.Process.Pid }
 
 // Logs returns what the demo wrote to its standard error.
 func (d *Demo) Logs() string { return d.logs.String() }

@@ -311,8 +311,12 @@ func (s *Store) create(ctx context.Context, rtx RowTx, p *prepared) (*resource.R
 	if err := rtx.Put(ctx, row); err != nil {
 		return nil, err
 	}
-	if err := rtx.SetRefs(ctx, row.ID, p.links); err != nil {
-		return nil, err
+	// A new row has no refs yet (a deleted row's went with it): only
+	// links need writing.
+	if len(p.links) > 0 {
+		if err := rtx.SetRefs(ctx, row.ID, p.links); err != nil {
+			return nil, err
+		}
 	}
 	return s.decode(row)
 }

@@ -326,3 +326,38 @@ func TestOpenUnwritableFile(t *testing.T) {
 		t.Errorf("Open = %q, want it to name %s and say permission denied", err, path)
 	}
 }
+
+// TestRemovedFileRefusesWrites: a database file removed (or replaced)
+// under the running store would take every later write with it, since
+// SQLite keeps writing to the open descriptor; writes are refused with
+// Unavailable instead, and so never acknowledged.
+func TestRemovedFileRefusesWrites(t *testing.T) {
+	for name, damage := range map[string]func(t *testing.T, path string){
+		"removed": func(t *testing.T, path string) {
+			if err := os.Remove(path); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"replaced": func(t *testing.T, path string) {
+			if err := os.Rename(path, path+".old"); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "orca.db")
+			s, _ := openRaw(t, path)
+			if _, err := s.Create(t.Context(), network("a")); err != nil {
+				t.Fatal(err)
+			}
+			damage(t, path)
+			_, err := s.Create(t.Context(), network("b"))
+			if resource.CodeOf(err) != resource.Unavailable || !strings.Contains(fmt.Sprint(err), "removed or replaced") {
+				t.Errorf("Create after the file went = %v, want Unavailable saying so", err)
+			}
+		})
+	}
+}

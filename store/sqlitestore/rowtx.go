@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,7 +16,10 @@ import (
 )
 
 type rowTx struct {
-	tx *sql.Tx
+	tx    *sql.Tx
+	cache *stmtCache
+	// missed are the queries run unprepared, to prepare after (stmts.go).
+	missed []string
 }
 
 const rowColumns = `kind, id, tenant, name, location, owner_kind, owner_id, labels,
@@ -55,7 +60,7 @@ func scanRow(s scanner) (*engine.Row, error) {
 }
 
 func (t *rowTx) Get(ctx context.Context, id string) (*engine.Row, error) {
-	r, err := scanRow(t.tx.QueryRowContext(ctx, `SELECT `+rowColumns+` FROM resources WHERE id = ?`, id))
+	r, err := scanRow(t.queryRow(ctx, `SELECT `+rowColumns+` FROM resources WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -67,7 +72,7 @@ func (t *rowTx) Get(ctx context.Context, id string) (*engine.Row, error) {
 
 func (t *rowTx) NextRevision(ctx context.Context) (int64, error) {
 	var rev int64
-	err := t.tx.QueryRowContext(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'revision' RETURNING value`).Scan(&rev)
+	err := t.queryRow(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'revision' RETURNING value`).Scan(&rev)
 	return rev, classify(ctx, err)
 }
 
@@ -98,7 +103,7 @@ func (t *rowTx) Put(ctx context.Context, r *engine.Row) error {
 	}
 	// An upsert, not REPLACE: REPLACE deletes the old row first, which the
 	// refs foreign keys would refuse (or cascade).
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO resources (`+rowColumns+`)
+	_, err := t.exec(ctx, `INSERT INTO resources (`+rowColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET
 			kind = excluded.kind, tenant = excluded.tenant, name = excluded.name,
@@ -114,11 +119,11 @@ func (t *rowTx) Put(ctx context.Context, r *engine.Row) error {
 }
 
 func (t *rowTx) SetRefs(ctx context.Context, from string, to []engine.Link) error {
-	if _, err := t.tx.ExecContext(ctx, `DELETE FROM refs WHERE from_id = ?`, from); err != nil {
+	if _, err := t.exec(ctx, `DELETE FROM refs WHERE from_id = ?`, from); err != nil {
 		return classify(ctx, err)
 	}
 	for _, l := range to {
-		if _, err := t.tx.ExecContext(ctx, `INSERT OR IGNORE INTO refs (to_id, from_id, via) VALUES (?, ?, ?)`, l.To.ID, from, string(l.Via)); err != nil {
+		if _, err := t.exec(ctx, `INSERT OR IGNORE INTO refs (to_id, from_id, via) VALUES (?, ?, ?)`, l.To.ID, from, string(l.Via)); err != nil {
 			return classify(ctx, err)
 		}
 	}
@@ -126,7 +131,7 @@ func (t *rowTx) SetRefs(ctx context.Context, from string, to []engine.Link) erro
 }
 
 func (t *rowTx) Delete(ctx context.Context, id string) error {
-	_, err := t.tx.ExecContext(ctx, `DELETE FROM resources WHERE id = ?`, id)
+	_, err := t.exec(ctx, `DELETE FROM resources WHERE id = ?`, id)
 	return classify(ctx, err)
 }
 
@@ -141,10 +146,9 @@ func (t *rowTx) Referrers(ctx context.Context, id string, limit int, via ...engi
 	}
 	q += ` ORDER BY r.kind, r.id`
 	if limit > 0 {
-		q += ` LIMIT ?`
-		args = append(args, limit)
+		q += ` LIMIT ` + strconv.Itoa(limit) // literal: see List
 	}
-	rows, err := t.tx.QueryContext(ctx, q, args...)
+	rows, err := t.query(ctx, q, args...)
 	if err != nil {
 		return nil, classify(ctx, err)
 	}
@@ -165,21 +169,20 @@ func (t *rowTx) List(ctx context.Context, q *engine.Query) ([]*engine.Row, int, 
 	if err != nil {
 		return nil, 0, err
 	}
-	var total int
-	if err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM resources`+where, args...).Scan(&total); err != nil {
-		return nil, 0, classify(ctx, err)
-	}
 	order, orderArgs, err := orderClause(q.Sort)
 	if err != nil {
 		return nil, 0, err
 	}
-	query := `SELECT ` + rowColumns + ` FROM resources` + where + order + ` LIMIT ? OFFSET ?`
 	limit := int64(q.Limit)
 	if limit == 0 {
 		limit = -1 // SQLite: no limit
 	}
-	args = append(append(args, orderArgs...), limit, q.Offset)
-	rows, err := t.tx.QueryContext(ctx, query, args...)
+	// The limit is written into the SQL, not bound: SQLite plans with a
+	// bound LIMIT's value, and so recompiles the statement at every run,
+	// which costs more than the query. Limits take few values, and each
+	// gets its prepared statement.
+	query := `SELECT ` + rowColumns + ` FROM resources` + where + order + ` LIMIT ` + strconv.FormatInt(limit, 10) + ` OFFSET ?`
+	rows, err := t.query(ctx, query, append(append(slices.Clip(args), orderArgs...), q.Offset)...)
 	if err != nil {
 		return nil, 0, classify(ctx, err)
 	}
@@ -192,7 +195,20 @@ func (t *rowTx) List(ctx context.Context, q *engine.Query) ([]*engine.Row, int, 
 		}
 		out = append(out, r)
 	}
-	return out, total, classify(ctx, rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, 0, classify(ctx, err)
+	}
+	// A page that is not full ends the matches: the total follows, and
+	// the COUNT, a second scan of every match, is not needed. The
+	// transaction reads one snapshot, so both agree.
+	if (q.Limit == 0 || len(out) < q.Limit) && (len(out) > 0 || q.Offset == 0) {
+		return out, q.Offset + len(out), nil
+	}
+	var total int
+	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM resources`+where, args...).Scan(&total); err != nil {
+		return nil, 0, classify(ctx, err)
+	}
+	return out, total, nil
 }
 
 var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)

@@ -140,7 +140,15 @@ func openBackend(path string, opts *Options) (*backend, *engine.Options, error) 
 		readDB.Close()
 		return nil, nil, openError(abs, err)
 	}
-	return &backend{write: writeDB, read: readDB}, &engine.Options{Registry: reg, Now: o.Now}, nil
+	fi, err := os.Stat(abs)
+	if err != nil {
+		writeDB.Close()
+		readDB.Close()
+		return nil, nil, openError(abs, err)
+	}
+	b := &backend{write: writeDB, read: readDB, path: abs, file: fi,
+		writeStmts: newStmtCache(writeDB), readStmts: newStmtCache(readDB)}
+	return b, &engine.Options{Registry: reg, Now: o.Now}, nil
 }
 
 func cloneValues(v url.Values) url.Values {
@@ -159,12 +167,33 @@ func dsn(abs string, q url.Values) string {
 type backend struct {
 	write, read *sql.DB
 	closed      atomic.Bool
+	// path and file are the database file as opened: a write checks the
+	// file is still there, since SQLite keeps writing to a deleted or
+	// replaced file's open descriptor, and those writes would be lost.
+	path string
+	file os.FileInfo
+	// writeStmts and readStmts hold each database's prepared statements.
+	writeStmts, readStmts *stmtCache
+}
+
+// stillThere refuses writes once the database file was removed or
+// replaced under the running store (one stat, against committing writes
+// nothing will ever read).
+func (b *backend) stillThere() error {
+	fi, err := os.Stat(b.path)
+	if err == nil && os.SameFile(fi, b.file) {
+		return nil
+	}
+	return resource.Errorf(resource.Unavailable,
+		"sqlitestore: the database file was removed or replaced while in use: nothing was stored; restart the server")
 }
 
 func (b *backend) Close() error {
 	if b.closed.Swap(true) {
 		return nil
 	}
+	b.writeStmts.close()
+	b.readStmts.close()
 	return errors.Join(b.read.Close(), b.write.Close())
 }
 
@@ -172,10 +201,20 @@ func (b *backend) Txn(ctx context.Context, write bool, fn func(engine.RowTx) err
 	if b.closed.Load() {
 		return store.ErrClosed
 	}
-	db := b.read
+	db, cache := b.read, b.readStmts
 	if write {
-		db = b.write
+		if err := b.stillThere(); err != nil {
+			return err
+		}
+		db, cache = b.write, b.writeStmts
 	}
+	rtx := &rowTx{cache: cache}
+	defer func() {
+		// The connection is back in the pool: prepare what ran unprepared.
+		if len(rtx.missed) > 0 && !b.closed.Load() {
+			cache.prepare(context.WithoutCancel(ctx), rtx.missed)
+		}
+	}()
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return classify(ctx, err)
@@ -187,7 +226,8 @@ func (b *backend) Txn(ctx context.Context, write bool, fn func(engine.RowTx) err
 			tx.Rollback()
 		}
 	}()
-	if err := fn(&rowTx{tx: tx}); err != nil {
+	rtx.tx = tx
+	if err := fn(rtx); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,17 +17,22 @@ import (
 	"github.com/orca-nfv/orca/store/memstore"
 )
 
-// BenchmarkConverge converges 1,000 networks at 10 fake locations whose
-// every call takes 5ms, with at most 16 calls at once per location. It
-// reports elapsed time against the bound the VIM calls impose (calls ×
-// latency / (16 × 10)), the VIM calls per copy, and what a quiet resync costs
-// afterwards per location and kind. Run it with -benchtime=1x (scripts/bench).
+// BenchmarkConverge converges CONVERGE_NETS networks (default 10,000) at 10
+// fake locations whose every call takes 20ms, with at most 32 calls at once
+// per location. It reports elapsed time against the bound the VIM calls
+// impose (calls × latency / (32 × 10)), the VIM calls and store writes per
+// copy, the process's peak RSS, and what a quiet resync costs afterwards
+// per location. Run it with -benchtime=1x (scripts/bench).
 func BenchmarkConverge(b *testing.B) {
 	const (
-		nets, locs  = 1000, 10
-		latency     = 5 * time.Millisecond
-		perLocation = 16
+		locs        = 10
+		latency     = 20 * time.Millisecond
+		perLocation = 32
 	)
+	nets := 10_000
+	if n, err := strconv.Atoi(os.Getenv("CONVERGE_NETS")); err == nil && n > 0 {
+		nets = n
+	}
 	b.StopTimer()
 	for range b.N {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -55,6 +63,7 @@ func BenchmarkConverge(b *testing.B) {
 			return n
 		}
 		before := calls()
+		writes := s.(interface{ Writes() int64 }).Writes()
 
 		b.StartTimer()
 		start := time.Now()
@@ -73,8 +82,10 @@ func BenchmarkConverge(b *testing.B) {
 		made := calls() - before
 		bound := time.Duration(made) * latency / (perLocation * locs)
 		b.ReportMetric(float64(elapsed)/float64(bound), "elapsed/bound")
-		b.ReportMetric(float64(made)/(nets*locs), "calls/copy")
+		b.ReportMetric(float64(made)/float64(nets*locs), "calls/copy")
+		b.ReportMetric(float64(s.(interface{ Writes() int64 }).Writes()-writes)/float64(nets*locs), "writes/copy")
 		b.ReportMetric(elapsed.Seconds(), "s-converge")
+		b.ReportMetric(peakRSS(b)/(1<<20), "MiB-peak-RSS")
 
 		// A quiet resync: bulk observation per location and kind, a ping
 		// per location, nothing per copy.
@@ -123,4 +134,23 @@ func waitIdle(b *testing.B, o *orca.Orchestrator) {
 			quiet = 0
 		}
 	}
+}
+
+// peakRSS is the process's peak resident set (VmHWM), in bytes.
+func peakRSS(b *testing.B) float64 {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return kb * 1024
+		}
+	}
+	b.Fatal("no VmHWM in /proc/self/status")
+	return 0
 }

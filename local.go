@@ -68,6 +68,12 @@ func (o *Orchestrator) reconcileLocal(ctx context.Context, ref resource.Ref, inf
 		return o.writeAndWatch(ctx, l, parent, st)
 	}
 
+	if neverCreated(l) {
+		// Nothing was ever asked of the VIM for this copy, so there is
+		// nothing to observe: create at once. Create adopts an object
+		// carrying the copy's tag all the same.
+		return o.createLocal(ctx, s, d, l, parent, obj)
+	}
 	var obs vim.Observation
 	if err := o.call(ctx, s, func(ctx context.Context) (err error) {
 		obs, err = d.Observe(ctx, obj)
@@ -160,11 +166,43 @@ func (o *Orchestrator) createLocal(ctx context.Context, s *site, d vim.Driver, l
 		st.CreatePendingSince = time.Now().UTC()
 	}
 	st.Phase, st.Message = resource.PhaseProvisioning, "creating"
-	l, err := o.writeLocalStatus(ctx, l, parent, st)
+	// The marker is the write that makes the create safe; the event for
+	// it waits for the create's outcome, one event instead of two for the
+	// many copies a create answers Ready at once.
+	from := l.Status.Phase
+	l, err := o.writeStatusEvent(ctx, l, st, false)
 	if err != nil {
 		return Result{}, err
 	}
+	readyAtOnce := false
+	defer func() {
+		if from != resource.PhaseProvisioning && !readyAtOnce {
+			o.recordEvent(ctx, l, from, resource.PhaseProvisioning, "creating")
+		}
+	}()
 	obj.ExternalID = ""
+	if co, ok := d.(vim.CreateObserver); ok {
+		var obs vim.Observation
+		if err := o.call(ctx, s, func(ctx context.Context) (err error) {
+			obs, err = co.CreateObserve(ctx, obj)
+			return err
+		}); err != nil {
+			return Result{}, o.vimError(ctx, l, parent, "create", err)
+		}
+		if _, machine := l.Spec.(*resource.LocalServer); obs.State == vim.StateReady && len(obs.Drift) == 0 && obs.Busy == "" && !machine {
+			// Made and usable, as the create answered: done, without
+			// looking again (a machine is, for its instance ID and
+			// console).
+			st.ExternalID, st.TaskStatus, st.Output = obs.ExternalID, obs.TaskStatus, obs.Output
+			st.CreatePendingSince = time.Time{}
+			st.Phase, st.Message, st.ObservedGeneration = resource.PhaseReady, "", parent.Generation
+			readyAtOnce = true // its event: Provisioning → Ready
+			_, err := o.writeLocalStatus(ctx, l, parent, st)
+			return Result{}, err
+		}
+		st.ExternalID, st.Message = obs.ExternalID, "created; waiting for the VIM"
+		return o.writeAndWatch(ctx, l, parent, st)
+	}
 	var ext string
 	if err := o.call(ctx, s, func(ctx context.Context) (err error) {
 		ext, err = d.Create(ctx, obj)
@@ -174,6 +212,16 @@ func (o *Orchestrator) createLocal(ctx context.Context, s *site, d vim.Driver, l
 	}
 	st.ExternalID, st.Message = ext, "created; waiting for the VIM"
 	return o.writeAndWatch(ctx, l, parent, st)
+}
+
+// neverCreated reports whether nothing was ever asked of the VIM for a
+// copy: no create marker, no external ID, and still at its first phase (a
+// copy being replaced or recreated is Provisioning, and its old object may
+// still be going).
+func neverCreated(l *resource.Resource) bool {
+	st := l.Status
+	return st.ExternalID == "" && st.CreatePendingSince.IsZero() &&
+		(st.Phase == "" || st.Phase == resource.PhasePending)
 }
 
 // repairDrift brings a drifted object back to its spec: an in-place update

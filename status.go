@@ -25,21 +25,44 @@ func (o *Orchestrator) writeLocalStatus(ctx context.Context, l, parent *resource
 // records an event when the phase changes, and returns r as stored.
 // Skipping identical writes keeps a quiet resync from writing at all.
 func (o *Orchestrator) writeStatus(ctx context.Context, r *resource.Resource, st resource.Status) (*resource.Resource, error) {
+	return o.writeStatusEvent(ctx, r, st, true)
+}
+
+// writeStatusEvent is writeStatus, recording the phase change as an event
+// only when event is set.
+func (o *Orchestrator) writeStatusEvent(ctx context.Context, r *resource.Resource, st resource.Status, event bool) (*resource.Resource, error) {
 	st.Message = truncate(st.Message, resource.MaxDescriptionLen)
 	if sameStatus(r.Status, st) {
 		return r, nil
 	}
 	next := *r
 	next.Status = st
-	out, err := o.store.Update(ctx, &next)
+	changed := r.Status.Phase != st.Phase
+	var out *resource.Resource
+	var err error
+	if changed && event {
+		// The status and its event in one transaction: one commit.
+		ev := o.newEvent(r, r.Status.Phase, st.Phase, st.Message)
+		err = o.store.Txn(ctx, func(ctx context.Context, tx store.Tx) error {
+			if out, err = tx.Update(ctx, &next); err != nil {
+				return err
+			}
+			_, err := tx.Create(ctx, ev)
+			return err
+		})
+		if err == nil {
+			o.eventRecorded(ctx, out, ev)
+		}
+	} else {
+		out, err = o.store.Update(ctx, &next)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if r.Status.Phase != st.Phase {
+	if changed {
 		if dep := r.Labels[LabelDeployment]; dep != "" {
 			o.enqueue(resource.Ref{Kind: resource.KindDeployment, ID: dep}) // a member changed
 		}
-		o.recordEvent(ctx, out, r.Status.Phase, st.Phase, st.Message)
 	}
 	return out, nil
 }
@@ -97,10 +120,17 @@ func truncate(s string, n int) string {
 // EventsPerResource events of it. Failures are logged, never returned: an
 // event is worth less than the reconciliation that produced it.
 func (o *Orchestrator) recordEvent(ctx context.Context, subject *resource.Resource, from, to resource.Phase, msg string) {
-	o.stats.Events.Add(1)
-	o.log.Info("phase change", "ref", subject.Ref.String(), "location", subject.Location,
-		"from", string(from), "to", string(to), "message", msg)
-	ev := &resource.Resource{
+	ev := o.newEvent(subject, from, to, msg)
+	if _, err := o.store.Create(ctx, ev); err != nil {
+		o.log.Warn("recording an event", "ref", subject.Ref.String(), "err", err)
+		return
+	}
+	o.eventRecorded(ctx, subject, ev)
+}
+
+// newEvent is the event of a phase change of subject, to store.
+func (o *Orchestrator) newEvent(subject *resource.Resource, from, to resource.Phase, msg string) *resource.Resource {
+	return &resource.Resource{
 		Ref:    resource.Ref{Kind: resource.KindEvent, ID: resource.NewID()},
 		Tenant: subject.Tenant,
 		Spec: &resource.Event{
@@ -108,10 +138,15 @@ func (o *Orchestrator) recordEvent(ctx context.Context, subject *resource.Resour
 			From: from, To: to, Message: truncate(msg, resource.MaxDescriptionLen),
 		},
 	}
-	if _, err := o.store.Create(ctx, ev); err != nil {
-		o.log.Warn("recording an event", "ref", subject.Ref.String(), "err", err)
-		return
-	}
+}
+
+// eventRecorded counts and logs a stored event, and prunes its subject's
+// events down to the newest EventsPerResource.
+func (o *Orchestrator) eventRecorded(ctx context.Context, subject *resource.Resource, ev *resource.Resource) {
+	e := ev.Spec.(*resource.Event)
+	o.stats.Events.Add(1)
+	o.log.Info("phase change", "ref", subject.Ref.String(), "location", subject.Location,
+		"from", string(e.From), "to", string(e.To), "message", e.Message)
 	old, err := o.store.List(ctx, store.Filter{
 		Kind: resource.KindEvent, Fields: map[string]string{"subject_id": subject.ID},
 		Sort: "revision", Desc: true, Offset: o.opts.EventsPerResource,

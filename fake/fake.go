@@ -123,6 +123,7 @@ var (
 	_ vim.ConsoleProvider = (*VIM)(nil)
 	_ vim.HostLister      = (*VIM)(nil)
 	_ vim.HostController  = (*VIM)(nil)
+	_ vim.CreateObserver  = (*VIM)(nil)
 )
 
 // object is one VIM object. applied holds the spec fields as last written,
@@ -452,6 +453,25 @@ func (v *VIM) Create(ctx context.Context, o *vim.Object) (string, error) {
 		return "", err
 	}
 	defer v.mu.Unlock()
+	return v.create(o)
+}
+
+// CreateObserve is Create answering with the object's state, in the one
+// call (counted as a create), as a VIM whose create response carries the
+// object does (vim.CreateObserver).
+func (v *VIM) CreateObserve(ctx context.Context, o *vim.Object) (vim.Observation, error) {
+	if err := v.begin(ctx, OpCreate); err != nil {
+		return vim.Observation{}, err
+	}
+	defer v.mu.Unlock()
+	if _, err := v.create(o); err != nil {
+		return vim.Observation{}, err
+	}
+	return v.observe(o)
+}
+
+// create is Create's work; callers hold v.mu.
+func (v *VIM) create(o *vim.Object) (string, error) {
 	if !v.serves(o.Kind) {
 		return "", vim.Unsupported(o.Kind)
 	}

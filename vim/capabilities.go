@@ -91,3 +91,12 @@ type HostController interface {
 type MetricReader interface {
 	Metric(ctx context.Context, o *Object, name string) (float64, error)
 }
+
+// CreateObserver is a driver whose create answers with the object's state
+// (an OpenStack create response carries the object), so the orchestrator
+// need not observe it again right after. Optional.
+type CreateObserver interface {
+	// CreateObserve is Create (the same adoption by tag, the same
+	// errors), returning what Observe would report once it succeeded.
+	CreateObserve(ctx context.Context, o *Object) (Observation, error)
+}

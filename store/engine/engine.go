@@ -29,7 +29,12 @@ type Store struct {
 	reg    *resource.Registry
 	now    func() time.Time
 	closed atomic.Bool
+	writes atomic.Int64
 }
+
+// Writes is how many write transactions the store committed, for
+// benchmarks that count store writes per unit of work.
+func (s *Store) Writes() int64 { return s.writes.Load() }
 
 var _ store.Store = (*Store)(nil)
 
@@ -73,7 +78,11 @@ func (s *Store) run(ctx context.Context, write bool, fn func(RowTx) error) error
 	if err := s.usable(ctx); err != nil {
 		return err
 	}
-	return s.b.Txn(ctx, write, fn)
+	err := s.b.Txn(ctx, write, fn)
+	if write && err == nil {
+		s.writes.Add(1)
+	}
+	return err
 }
 
 func (s *Store) Get(ctx context.Context, ref resource.Ref) (out *resource.Resource, err error) {

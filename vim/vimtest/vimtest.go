@@ -81,6 +81,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 		"NetworkReaddress":      testNetworkReaddress,
 		"NetworkReaddressInUse": testNetworkReaddressInUse,
 		"ServerVolume":          testServerVolume,
+		"CreateObserve":         testCreateObserve,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {

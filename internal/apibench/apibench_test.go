@@ -45,7 +45,7 @@ func TestAPIBench(t *testing.T) {
 		t.Fatal(err)
 	}
 	demo, err := loadtest.StartDemo(ctx, loadtest.DemoOptions{Bin: demoBin,
-		Args: []string{"-db", filepath.Join(dir, "orca.db"), "-fake-locations", "0", "-rate-limit", "0",
+		Args: []string{"-db", filepath.Join(dir, "orca.db"), "-fake-locations", "0", "-rate-limit", "0", "-fake-build-time", "0",
 			"-admin-password", "bench-pw", "-pbkdf2-iterations", "1000"},
 		Env: []string{"ORCA_SECRET_KEY=" + secret.GenerateKey()}})
 	if err != nil {
@@ -134,6 +134,31 @@ func TestAPIBench(t *testing.T) {
 	}
 	b.WriteString("ratio: orca / bare throughput (1.00 = as fast as bare), and bare / orca CPU per request (1.00 = as cheap)\n")
 	fmt.Print(b.String())
+
+	// Latency under load: GET by id at 32 clients, idle, then while every
+	// network converges at two locations that appear (its copies created
+	// in the fake VIMs, their statuses written).
+	get := workloads[0]
+	idle, err := apibench.Run(sides[0].s, get, 32, time.Duration(secs)*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, loc := range []string{"loc-1", "loc-2"} {
+		if code := send(sides[0].s, "POST", "/v1.0/locations", fmt.Sprintf(`{"location": {"id": %q, "keystone_endpoint": "fake://%s"}}`, loc, loc)); code != http.StatusCreated {
+			t.Fatalf("location %s: %d", loc, code)
+		}
+	}
+	busy, err := apibench.Run(sides[0].s, get, 32, time.Duration(secs)*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("GET by id at 32 clients while every network fans out to 2 new locations (by the end %s copies made, %s Ready):\n",
+		total(demo.URL+"/v1.0/tenant/local_networks?limit=1", token), total(demo.URL+"/v1.0/tenant/local_networks?status=Ready&limit=1", token))
+	fmt.Printf("  p99 %s under load against %s idle: %.2fx (p50 %s against %s)\n",
+		ms(busy.P99), ms(idle.P99), float64(busy.P99)/float64(idle.P99), ms(busy.P50), ms(idle.P50))
+	if busy.Errors+idle.Errors > 0 {
+		t.Errorf("wrong answers under load: %d, the first: %s", busy.Errors+idle.Errors, busy.FirstError+idle.FirstError)
+	}
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond)) }
@@ -178,4 +203,16 @@ func getJSON(url, token string, v any) error {
 		return fmt.Errorf("GET %s: %d", url, res.StatusCode)
 	}
 	return json.NewDecoder(res.Body).Decode(v)
+}
+
+// total is a list's X-Total-Count.
+func total(url, token string) string {
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("X-Auth-Token", token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "?"
+	}
+	res.Body.Close()
+	return res.Header.Get("X-Total-Count")
 }

@@ -360,6 +360,10 @@ type kind struct {
 	// partial reports an object created only in part (no subnet yet,
 	// when o asks for one).
 	partial func(o *vim.Object, v any) bool
+	// created, when set, makes the object (as create does) and returns
+	// it as get would, from what the create calls answered, so that
+	// CreateObserve needs no read back. Optional; create must be set too.
+	created func(ctx context.Context, d *Driver, o *vim.Object, v any) (any, error)
 	// finish completes, for an adopting Create, what a create that
 	// stopped half way left undone but Observe shows as drift (a
 	// network's subnet). Optional.
@@ -429,23 +433,62 @@ func (d *Driver) ObserveAll(ctx context.Context, kindName resource.Kind, objs []
 }
 
 func (d *Driver) Create(ctx context.Context, o *vim.Object) (string, error) {
+	ext, _, err := d.create(ctx, o)
+	return ext, err
+}
+
+// CreateObserve is Create answering with the object (vim.CreateObserver):
+// from what the create calls answered, for kinds that keep it (networks),
+// else read back at once. Either way the orchestrator need not come back
+// after a poll interval for an object OpenStack made ready at once.
+func (d *Driver) CreateObserve(ctx context.Context, o *vim.Object) (vim.Observation, error) {
+	ext, obs, err := d.create(ctx, o)
+	if err != nil || obs != nil {
+		if obs == nil {
+			return vim.Observation{}, err
+		}
+		return *obs, err
+	}
+	made := *o
+	made.ExternalID = ext
+	return d.Observe(ctx, &made)
+}
+
+// create is Create, with the object's observation when the create calls
+// answered it whole (an adopted object's, or one made by a kind with
+// created), else nil.
+func (d *Driver) create(ctx context.Context, o *vim.Object) (string, *vim.Observation, error) {
 	if err := o.Spec.Validate(); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	defer d.lockTag(tag(o))()
 	k, v, err := d.current(ctx, o)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if v != nil && (k.partial == nil || !k.partial(o, v)) {
 		if k.finish != nil {
 			if err := k.finish(ctx, d, o, v); err != nil {
-				return "", err
+				return "", nil, err
 			}
+			return k.observe(d, o, v).ExternalID, nil, nil // finished: read it back
 		}
-		return k.observe(d, o, v).ExternalID, nil // adopt
+		if k.resolve != nil {
+			return k.observe(d, o, v).ExternalID, nil, nil // adopt; observing needs resolve
+		}
+		obs := k.observe(d, o, v)
+		return obs.ExternalID, &obs, nil // adopt
 	}
-	return k.create(ctx, d, o, v)
+	if k.created != nil {
+		made, err := k.created(ctx, d, o, v)
+		if err != nil {
+			return "", nil, err
+		}
+		obs := k.observe(d, o, made)
+		return obs.ExternalID, &obs, nil
+	}
+	ext, err := k.create(ctx, d, o, v)
+	return ext, nil, err
 }
 
 func (d *Driver) Update(ctx context.Context, o *vim.Object) error {

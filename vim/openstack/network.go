@@ -54,6 +54,7 @@ func networkKind() *kind {
 		all:     allNetworks,
 		observe: observeNetwork,
 		create:  createNetwork,
+		created: createdNetwork,
 		update:  updateNetwork,
 		delete:  deleteNetwork,
 		finish: func(ctx context.Context, d *Driver, o *vim.Object, v any) error {
@@ -64,7 +65,8 @@ func networkKind() *kind {
 			if cidr == "" || len(n.own) > 0 {
 				return nil
 			}
-			return createOwnSubnet(ctx, d, o, n.net.ID, cidr)
+			_, err := createOwnSubnet(ctx, d, o, n.net.ID, cidr)
+			return err
 		},
 	}
 }
@@ -162,38 +164,57 @@ func sameCIDR(a, b string) bool {
 // createNetwork creates the network (unless v holds it already, from a
 // create that stopped half way) and its subnet, when it has a CIDR.
 func createNetwork(ctx context.Context, d *Driver, o *vim.Object, v any) (string, error) {
+	made, err := createdNetwork(ctx, d, o, v)
+	if err != nil {
+		return "", err
+	}
+	return made.(*osNetwork).net.ID, nil
+}
+
+// createdNetwork is createNetwork returning the network and its subnet as
+// Neutron's answers describe them (kind.created): a network is ACTIVE at
+// once, so nothing needs reading back.
+func createdNetwork(ctx context.Context, d *Driver, o *vim.Object, v any) (any, error) {
 	spec := o.Spec.(*resource.Network)
-	var n *networks.Network
+	out := &osNetwork{}
 	if v != nil {
-		n = &v.(*osNetwork).net
+		out = v.(*osNetwork)
 	} else {
 		created, err := networks.Create(ctx, d.network, networks.CreateOpts{Name: tag(o), Description: spec.Description}).Extract()
 		if err != nil {
-			return "", classify(ctx, err, "creating network")
+			return nil, classify(ctx, err, "creating network")
 		}
-		n = created
+		out.net = *created
 	}
 	if spec.CIDR == "" {
-		return n.ID, nil
+		return out, nil
 	}
-	return n.ID, createOwnSubnet(ctx, d, o, n.ID, spec.CIDR)
+	sn, err := createOwnSubnet(ctx, d, o, out.net.ID, spec.CIDR)
+	if err != nil {
+		return nil, err
+	}
+	out.own = append(out.own, *sn)
+	return out, nil
 }
 
 // createOwnSubnet creates the subnet a network's CIDR asks for, named with
 // the network's tag so that a lost answer is adopted, not repeated.
-func createOwnSubnet(ctx context.Context, d *Driver, o *vim.Object, networkID, cidr string) error {
+func createOwnSubnet(ctx context.Context, d *Driver, o *vim.Object, networkID, cidr string) (*subnets.Subnet, error) {
 	pfx, err := netip.ParsePrefix(cidr)
 	if err != nil {
-		return resource.InvalidField("cidr", "%v", err)
+		return nil, resource.InvalidField("cidr", "%v", err)
 	}
 	version := gophercloud.IPv4
 	if pfx.Addr().Is6() {
 		version = gophercloud.IPv6
 	}
-	_, err = subnets.Create(ctx, d.network, subnets.CreateOpts{
+	sn, err := subnets.Create(ctx, d.network, subnets.CreateOpts{
 		NetworkID: networkID, Name: tag(o), CIDR: pfx.Masked().String(), IPVersion: version,
 	}).Extract()
-	return classify(ctx, err, "creating subnet")
+	if err != nil {
+		return nil, classify(ctx, err, "creating subnet")
+	}
+	return sn, nil
 }
 
 // updateNetwork changes the description in place and, for a new CIDR,
@@ -242,7 +263,8 @@ func updateNetwork(ctx context.Context, d *Driver, o *vim.Object, v any, drift [
 	if have || spec.CIDR == "" {
 		return nil
 	}
-	return createOwnSubnet(ctx, d, o, n.net.ID, spec.CIDR)
+	_, err := createOwnSubnet(ctx, d, o, n.net.ID, spec.CIDR)
+	return err
 }
 
 // deleteNetwork deletes the network; Neutron removes its subnets with it,

@@ -105,3 +105,32 @@ func TestReaddressRefusedInUse(t *testing.T) {
 		t.Errorf("%d subnets after the refused Update, %d before", after, before)
 	}
 }
+
+// TestNetworkCreateObserveReadsNothingBack: a network made through
+// CreateObserve is observed from Neutron's own answers to its creation
+// (the lookup by tag, the network, the subnet): no read back, and the
+// observation is what Observe reports.
+func TestNetworkCreateObserveReadsNothingBack(t *testing.T) {
+	f := newFixture(t, nil)
+	o := f.object(resource.KindNetwork, &resource.Network{Description: "n", CIDR: "10.52.0.0/24"}, nil)
+	before := len(f.srv.Requests())
+	obs, err := f.d.CreateObserve(t.Context(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls []string
+	for _, r := range f.srv.Requests()[before:] {
+		calls = append(calls, r.Method+" "+r.Path)
+	}
+	if len(calls) != 3 {
+		t.Errorf("CreateObserve made %d requests, want 3 (look up the tag, create the network, create the subnet): %v", len(calls), calls)
+	}
+	o.ExternalID = obs.ExternalID
+	again, err := f.d.Observe(t.Context(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if obs.ExternalID != again.ExternalID || obs.State != again.State || obs.Output["cidr"] != again.Output["cidr"] || len(obs.Drift) != 0 {
+		t.Errorf("CreateObserve = %+v; Observe = %+v", obs, again)
+	}
+}

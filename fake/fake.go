@@ -103,6 +103,7 @@ type VIM struct {
 
 	mu      sync.Mutex
 	objects map[string]*object // by orca ID
+	timed   map[string]struct{} // orca IDs of objects waiting on a time (advance)
 	seq     int
 	hosts   []*vim.Host
 	next    int // round-robin host cursor
@@ -248,17 +249,35 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// advance completes the builds and deletions whose time has come.
+// advance completes the builds, deletions and power changes whose time has
+// come. It looks only at the objects waiting on a time (v.timed): every
+// call runs it, and a VIM may hold many thousands of objects.
 func (v *VIM) advance(now time.Time) {
-	for id, o := range v.objects {
+	for id := range v.timed {
+		o, ok := v.objects[id]
+		if !ok {
+			delete(v.timed, id)
+			continue
+		}
 		if o.task != "" && !o.taskUntil.IsZero() && !now.Before(o.taskUntil) {
 			o.endTask()
 		}
-		if o.until.IsZero() || now.Before(o.until) {
-			continue
+		if !o.until.IsZero() && !now.Before(o.until) {
+			v.finish(id, o)
 		}
-		v.finish(id, o)
+		if o.until.IsZero() && o.taskUntil.IsZero() {
+			delete(v.timed, id)
+		}
 	}
+}
+
+// wait notes that an object waits on a time (its until or taskUntil).
+// Callers hold v.mu.
+func (v *VIM) wait(id string) {
+	if v.timed == nil {
+		v.timed = map[string]struct{}{}
+	}
+	v.timed[id] = struct{}{}
 }
 
 // endTask completes a machine's power change.
@@ -528,6 +547,7 @@ func (v *VIM) startTimer(id string, o *object, d time.Duration) {
 		v.finish(id, o)
 	default:
 		o.until = time.Now().Add(d)
+		v.wait(id)
 	}
 }
 

@@ -62,6 +62,7 @@ func (v *VIM) Power(ctx context.Context, o *vim.Object, action vim.PowerAction) 
 	case v.opts.PowerTime > 0 && v.opts.Manual:
 	case v.opts.PowerTime > 0:
 		obj.taskUntil = time.Now().Add(v.opts.PowerTime)
+		v.wait(obj.orcaID)
 	default:
 		obj.endTask()
 	}

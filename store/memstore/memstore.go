@@ -33,15 +33,20 @@ func New(opts *Options) store.Store {
 	if opts != nil {
 		eo = engine.Options{Registry: opts.Registry, Now: opts.Now}
 	}
-	return engine.New(newBackend(), &eo)
+	if eo.Registry == nil {
+		eo.Registry = resource.NewBuiltinRegistry()
+	}
+	b := newBackend()
+	b.reg = eo.Registry
+	return engine.New(b, &eo)
 }
 
 // memRow is a stored row with its spec's top-level values decoded for
-// filtering and sorting, and their canonical JSON for the field index.
+// filtering and sorting, and its keys in the field index.
 type memRow struct {
 	*engine.Row
 	fields map[string]any
-	raw    map[string]json.RawMessage
+	keys   []string // in byField
 }
 
 type backend struct {
@@ -54,7 +59,12 @@ type backend struct {
 	// does not scan a whole kind.
 	byOwner    map[string]map[string]*memRow
 	byLocation map[string]map[string]*memRow
-	byField    map[string]map[string]*memRow // fieldKey → rows
+	// byField indexes the fields the registry marks indexed (as the SQLite
+	// store does): an index entry per field and row would cost more
+	// memory than the rows, and other field filters scan their kind.
+	byField map[string]map[string]*memRow // fieldKey → rows
+	reg     *resource.Registry
+	indexed sync.Map // resource.Kind → map[string]bool, from reg
 	// refsOut[from] lists what from refers to; refsIn[to] maps the IDs
 	// referring to to, to how they do.
 	refsOut map[string][]engine.Link
@@ -147,8 +157,31 @@ func (t *rowTx) Put(ctx context.Context, row *engine.Row) error {
 			t.b.removeRow(row.ID)
 		}
 	})
-	t.b.setRow(&memRow{Row: row, fields: fields, raw: raw})
+	var keys []string
+	for f, v := range raw {
+		if t.b.isIndexed(row.Kind, f) {
+			keys = append(keys, fieldKey(row.Kind, f, v))
+		}
+	}
+	t.b.setRow(&memRow{Row: row, fields: fields, keys: keys})
 	return nil
+}
+
+// isIndexed reports whether a kind's field is in the field index; the
+// registry's answer is kept per kind. Safe for concurrent use.
+func (b *backend) isIndexed(k resource.Kind, field string) bool {
+	if b.reg == nil {
+		return true
+	}
+	if set, ok := b.indexed.Load(k); ok {
+		return set.(map[string]bool)[field]
+	}
+	set := map[string]bool{}
+	for _, f := range b.reg.IndexedFields()[k] {
+		set[f.Name] = true
+	}
+	b.indexed.Store(k, set)
+	return set[field]
 }
 
 func (t *rowTx) SetRefs(ctx context.Context, from string, to []engine.Link) error {
@@ -207,8 +240,8 @@ func (b *backend) setRow(r *memRow) {
 	if r.Location != "" {
 		index(b.byLocation, r.Location, r)
 	}
-	for f, v := range r.raw {
-		index(b.byField, fieldKey(r.Kind, f, v), r)
+	for _, key := range r.keys {
+		index(b.byField, key, r)
 	}
 }
 
@@ -225,8 +258,8 @@ func (b *backend) removeRow(id string) {
 	if old.Location != "" {
 		unindex(b.byLocation, old.Location, id)
 	}
-	for f, v := range old.raw {
-		unindex(b.byField, fieldKey(old.Kind, f, v), id)
+	for _, key := range old.keys {
+		unindex(b.byField, key, id)
 	}
 }
 

@@ -67,6 +67,9 @@ func (b *backend) candidates(q *engine.Query) map[string]*memRow {
 		consider(b.byLocation[q.Location])
 	}
 	for _, m := range q.Fields {
+		if !b.isIndexed(q.Kind, m.Name) {
+			continue // not in the index: the kind's rows are scanned
+		}
 		if v, err := json.Marshal(m.Value); err == nil {
 			consider(b.byField[fieldKey(q.Kind, m.Name, v)])
 		}

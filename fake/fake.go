@@ -102,7 +102,7 @@ type VIM struct {
 	reg   *resource.Registry
 
 	mu      sync.Mutex
-	objects map[string]*object // by orca ID
+	objects map[string]*object  // by orca ID
 	timed   map[string]struct{} // orca IDs of objects waiting on a time (advance)
 	seq     int
 	hosts   []*vim.Host

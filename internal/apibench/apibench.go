@@ -29,6 +29,8 @@ type Workload struct {
 	Name string
 	Make Request
 	Want int
+	// Header is added to every request (another surface's credentials).
+	Header map[string]string
 }
 
 // Server is the process under test.
@@ -82,6 +84,9 @@ func Run(s Server, w Workload, clients int, d time.Duration) (Result, error) {
 				method, path, body := w.Make(next.Add(1))
 				req, _ := http.NewRequest(method, s.URL+path, strings.NewReader(body))
 				req.Header.Set("X-Auth-Token", s.Token)
+				for k, v := range w.Header {
+					req.Header.Set(k, v)
+				}
 				if body != "" {
 					req.Header.Set("Content-Type", "application/json")
 				}

@@ -2,6 +2,7 @@ package apibench_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -135,6 +136,8 @@ func TestAPIBench(t *testing.T) {
 	b.WriteString("ratio: orca / bare throughput (1.00 = as fast as bare), and bare / orca CPU per request (1.00 = as cheap)\n")
 	fmt.Print(b.String())
 
+	dialects(t, sides[0].s, workloads[0], secs)
+
 	// Latency under load: GET by id at 32 clients, idle, then while every
 	// network converges at two locations that appear (its copies created
 	// in the fake VIMs, their statuses written).
@@ -215,4 +218,61 @@ func total(url, token string) string {
 	}
 	res.Body.Close()
 	return res.Header.Get("X-Total-Count")
+}
+
+// dialects prints a row per seed surface: a GET of one of its objects at
+// 32 clients against /v1.0's GET by id, measured alongside. A dialect maps
+// its wire onto the same store: it must not cost much more.
+func dialects(t *testing.T, s apibench.Server, v1 apibench.Workload, secs int) {
+	t.Helper()
+	create := func(path, body string, want int) map[string]any {
+		req, _ := http.NewRequest("POST", s.URL+path, strings.NewReader(body))
+		req.Header.Set("X-Auth-Token", s.Token)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		json.NewDecoder(res.Body).Decode(&out)
+		if res.StatusCode != want {
+			t.Fatalf("POST %s: %d %v", path, res.StatusCode, out)
+		}
+		return out
+	}
+	create("/tenants", `{"id": "bench-t", "description": "bench"}`, http.StatusOK)
+	group := create("/api/openstack-server-groups/", `{"name": "bench-g", "policy": "affinity"}`, http.StatusCreated)["uuid"]
+	create("/v1.0/tenant/images", `{"image": {"id": "bench-img", "disk_format": "qcow2", "container_format": "bare"}}`, http.StatusCreated)
+	create("/v1.0/tenant/flavors", `{"flavor": {"id": "bench-fl", "ram": 64, "vcpus": 1}}`, http.StatusCreated)
+	inst := create("/v1/instances", `{"name": "bench-bm", "instance_type_uuid": "bench-fl", "image_uuid": "bench-img", "networks": [{"net_id": "n-1"}]}`, http.StatusCreated)["uuid"]
+	get := func(name, path string, header map[string]string) apibench.Workload {
+		return apibench.Workload{Name: name, Want: http.StatusOK, Header: header,
+			Make: func(int64) (string, string, string) { return "GET", path, "" }}
+	}
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("admin:bench-pw"))
+	rows := []apibench.Workload{
+		get("Trema tenant (001)", "/tenants/bench-t", nil),
+		get("Waldur group (002)", fmt.Sprintf("/api/openstack-server-groups/%v/", group), nil),
+		get("Mogan instance (003)", fmt.Sprintf("/v1/instances/%v", inst), nil),
+		get("ESC tenant (004)", "/v0/tenants/bench-t", map[string]string{"Authorization": basic, "Accept": "application/json"}),
+	}
+	d := time.Duration(secs) * time.Second
+	base, err := apibench.Run(s, v1, 32, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("Each surface's GET at 32 clients against /v1.0's GET by id (%.0f r/s, %s CPU a request):\n", base.PerSecond(), us(base.CPUPerRequest))
+	for _, w := range rows {
+		r, err := apibench.Run(s, w, 32, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Errors > 0 {
+			t.Errorf("%s: %d wrong answers, the first: %s", w.Name, r.Errors, r.FirstError)
+		}
+		fmt.Printf("  %-22s %7.0f r/s %5.2fx   p99 %8s   cpu %7s %5.2fx   allocs %5.0f\n", w.Name, r.PerSecond(), r.PerSecond()/base.PerSecond(),
+			ms(r.P99), us(r.CPUPerRequest), float64(r.CPUPerRequest)/float64(max(base.CPUPerRequest, 1)), r.AllocsPerReq)
+	}
+	fmt.Println("  (r/s ratio: the surface / /v1.0, 1.00 = as fast; cpu ratio: the surface / /v1.0, 1.00 = as cheap)")
 }

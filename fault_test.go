@@ -59,7 +59,7 @@ const (
 var faultLocs = []string{"loc-1", "loc-2", downLoc}
 
 func faultScenario(t *testing.T, perKind int, hang bool) {
-	baseline := runtime.NumGoroutine()
+	baseline := bubbleGoroutines(t)
 	start := time.Now()
 	e := newEnv(t, envOptions{locations: len(faultLocs), noRun: true,
 		fake: fake.Options{BuildTime: 5 * time.Second, DeleteTime: 5 * time.Second, Latency: 50 * time.Millisecond, Seed: 15},
@@ -133,23 +133,48 @@ func faultScenario(t *testing.T, perKind int, hang bool) {
 		t.Errorf("a kind of fault was never injected: %+v", total)
 	}
 
-	running := runtime.NumGoroutine()
+	running := bubbleGoroutines(t)
 	e.stop()
 	synctest.Wait()
-	// The count is process-wide: let goroutines outside the bubble that
-	// are on their way out (the test framework's, the race detector's)
-	// finish before judging.
-	n := runtime.NumGoroutine()
-	for i := 0; i < 1000 && n > baseline; i++ {
-		runtime.Gosched()
-		n = runtime.NumGoroutine()
-	}
+	n := bubbleGoroutines(t)
 	if n > baseline {
 		var b strings.Builder
 		pprof.Lookup("goroutine").WriteTo(&b, 1)
 		t.Errorf("%d goroutines after Close, %d before the orchestrator (%d while it ran):\n%s", n, baseline, running, b.String())
 	}
 }
+
+// bubbleGoroutines counts the goroutines of the calling goroutine's
+// synctest bubble: runtime.NumGoroutine counts the whole process, where
+// the test framework's goroutines come and go on their own schedule.
+func bubbleGoroutines(t *testing.T) int {
+	t.Helper()
+	buf := make([]byte, 1<<20)
+	self := string(buf[:runtime.Stack(buf, false)])
+	m := bubbleRE.FindStringSubmatch(self)
+	if m == nil {
+		t.Fatalf("not in a synctest bubble: %.200s", self)
+	}
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	count := 0
+	for _, h := range bubbleRE.FindAllStringSubmatch(string(buf), -1) {
+		if h[1] == m[1] {
+			count++
+		}
+	}
+	return count
+}
+
+// bubbleRE finds a goroutine header's bubble: "goroutine 12 [select,
+// synctest bubble 7]:".
+var bubbleRE = regexp.MustCompile(`(?m)^goroutine \d+ \[[^\]]*synctest bubble (\d+)`)
 
 // faultWorkload applies n of each kind of the mix: networks, images,
 // flavors, security groups, server groups, volumes, and servers that use

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -144,20 +145,28 @@ func TestDemoSlowClients(t *testing.T) {
 		t.Cleanup(func() { c.Close() })
 		return c
 	}
-	// trickle writes line after line until the server stops taking them.
-	trickle := func(c net.Conn, line string) {
-		for range 3000 { // 60s at most
+	// trickle writes line after line until the server stops taking them
+	// (or the test ends). Slow on the wall clock on purpose: the server's
+	// timeouts are real time on a real socket, which synctest cannot hold.
+	trickle := func(ctx context.Context, c net.Conn, line string) {
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
 			if _, err := io.WriteString(c, line); err != nil {
 				return
 			}
-			time.Sleep(20 * time.Millisecond)
+			select {
+			case <-tick.C:
+			case <-ctx.Done():
+				return
+			}
 		}
 	}
 
 	t.Run("headers", func(t *testing.T) {
 		c := dial(t)
 		io.WriteString(c, "GET / HTTP/1.1\r\nHost: orca\r\n")
-		go trickle(c, "X-Slow: a\r\n")
+		go trickle(t.Context(), c, "X-Slow: a\r\n")
 		closedEventually(t, c)
 		if n := reached.Load(); n != 0 {
 			t.Errorf("a request without its headers reached the handler %d times", n)
@@ -166,7 +175,7 @@ func TestDemoSlowClients(t *testing.T) {
 	t.Run("body", func(t *testing.T) {
 		c := dial(t)
 		io.WriteString(c, "POST / HTTP/1.1\r\nHost: orca\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
-		go trickle(c, "x")
+		go trickle(t.Context(), c, "x")
 		if got := closedEventually(t, c); strings.Contains(got, "200 OK") {
 			t.Errorf("a body that never came was answered %q", got)
 		}

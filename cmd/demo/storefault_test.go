@@ -22,6 +22,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/orca-nfv/orca/internal/testutil/wait"
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/store/sqlitestore"
 )
@@ -245,19 +246,15 @@ func checkpoint(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for try := 0; ; try++ {
+	// The demo's connections may hold the WAL a moment: try until they
+	// let go (a process's database/sql, so no synctest here).
+	wait.UntilWith(t, &wait.Options{Every: 100 * time.Millisecond, Bound: 30 * time.Second}, "the WAL checkpointed", func() bool {
 		var busy, log, done int
 		if err := db.QueryRowContext(t.Context(), "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &log, &done); err != nil {
 			t.Fatal(err)
 		}
-		if busy == 0 {
-			return
-		}
-		if try == 50 {
-			t.Fatal("the WAL could not be checkpointed")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return busy == 0
+	})
 }
 
 // TestDemoRefusesWritesWhenDiskFull: when the demo's database can no longer

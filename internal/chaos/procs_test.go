@@ -13,23 +13,19 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/orca-nfv/orca/internal/loadtest"
 )
 
 // build compiles the module's commands into dir (without -race: they are
 // the system under test, not the test) and returns their paths by name.
 func build(t *testing.T, dir string, cmds ...string) map[string]string {
 	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]string{}
 	for _, name := range cmds {
-		bin := filepath.Join(dir, name)
-		c := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "./cmd/"+name)
-		c.Dir = root
-		if msg, err := c.CombinedOutput(); err != nil {
-			t.Fatalf("go build ./cmd/%s: %v\n%s", name, err, msg)
+		bin, err := loadtest.Build(t.Context(), dir, "github.com/orca-nfv/orca/cmd/"+name, name)
+		if err != nil {
+			t.Fatal(err)
 		}
 		out[name] = bin
 	}

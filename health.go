@@ -3,6 +3,7 @@ package orca
 import (
 	"context"
 	"sync/atomic"
+	"time"
 
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/store"
@@ -16,6 +17,10 @@ type LocationHealth struct {
 	Drivers   int            `json:"drivers"`
 	VIMCalls  int64          `json:"vim_calls"`
 	VIMErrors int64          `json:"vim_errors"`
+	// LatencyMS is the mean duration of the location's last VIM calls
+	// (an exponentially weighted average, so a slowdown shows within a
+	// few dozen calls), in milliseconds; 0 before the first call.
+	LatencyMS float64 `json:"latency_ms"`
 }
 
 // Health summarizes the orchestrator for health checks and operators.
@@ -41,6 +46,7 @@ func (o *Orchestrator) Health(ctx context.Context) (*Health, error) {
 		}
 		c := o.locationCounters(l.ID)
 		lh.VIMCalls, lh.VIMErrors = c.calls.Load(), c.errors.Load()
+		lh.LatencyMS = float64(c.latency.Load()) / float64(time.Millisecond)
 		h.Locations = append(h.Locations, lh)
 	}
 	return h, nil
@@ -49,6 +55,18 @@ func (o *Orchestrator) Health(ctx context.Context) (*Health, error) {
 // locCounters count one location's VIM calls; they outlive its drivers.
 type locCounters struct {
 	calls, errors atomic.Int64
+	latency       atomic.Int64 // nanoseconds, exponentially weighted
+}
+
+// observe folds one call's duration into the average (weight 1/16). Racing
+// updates may drop a sample, which an average can afford.
+func (c *locCounters) observe(d time.Duration) {
+	old := c.latency.Load()
+	if old == 0 {
+		c.latency.Store(int64(d))
+		return
+	}
+	c.latency.Store(old + (int64(d)-old)/16)
 }
 
 func (o *Orchestrator) locationCounters(id string) *locCounters {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"time"
 
 	"golang.org/x/sync/semaphore"
 
@@ -95,7 +96,9 @@ func (o *Orchestrator) callVIM(ctx context.Context, s *site, fn func(ctx context
 	c := o.locationCounters(s.id)
 	o.stats.VIMCalls.Add(1)
 	c.calls.Add(1)
+	start := time.Now()
 	err := fn(ctx)
+	c.observe(time.Since(start))
 	if err != nil {
 		o.stats.VIMErrors.Add(1)
 		c.errors.Add(1)

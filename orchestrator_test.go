@@ -872,6 +872,26 @@ func TestHealthAndCreateUpdate(t *testing.T) {
 	})
 }
 
+// TestHealthLatency: a location's latency is the mean duration of its VIM
+// calls, here the fake's fixed latency (virtual time makes it exact).
+func TestHealthLatency(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 1, fake: fake.Options{Latency: 40 * time.Millisecond}})
+		n, err := e.o.Create(context.Background(), network("net", "10.0.0.0/24", 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.waitPhase(n.Ref, resource.PhaseReady)
+		h, err := e.o.Health(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(h.Locations) != 1 || h.Locations[0].LatencyMS != 40 {
+			t.Errorf("health %+v, want one location at 40 ms", h.Locations)
+		}
+	})
+}
+
 // TestRulePartDependencies: a rule naming another group waits for that
 // group at the location and reaches the driver resolved; a rule naming its
 // own group needs nothing.

@@ -64,6 +64,7 @@ func BenchmarkConverge(b *testing.B) {
 		}
 		before := calls()
 		writes := s.(interface{ Writes() int64 }).Writes()
+		passes := o.StatsSnapshot().Reconciles
 
 		b.StartTimer()
 		start := time.Now()
@@ -84,6 +85,7 @@ func BenchmarkConverge(b *testing.B) {
 		b.ReportMetric(float64(elapsed)/float64(bound), "elapsed/bound")
 		b.ReportMetric(float64(made)/float64(nets*locs), "calls/copy")
 		b.ReportMetric(float64(s.(interface{ Writes() int64 }).Writes()-writes)/float64(nets*locs), "writes/copy")
+		b.ReportMetric(float64(o.StatsSnapshot().Reconciles-passes)/float64(nets*locs), "passes/copy")
 		b.ReportMetric(elapsed.Seconds(), "s-converge")
 		b.ReportMetric(peakRSS(b)/(1<<20), "MiB-peak-RSS")
 

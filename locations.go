@@ -116,6 +116,7 @@ func (o *Orchestrator) callVIM(ctx context.Context, s *site, fn func(ctx context
 // reconcileLocation keeps a location's drivers in step with its resource,
 // and takes a deleted location apart: every resource placed there first.
 func (o *Orchestrator) reconcileLocation(ctx context.Context, ref resource.Ref) (Result, error) {
+	o.locs.drop()
 	loc, err := o.store.Get(ctx, ref)
 	if resource.CodeOf(err) == resource.NotFound {
 		o.closeSite(ref.ID)
@@ -294,12 +295,12 @@ func (o *Orchestrator) enqueueKinds(ctx context.Context, sel func(resource.KindI
 // locations returns the locations a placement selects, excluding those
 // being deleted.
 func (o *Orchestrator) locations(ctx context.Context, p *resource.Placement) ([]*resource.Resource, error) {
-	page, err := o.store.List(ctx, store.Filter{Kind: resource.KindLocation})
+	all, err := o.locs.list(ctx, o.store)
 	if err != nil {
 		return nil, err
 	}
 	var out []*resource.Resource
-	for _, l := range page.Items {
+	for _, l := range all {
 		if !l.Deleting && p.Matches(l) {
 			out = append(out, l)
 		}

@@ -49,6 +49,11 @@ type Options struct {
 	// RetryBase and RetryMax bound the exponential backoff (with jitter)
 	// after retryable errors; defaults 1s and 5m.
 	RetryBase, RetryMax time.Duration
+	// AggregateDelay is how long a resource waits, after one of its
+	// per-location copies changed, before its status is recomputed from
+	// them: copies at many locations change at about the same time, and
+	// one recomputation then covers them all; default 50ms.
+	AggregateDelay time.Duration
 	// ConflictDelay is the pause before retrying after a write conflict;
 	// default 50ms.
 	ConflictDelay time.Duration
@@ -103,6 +108,7 @@ func (o *Options) withDefaults() Options {
 	def(&out.RetryBase, time.Second)
 	def(&out.RetryMax, 5*time.Minute)
 	def(&out.ConflictDelay, 50*time.Millisecond)
+	def(&out.AggregateDelay, 50*time.Millisecond)
 	def(&out.WebhookMaxAge, 24*time.Hour)
 	if out.EventsPerResource <= 0 {
 		out.EventsPerResource = 20
@@ -126,6 +132,7 @@ type Orchestrator struct {
 	failures map[resource.Ref]int
 	watchers map[string]Watcher // by purpose
 	keys     keyedMutex
+	locs     locationCache
 
 	running atomic.Bool
 	stats   Stats
@@ -294,6 +301,9 @@ func (o *Orchestrator) Reconcile(ctx context.Context, ref resource.Ref) (Result,
 
 func (o *Orchestrator) enqueue(refs ...resource.Ref) {
 	for _, r := range refs {
+		if r.Kind == resource.KindLocation {
+			o.locs.drop() // it may have changed
+		}
 		o.q.Add(r)
 	}
 }

@@ -64,8 +64,8 @@ func (q *queue) AddAfter(ref resource.Ref, d time.Duration) {
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if q.closed {
-		return
+	if q.closed || q.dirty[ref] {
+		return // due now already (or to run again right after its pass)
 	}
 	at := time.Now().Add(d)
 	if t, ok := q.timers[ref]; ok {

@@ -16,7 +16,7 @@ import (
 func (o *Orchestrator) writeLocalStatus(ctx context.Context, l, parent *resource.Resource, st resource.Status) (*resource.Resource, error) {
 	out, err := o.writeStatus(ctx, l, st)
 	if err == nil && out != l {
-		o.enqueue(parent.Ref)
+		o.q.AddAfter(parent.Ref, o.opts.AggregateDelay)
 	}
 	return out, err
 }

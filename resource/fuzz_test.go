@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/resource/resourcetest"
 )
@@ -56,6 +58,12 @@ func FuzzDecodeSpec(f *testing.F) {
 		again, err := reg.DecodeSpec(kind, enc.Spec, &resource.DecodeOptions{Strict: true})
 		if err != nil {
 			t.Fatalf("stored JSON %s does not decode: %v", enc.Spec, err)
+		}
+		// A store returns SpecValue after a write instead of decoding.
+		if enc.SpecValue != nil {
+			if diff := cmp.Diff(again, enc.SpecValue); diff != "" {
+				t.Fatalf("SpecValue is not what %s decodes to (-decoded +SpecValue):\n%s", enc.Spec, diff)
+			}
 		}
 		res.Spec = again
 		enc2, err := reg.Encode(res)

@@ -378,6 +378,14 @@ type Encoded struct {
 	// exist for this one to be stored: the spec's dependencies, the owner
 	// and the location.
 	Refs []Ref
+
+	// SpecValue and StatusValue, when not nil, are exactly what Spec and
+	// Status decode to (DecodeSpec and json.Unmarshal), fresh values
+	// sharing nothing with the resource encoded: a store returns them
+	// after a write instead of decoding what it just encoded. They are
+	// nil where building them without decoding would not be exact.
+	SpecValue   Spec
+	StatusValue *Status
 }
 
 // MaxLabels bounds the labels of one resource.
@@ -461,7 +469,7 @@ func (r *Registry) Encode(res *Resource) (*Encoded, error) {
 		return nil, err
 	}
 
-	spec, specJSON, err := r.normalize(e, res.Spec)
+	spec, specJSON, exact, err := r.normalize(e, res.Spec)
 	if err != nil {
 		return nil, err
 	}
@@ -504,33 +512,43 @@ func (r *Registry) Encode(res *Resource) (*Encoded, error) {
 		return refs[i].ID < refs[j].ID
 	})
 	refs = slices.Compact(refs)
-	return &Encoded{Spec: specJSON, Status: statusJSON, Refs: refs}, nil
+	out := &Encoded{Spec: specJSON, Status: statusJSON, Refs: refs}
+	if exact {
+		out.SpecValue = spec
+	}
+	if v, ok := decodedStatus(st); ok {
+		out.StatusValue = &v
+	}
+	return out, nil
 }
 
 // normalize copies spec through JSON into a fresh value of the kind's type and
-// applies its defaults, returning the copy and its canonical JSON.
-func (r *Registry) normalize(e *entry, spec Spec) (Spec, []byte, error) {
+// applies its defaults, returning the copy and its canonical JSON. exact
+// says the copy is what the JSON decodes to: so it is unless defaults
+// changed it after decoding.
+func (r *Registry) normalize(e *entry, spec Spec) (_ Spec, _ []byte, exact bool, _ error) {
 	if spec == nil || reflect.ValueOf(spec).IsNil() {
-		return nil, nil, InvalidField("spec", "required")
+		return nil, nil, false, InvalidField("spec", "required")
 	}
 	if t := reflect.TypeOf(spec); t != e.typ {
-		return nil, nil, InvalidField("spec", "a %s spec must be a %v, not a %v", e.info.Kind, e.typ, t)
+		return nil, nil, false, InvalidField("spec", "a %s spec must be a %v, not a %v", e.info.Kind, e.typ, t)
 	}
 	raw, err := json.Marshal(spec)
 	if err != nil {
-		return nil, nil, InvalidField("spec", "not representable as JSON: %v", err)
+		return nil, nil, false, InvalidField("spec", "not representable as JSON: %v", err)
 	}
 	out := e.info.New()
 	if err := json.Unmarshal(raw, out); err != nil {
-		return nil, nil, InvalidField("spec", "does not survive a JSON round trip: %v", err)
+		return nil, nil, false, InvalidField("spec", "does not survive a JSON round trip: %v", err)
 	}
 	if d, ok := out.(Defaulter); ok {
 		d.Default()
 		if raw, err = json.Marshal(out); err != nil {
-			return nil, nil, InvalidField("spec", "not representable as JSON: %v", err)
+			return nil, nil, false, InvalidField("spec", "not representable as JSON: %v", err)
 		}
+		return out, raw, false, nil
 	}
-	return out, raw, nil
+	return out, raw, true, nil
 }
 
 // UpdateValidator is implemented by specs whose allowed changes depend on
@@ -550,11 +568,11 @@ func (r *Registry) CheckUpdate(k Kind, old, new Spec) (replace []string, err err
 	if !ok {
 		return nil, unknownKind(k)
 	}
-	oldSpec, oldJSON, err := r.normalize(e, old)
+	oldSpec, oldJSON, _, err := r.normalize(e, old)
 	if err != nil {
 		return nil, err
 	}
-	newSpec, newJSON, err := r.normalize(e, new)
+	newSpec, newJSON, _, err := r.normalize(e, new)
 	if err != nil {
 		return nil, err
 	}

@@ -327,7 +327,7 @@ func (s *Store) create(ctx context.Context, rtx RowTx, p *prepared) (*resource.R
 			return nil, err
 		}
 	}
-	return s.decode(row)
+	return s.written(row, p)
 }
 
 func (s *Store) update(ctx context.Context, rtx RowTx, p *prepared) (*resource.Resource, error) {
@@ -381,7 +381,7 @@ func (s *Store) update(ctx context.Context, rtx RowTx, p *prepared) (*resource.R
 			return nil, err
 		}
 	}
-	return s.decode(row)
+	return s.written(row, p)
 }
 
 func (s *Store) delete(ctx context.Context, rtx RowTx, ref resource.Ref, revision int64) error {
@@ -505,19 +505,35 @@ func (s *Store) row(ctx context.Context, rtx RowTx, p *prepared, generation int6
 // clock returns now in UTC at the nanosecond precision every backend keeps.
 func (s *Store) clock() time.Time { return time.Unix(0, s.now().UnixNano()).UTC() }
 
+// written returns what decode(row) would of a row just written from p,
+// from the values its encoding kept where it has them (a prepared value is
+// written once, so they are the result's own).
+func (s *Store) written(row *Row, p *prepared) (*resource.Resource, error) {
+	if p.enc.SpecValue == nil || p.enc.StatusValue == nil {
+		return s.decode(row)
+	}
+	return s.fromRow(row, p.enc.SpecValue, *p.enc.StatusValue), nil
+}
+
 // decode turns a row into a Resource that shares nothing with the row.
 func (s *Store) decode(row *Row) (*resource.Resource, error) {
 	spec, err := s.reg.DecodeSpec(row.Kind, row.Spec, nil)
 	if err != nil {
 		return nil, resource.Errorf(resource.Unknown, "stored %s cannot be decoded: %v", row.Ref(), err)
 	}
+	var st resource.Status
+	if err := json.Unmarshal(row.Status, &st); err != nil {
+		return nil, resource.Errorf(resource.Unknown, "stored status of %s cannot be decoded: %v", row.Ref(), err)
+	}
+	return s.fromRow(row, spec, st), nil
+}
+
+// fromRow is a Resource of row's metadata, copied, with spec and st.
+func (s *Store) fromRow(row *Row, spec resource.Spec, st resource.Status) *resource.Resource {
 	out := &resource.Resource{
 		Ref: row.Ref(), Tenant: row.Tenant, Name: row.Name, Location: row.Location,
 		Revision: row.Revision, Generation: row.Generation, Deleting: row.Deleting,
-		Spec: spec, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt,
-	}
-	if err := json.Unmarshal(row.Status, &out.Status); err != nil {
-		return nil, resource.Errorf(resource.Unknown, "stored status of %s cannot be decoded: %v", row.Ref(), err)
+		Spec: spec, Status: st, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt,
 	}
 	if row.Owner != nil {
 		o := *row.Owner
@@ -527,5 +543,5 @@ func (s *Store) decode(row *Row) (*resource.Resource, error) {
 		out.Labels = maps.Clone(row.Labels)
 	}
 	out.Placement = row.Placement.Clone()
-	return out, nil
+	return out
 }

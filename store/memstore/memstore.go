@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"sync"
 	"time"
@@ -41,12 +42,29 @@ func New(opts *Options) store.Store {
 	return engine.New(b, &eo)
 }
 
-// memRow is a stored row with its spec's top-level values decoded for
-// filtering and sorting, and its keys in the field index.
+// memRow is a stored row with its keys in the field index and, once a
+// query filters or sorts on a spec field, its spec's top-level values.
 type memRow struct {
 	*engine.Row
-	fields map[string]any
-	keys   []string // in byField
+	keys []string // in byField
+
+	// Decoded on first use: most rows (events, copies) are never
+	// filtered by a spec field, and decoding at every write was a tenth
+	// of the reconciler's CPU.
+	fieldsOnce sync.Once
+	fields     map[string]any
+}
+
+// field returns the top-level value f of the row's spec (numbers as
+// json.Number), or nil.
+func (r *memRow) field(f string) any {
+	r.fieldsOnce.Do(func() {
+		// Put checked that the spec is a JSON object.
+		dec := json.NewDecoder(bytes.NewReader(r.Spec))
+		dec.UseNumber()
+		_ = dec.Decode(&r.fields)
+	})
+	return r.fields[f]
 }
 
 type backend struct {
@@ -145,7 +163,7 @@ func (t *rowTx) NextRevision(ctx context.Context) (int64, error) {
 }
 
 func (t *rowTx) Put(ctx context.Context, row *engine.Row) error {
-	fields, raw, err := topLevel(row.Spec)
+	keys, err := t.b.indexKeys(row)
 	if err != nil {
 		return resource.Errorf(resource.Unknown, "memstore: spec of %s: %v", row.Ref(), err)
 	}
@@ -157,15 +175,37 @@ func (t *rowTx) Put(ctx context.Context, row *engine.Row) error {
 			t.b.removeRow(row.ID)
 		}
 	})
+	t.b.setRow(&memRow{Row: row, keys: keys})
+	return nil
+}
+
+// indexKeys returns the field-index keys of row's indexed scalar fields,
+// and an error when its spec is not a JSON object. Kinds without indexed
+// fields are only checked for the object.
+func (b *backend) indexKeys(row *engine.Row) ([]string, error) {
+	if !b.hasIndexed(row.Kind) {
+		if spec := bytes.TrimSpace(row.Spec); len(spec) == 0 || spec[0] != '{' || !json.Valid(spec) {
+			return nil, errNotObject
+		}
+		return nil, nil
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(row.Spec, &raw); err != nil {
+		return nil, err
+	}
 	var keys []string
 	for f, v := range raw {
-		if t.b.isIndexed(row.Kind, f) {
+		if len(v) == 0 || v[0] == '{' || v[0] == '[' || string(v) == "null" {
+			continue // never an equality match
+		}
+		if b.isIndexed(row.Kind, f) {
 			keys = append(keys, fieldKey(row.Kind, f, v))
 		}
 	}
-	t.b.setRow(&memRow{Row: row, fields: fields, keys: keys})
-	return nil
+	return keys, nil
 }
+
+var errNotObject = errors.New("not a JSON object")
 
 // isIndexed reports whether a kind's field is in the field index; the
 // registry's answer is kept per kind. Safe for concurrent use.
@@ -173,15 +213,24 @@ func (b *backend) isIndexed(k resource.Kind, field string) bool {
 	if b.reg == nil {
 		return true
 	}
+	return b.indexedSet(k)[field]
+}
+
+// hasIndexed reports whether any field of the kind is indexed.
+func (b *backend) hasIndexed(k resource.Kind) bool {
+	return b.reg == nil || len(b.indexedSet(k)) > 0
+}
+
+func (b *backend) indexedSet(k resource.Kind) map[string]bool {
 	if set, ok := b.indexed.Load(k); ok {
-		return set.(map[string]bool)[field]
+		return set.(map[string]bool)
 	}
 	set := map[string]bool{}
 	for _, f := range b.reg.IndexedFields()[k] {
 		set[f.Name] = true
 	}
 	b.indexed.Store(k, set)
-	return set[field]
+	return set
 }
 
 func (t *rowTx) SetRefs(ctx context.Context, from string, to []engine.Link) error {
@@ -307,26 +356,4 @@ func (b *backend) setRefs(from string, to []engine.Link) {
 		}
 		in[from] = l.Via
 	}
-}
-
-// topLevel decodes a spec's top-level values, numbers as json.Number so
-// integers compare exactly, and keeps the canonical JSON of each scalar for
-// the field index.
-func topLevel(spec []byte) (map[string]any, map[string]json.RawMessage, error) {
-	dec := json.NewDecoder(bytes.NewReader(spec))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		return nil, nil, err
-	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(spec, &raw); err != nil {
-		return nil, nil, err
-	}
-	for k, v := range raw {
-		if len(v) == 0 || v[0] == '{' || v[0] == '[' || string(v) == "null" {
-			delete(raw, k) // never an equality match
-		}
-	}
-	return m, raw, nil
 }

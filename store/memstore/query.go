@@ -94,7 +94,7 @@ func matches(q *engine.Query, r *memRow) bool {
 		}
 	}
 	for _, m := range q.Fields {
-		if !fieldEquals(r.fields[m.Name], m) {
+		if !fieldEquals(r.field(m.Name), m) {
 			return false
 		}
 	}
@@ -146,7 +146,7 @@ func compareBy(k engine.SortKey, a, b *memRow) int {
 	case engine.SortRevision:
 		return cmp.Compare(a.Revision, b.Revision)
 	}
-	return compareValues(a.fields[k.Field], b.fields[k.Field])
+	return compareValues(a.field(k.Field), b.field(k.Field))
 }
 
 // compareValues orders JSON scalars as SQLite orders what json_extract

@@ -194,7 +194,7 @@ func TestRenderPathsAgree(t *testing.T) {
 		if diff := cmp.Diff(slow, fast); diff != "" {
 			t.Errorf("%s: render (-map +spliced):\n%s", r.Kind, diff)
 		}
-		if s.h.plainWire(info) {
+		if s.h.wireKind(r.Kind).plain {
 			spliced++
 		}
 	}

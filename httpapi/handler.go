@@ -68,7 +68,7 @@ type Handler struct {
 	log    *slog.Logger
 	router *httprouter.Router
 	serve0 http.Handler // the router behind the kit's wrapper
-	plain  sync.Map     // kind → bool: renders by splicing (wire.go)
+	kinds  sync.Map     // kind → *wireKind (wire.go)
 }
 
 // New returns the handler. An API without authentication is a

@@ -42,30 +42,31 @@ type orcaStatus struct {
 // render returns r's wire object, as JSON.
 //
 // Most kinds take a fast path: the spec's own JSON, spliced between the
-// metadata, with no map in between (a list renders a hundred of these).
-// A kind with secret fields, or with a field named like a key the wire
-// adds, goes through a map, where the wire's keys win and secrets are
-// dropped.
+// metadata, which is appended field by field (wirejson.go), with no map and
+// no reflection in between (a list renders a hundred of these). A kind with
+// secret fields, or with a field named like a key the wire adds, goes
+// through a map, where the wire's keys win and secrets are dropped.
 func (h *Handler) render(r *resource.Resource) []byte {
-	info, _ := h.reg.Info(r.Kind)
-	if !h.plainWire(info) {
-		out, _ := json.Marshal(h.renderMap(r, info))
+	wk := h.wireKind(r.Kind)
+	info := &wk.info
+	if !wk.plain {
+		out, _ := json.Marshal(h.renderMap(r, *info))
 		return out
 	}
 	spec, err := json.Marshal(r.Spec)
 	if err != nil || len(spec) < 2 || spec[0] != '{' {
 		spec = []byte("{}")
 	}
-	b := make([]byte, 0, len(spec)+256)
+	b := make([]byte, 0, len(spec)+384)
 	b = append(b, `{"id":`...)
-	b = appendJSON(b, r.ID)
+	b = appendString(b, r.ID)
 	if !info.NoName {
 		b = append(b, `,"name":`...)
-		b = appendJSON(b, r.Name)
+		b = appendString(b, r.Name)
 	}
 	if !info.NoTenant {
 		b = append(b, `,"tenant_id":`...)
-		b = appendJSON(b, r.Tenant)
+		b = appendString(b, r.Tenant)
 	}
 	if inner := spec[1 : len(spec)-1]; len(inner) > 0 {
 		b = append(b, ',')
@@ -73,27 +74,26 @@ func (h *Handler) render(r *resource.Resource) []byte {
 	}
 	if info.ParentField != "" && r.Owner != nil {
 		b = append(b, ',')
-		b = appendJSON(b, info.ParentField)
+		b = appendString(b, info.ParentField)
 		b = append(b, ':')
-		b = appendJSON(b, r.Owner.ID)
+		b = appendString(b, r.Owner.ID)
 	}
-	meta := h.meta(r, info)
 	if info.Located {
-		output := r.Status.Output
-		if output == nil {
-			output = map[string]any{}
-		}
 		b = append(b, `,"location_id":`...)
-		b = appendJSON(b, r.Location)
+		b = appendString(b, r.Location)
 		b = append(b, `,"status":`...)
-		b = appendJSON(b, string(r.Status.Phase))
+		b = appendString(b, string(r.Status.Phase))
 		b = append(b, `,"task_status":`...)
-		b = appendJSON(b, r.Status.TaskStatus)
+		b = appendString(b, r.Status.TaskStatus)
 		b = append(b, `,"output":`...)
-		b = appendJSON(b, output)
+		if len(r.Status.Output) == 0 {
+			b = append(b, "{}"...)
+		} else {
+			b = appendJSON(b, r.Status.Output)
+		}
 	}
 	b = append(b, `,"`+orcaKey+`":`...)
-	b = appendJSON(b, meta)
+	b = appendMeta(b, r, info)
 	return append(b, '}')
 }
 
@@ -106,21 +106,28 @@ func appendJSON(b []byte, v any) []byte {
 // wireKeys are the keys the wire adds next to a spec's fields.
 var wireKeys = []string{"id", "name", "tenant_id", "location_id", "status", "task_status", "output", orcaKey}
 
-// plainWire reports whether a kind's spec JSON can be spliced into its
-// wire object as it is: no secret field to drop, no field a wire key
-// would shadow. Cached per kind.
-func (h *Handler) plainWire(info resource.KindInfo) bool {
-	if v, ok := h.plain.Load(info.Kind); ok {
-		return v.(bool)
+// wireKind is what rendering needs of a kind, looked up once: the
+// registry's Info copies its slices at every call.
+type wireKind struct {
+	info resource.KindInfo
+	// plain: the spec JSON can be spliced into the wire object as it
+	// is: no secret field to drop, no field a wire key would shadow.
+	plain bool
+}
+
+func (h *Handler) wireKind(k resource.Kind) *wireKind {
+	if v, ok := h.kinds.Load(k); ok {
+		return v.(*wireKind)
 	}
-	plain := true
+	info, _ := h.reg.Info(k)
+	wk := &wireKind{info: info, plain: true}
 	for _, f := range info.Fields {
 		if f.Secret || slices.Contains(wireKeys, f.Name) || f.Name == info.ParentField {
-			plain = false
+			wk.plain = false
 		}
 	}
-	h.plain.Store(info.Kind, plain)
-	return plain
+	h.kinds.Store(k, wk)
+	return wk
 }
 
 func (h *Handler) meta(r *resource.Resource, info resource.KindInfo) orcaMeta {

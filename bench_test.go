@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -92,11 +93,13 @@ func BenchmarkConverge(b *testing.B) {
 		// A quiet resync: bulk observation per location and kind, a ping
 		// per location, nothing per copy.
 		before = calls()
+		cpu := cpuTime(b)
 		if err := o.Resync(ctx); err != nil {
 			b.Fatal(err)
 		}
 		waitIdle(b, o)
 		b.ReportMetric(float64(calls()-before)/locs, "resync-calls/location")
+		b.ReportMetric((cpuTime(b) - cpu).Seconds(), "s-cpu/resync")
 
 		cancel()
 		<-done
@@ -138,6 +141,15 @@ func waitIdle(b *testing.B, o *orca.Orchestrator) {
 			quiet = 0
 		}
 	}
+}
+
+// cpuTime is the process's CPU time so far (user and system).
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // peakRSS is the process's peak resident set (VmHWM), in bytes.

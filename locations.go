@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -25,6 +26,9 @@ type site struct {
 	sem        *semaphore.Weighted
 	err        error // why the drivers could not be built
 	brk        breaker
+	// answered is set by a resync whose bulk observation here was
+	// answered, and taken by the location's next pass: it needs no ping.
+	answered atomic.Bool
 }
 
 // driver returns the driver for a global kind: the first that serves it.
@@ -137,8 +141,9 @@ func (o *Orchestrator) reconcileLocation(ctx context.Context, ref resource.Ref) 
 		}
 	}
 	changed := s == nil || s.generation != loc.Generation || !maps.Equal(s.labels, loc.Labels)
+	reopened := false
 	if s == nil || s.generation != loc.Generation || s.credRev != credRev || s.err != nil {
-		s = o.openSite(ctx, loc)
+		s, reopened = o.openSite(ctx, loc), true
 	} else if changed {
 		o.mu.Lock()
 		s.labels = maps.Clone(loc.Labels)
@@ -151,7 +156,11 @@ func (o *Orchestrator) reconcileLocation(ctx context.Context, ref resource.Ref) 
 		st.Phase, st.Message = resource.PhaseFailed, "cannot open the location's drivers: "+s.err.Error()
 	} else {
 		st.Phase, st.Message = resource.PhaseReady, fmt.Sprintf("%d driver(s)", len(s.drivers))
-		if p, ok := firstPinger(s); ok {
+		// A location whose bulk observation this resync just answered is
+		// reachable: a quiet resync makes one call per location and
+		// kind, and none to ping.
+		answered := s.answered.Swap(false) && !reopened && !s.brk.isOpen()
+		if p, ok := firstPinger(s); ok && !answered {
 			if pingErr = o.callVIM(ctx, s, p.Ping); pingErr != nil {
 				st.Phase, st.Message = resource.PhaseFailed, "unreachable: "+pingErr.Error()
 			}

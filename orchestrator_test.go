@@ -727,8 +727,9 @@ func TestApplyAndDeleteRules(t *testing.T) {
 }
 
 // TestQuietResyncIsBulk: once converged, a resync costs one bulk
-// observation per location and kind (plus the location's ping), not one
-// call per copy.
+// observation per location and kind, not one call per copy, and no ping:
+// the answered observation shows the location reachable. A location whose
+// observation fails is pinged, and shows it.
 func TestQuietResyncIsBulk(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := newEnv(t, envOptions{locations: 3})
@@ -759,12 +760,38 @@ func TestQuietResyncIsBulk(t *testing.T) {
 			for _, op := range ops {
 				got[op] = e.f.VIM(loc).Calls(op) - before[loc][op]
 			}
-			want := map[fake.Op]int{fake.OpObserveAll: 2, fake.OpPing: 1} // networks and images
+			want := map[fake.Op]int{fake.OpObserveAll: 2} // networks and images
 			for _, op := range ops {
 				if got[op] != want[op] {
 					t.Errorf("%s: quiet resync made %d %s calls, want %d (all: %v)", loc, got[op], op, want[op], got)
 				}
 			}
+		}
+	})
+}
+
+// TestResyncPingsWhenTheBulkCheckFails: a location whose bulk observation
+// failed is pinged in the same resync, and shows unreachable at once (not
+// only once its copies' failures open the breaker).
+func TestResyncPingsWhenTheBulkCheckFails(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 1})
+		e.waitPhase(e.apply(network("net", "10.0.0.0/24", 0)).Ref, resource.PhaseReady)
+		settle(time.Minute)
+		v := e.f.VIM("loc-1")
+		v.Down(false)
+		pings := v.Calls(fake.OpPing)
+		if err := e.o.Resync(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait() // no time passes: no retry, no backoff
+		got, err := e.s.Get(context.Background(), ref(resource.KindLocation, "loc-1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Calls(fake.OpPing) != pings+1 || got.Status.Phase != resource.PhaseFailed || !strings.Contains(got.Status.Message, "unreachable") {
+			t.Errorf("after a failed bulk observation: %d ping(s), location %s %q; want one ping and Failed, unreachable",
+				v.Calls(fake.OpPing)-pings, got.Status.Phase, got.Status.Message)
 		}
 	})
 }

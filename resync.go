@@ -18,9 +18,6 @@ func (o *Orchestrator) Resync(ctx context.Context) error { return o.resync(ctx) 
 
 func (o *Orchestrator) resync(ctx context.Context) error {
 	o.stats.Resyncs.Add(1)
-	if err := o.enqueueKinds(ctx, func(info resource.KindInfo) bool { return info.Kind == resource.KindLocation }); err != nil {
-		return fmt.Errorf("resync locations: %w", err)
-	}
 	if err := o.enqueueKinds(ctx, func(info resource.KindInfo) bool { return info.Local != "" }); err != nil {
 		return fmt.Errorf("resync: %w", err)
 	}
@@ -45,21 +42,49 @@ func (o *Orchestrator) resync(ctx context.Context) error {
 		return fmt.Errorf("resync: %w", err)
 	}
 	var wg sync.WaitGroup
+	parents := &parentCache{m: map[resource.Ref]*resource.Resource{}}
 	for _, l := range locs.Items {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := o.resyncLocation(ctx, l.ID); err != nil && ctx.Err() == nil {
+			if err := o.resyncLocation(ctx, l.ID, parents); err != nil && ctx.Err() == nil {
 				o.log.Warn("bulk resync failed; checking one by one", "location", l.ID, "err", err)
 			}
+			// The location's own pass comes after its bulk check: when
+			// that was answered, the location needs no ping.
+			o.enqueue(l.Ref)
 		}()
 	}
 	wg.Wait()
 	return nil
 }
 
+// parentCache holds the global resources one resync has read: each has a
+// copy at every location, and every location's check needs it.
+type parentCache struct {
+	mu sync.Mutex
+	m  map[resource.Ref]*resource.Resource // shared: read, never modified
+}
+
+func (c *parentCache) get(ctx context.Context, s store.Store, ref resource.Ref) (*resource.Resource, error) {
+	c.mu.Lock()
+	r := c.m[ref]
+	c.mu.Unlock()
+	if r != nil {
+		return r, nil
+	}
+	r, err := s.Get(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.m[ref] = r
+	c.mu.Unlock()
+	return r, nil
+}
+
 // resyncLocation checks the copies at one location, kind by kind.
-func (o *Orchestrator) resyncLocation(ctx context.Context, locID string) error {
+func (o *Orchestrator) resyncLocation(ctx context.Context, locID string, parents *parentCache) error {
 	page, err := o.store.List(ctx, store.Filter{Location: locID})
 	if err != nil {
 		return err
@@ -75,8 +100,11 @@ func (o *Orchestrator) resyncLocation(ctx context.Context, locID string) error {
 	for _, l := range page.Items {
 		byKind[l.Kind] = append(byKind[l.Kind], l)
 	}
+	called, failed := false, false
 	for _, locals := range byKind {
-		if err := o.resyncKind(ctx, s, locals); err != nil {
+		c, err := o.resyncKind(ctx, s, locals, parents)
+		called, failed = called || c, failed || err != nil
+		if err != nil {
 			for _, l := range locals {
 				o.enqueue(l.Ref)
 			}
@@ -86,12 +114,13 @@ func (o *Orchestrator) resyncLocation(ctx context.Context, locID string) error {
 			o.log.Warn("bulk observation failed", "location", locID, "err", err)
 		}
 	}
+	s.answered.Store(called && !failed)
 	return nil
 }
 
 // resyncKind observes copies of one kind at one site in bulk and enqueues
-// those that need a pass.
-func (o *Orchestrator) resyncKind(ctx context.Context, s *site, locals []*resource.Resource) error {
+// those that need a pass; called says a VIM call was made.
+func (o *Orchestrator) resyncKind(ctx context.Context, s *site, locals []*resource.Resource, parents *parentCache) (called bool, _ error) {
 	type item struct {
 		l, parent *resource.Resource
 		obj       *vim.Object
@@ -100,7 +129,7 @@ func (o *Orchestrator) resyncKind(ctx context.Context, s *site, locals []*resour
 	var lister vim.Lister
 	var items []item
 	for _, l := range locals {
-		parent, err := o.store.Get(ctx, *l.Owner)
+		parent, err := parents.get(ctx, o.store, *l.Owner)
 		if err != nil {
 			o.enqueue(l.Ref)
 			continue
@@ -120,7 +149,7 @@ func (o *Orchestrator) resyncKind(ctx context.Context, s *site, locals []*resour
 		items = append(items, item{l, parent, obj})
 	}
 	if len(items) == 0 {
-		return nil
+		return false, nil
 	}
 	// One call for the whole kind: paging through the VIM's list is the
 	// driver's business.
@@ -136,14 +165,14 @@ func (o *Orchestrator) resyncKind(ctx context.Context, s *site, locals []*resour
 		for _, it := range items {
 			o.enqueue(it.l.Ref)
 		}
-		return err
+		return true, err
 	}
 	for i, it := range items {
 		if !quiet(it.l, it.parent, obs[i]) {
 			o.enqueue(it.l.Ref)
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // quiet reports whether an observation agrees with what a ready copy's

@@ -14,9 +14,10 @@ import (
 // any value, numbers numerically, strings bytewise, false before true.
 func (t *rowTx) List(ctx context.Context, q *engine.Query) ([]*engine.Row, int, error) {
 	candidates := t.b.candidates(q)
+	keys := t.b.fieldKeys(q)
 	var matched []*memRow
 	for _, r := range candidates {
-		if matches(q, r) {
+		if matches(q, keys, r) {
 			matched = append(matched, r)
 		}
 	}
@@ -77,7 +78,27 @@ func (b *backend) candidates(q *engine.Query) map[string]*memRow {
 	return best
 }
 
-func matches(q *engine.Query, r *memRow) bool {
+// fieldKeys returns, per field match, its key in the field index, or ""
+// for a field outside it. A row holds the key exactly when its value equals
+// the match's (the index answers lists on that premise), so an indexed
+// field is matched without decoding the row's spec.
+func (b *backend) fieldKeys(q *engine.Query) []string {
+	if len(q.Fields) == 0 {
+		return nil
+	}
+	keys := make([]string, len(q.Fields))
+	for i, m := range q.Fields {
+		if !b.isIndexed(q.Kind, m.Name) {
+			continue
+		}
+		if v, err := json.Marshal(m.Value); err == nil {
+			keys[i] = fieldKey(q.Kind, m.Name, v)
+		}
+	}
+	return keys
+}
+
+func matches(q *engine.Query, keys []string, r *memRow) bool {
 	switch {
 	case q.Kind != "" && r.Kind != q.Kind,
 		q.Tenant != "" && r.Tenant != q.Tenant,
@@ -93,7 +114,13 @@ func matches(q *engine.Query, r *memRow) bool {
 			return false
 		}
 	}
-	for _, m := range q.Fields {
+	for i, m := range q.Fields {
+		if keys[i] != "" {
+			if !slices.Contains(r.keys, keys[i]) {
+				return false
+			}
+			continue
+		}
 		if !fieldEquals(r.field(m.Name), m) {
 			return false
 		}

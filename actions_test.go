@@ -260,7 +260,8 @@ func TestActionWaitsForABuildingServer(t *testing.T) {
 	})
 }
 
-// hookStore runs before ahead of every Update; its error is the Update's.
+// hookStore runs before ahead of every Update and UpdateStatus; its error
+// is the write's.
 type hookStore struct {
 	store.Store
 	mu     sync.Mutex
@@ -277,6 +278,18 @@ func (s *hookStore) Update(ctx context.Context, r *resource.Resource) (*resource
 		}
 	}
 	return s.Store.Update(ctx, r)
+}
+
+func (s *hookStore) UpdateStatus(ctx context.Context, r *resource.Resource) (*resource.Resource, error) {
+	s.mu.Lock()
+	before := s.before
+	s.mu.Unlock()
+	if before != nil {
+		if err := before(ctx, s.Store, r); err != nil {
+			return nil, err
+		}
+	}
+	return s.Store.UpdateStatus(ctx, r)
 }
 
 func (s *hookStore) setBefore(f func(ctx context.Context, s store.Store, r *resource.Resource) error) {

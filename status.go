@@ -44,7 +44,7 @@ func (o *Orchestrator) writeStatusEvent(ctx context.Context, r *resource.Resourc
 		// The status and its event in one transaction: one commit.
 		ev := o.newEvent(r, r.Status.Phase, st.Phase, st.Message)
 		err = o.store.Txn(ctx, func(ctx context.Context, tx store.Tx) error {
-			if out, err = tx.Update(ctx, &next); err != nil {
+			if out, err = tx.UpdateStatus(ctx, &next); err != nil {
 				return err
 			}
 			_, err := tx.Create(ctx, ev)
@@ -54,7 +54,7 @@ func (o *Orchestrator) writeStatusEvent(ctx context.Context, r *resource.Resourc
 			o.eventRecorded(ctx, out, ev)
 		}
 	} else {
-		out, err = o.store.Update(ctx, &next)
+		out, err = o.store.UpdateStatus(ctx, &next)
 	}
 	if err != nil {
 		return nil, err

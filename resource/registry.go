@@ -480,14 +480,9 @@ func (r *Registry) Encode(res *Resource) (*Encoded, error) {
 		return nil, err
 	}
 
-	st := res.Status
-	if st.Phase == "" {
-		st.Phase = PhasePending
-	}
-	st.CreatePendingSince = st.CreatePendingSince.UTC()
-	statusJSON, err := json.Marshal(st)
+	statusJSON, statusValue, err := EncodeStatus(res.Status)
 	if err != nil {
-		return nil, InvalidField("status.output", "not representable as JSON: %v", err)
+		return nil, err
 	}
 
 	refs := spec.Dependencies()
@@ -516,10 +511,31 @@ func (r *Registry) Encode(res *Resource) (*Encoded, error) {
 	if exact {
 		out.SpecValue = spec
 	}
-	if v, ok := decodedStatus(st); ok {
-		out.StatusValue = &v
-	}
+	out.StatusValue = statusValue
 	return out, nil
+}
+
+// EncodeStatus returns a status's canonical JSON, Phase defaulted to
+// Pending, and when it can be built without decoding, exactly what that
+// JSON decodes to (else nil; see Encoded.StatusValue). The error is
+// Invalid for an unknown phase or an output that is not representable as
+// JSON.
+func EncodeStatus(st Status) ([]byte, *Status, error) {
+	if st.Phase == "" {
+		st.Phase = PhasePending
+	}
+	if !st.Phase.Valid() {
+		return nil, nil, InvalidField("status.phase", "%q is not a phase", st.Phase)
+	}
+	st.CreatePendingSince = st.CreatePendingSince.UTC()
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return nil, nil, InvalidField("status.output", "not representable as JSON: %v", err)
+	}
+	if v, ok := decodedStatus(st); ok {
+		return raw, &v, nil
+	}
+	return raw, nil, nil
 }
 
 // normalize copies spec through JSON into a fresh value of the kind's type and

@@ -90,6 +90,19 @@ type Writer interface {
 	// not the store's: the reconciler writes local specs freely.
 	Update(ctx context.Context, r *resource.Resource) (*resource.Resource, error)
 
+	// UpdateStatus replaces only a resource's status, if r.Revision is the
+	// stored revision: the spec, name, labels, placement, Deleting flag
+	// and generation stay as stored, whatever r holds. It returns the
+	// resource as stored with the new Revision, UpdatedAt and status; its
+	// Spec is r.Spec itself, not a copy (with the revision matching, that
+	// is the stored spec unless the caller changed it). It is the
+	// reconciler's write, the most frequent of all: no spec is encoded,
+	// validated or decoded.
+	//
+	// Errors: NotFound if absent; Conflict if r.Revision is stale; Invalid
+	// for a phase that is not one or an output not representable as JSON.
+	UpdateStatus(ctx context.Context, r *resource.Resource) (*resource.Resource, error)
+
 	// Delete removes a resource. revision 0 deletes whatever is stored;
 	// otherwise it must equal the stored revision.
 	//

@@ -137,6 +137,21 @@ func (s *Store) Update(ctx context.Context, r *resource.Resource) (out *resource
 	return out, err
 }
 
+func (s *Store) UpdateStatus(ctx context.Context, r *resource.Resource) (out *resource.Resource, err error) {
+	if r == nil {
+		return nil, resource.Errorf(resource.Invalid, "store: nil resource")
+	}
+	raw, value, err := resource.EncodeStatus(r.Status)
+	if err != nil {
+		return nil, err
+	}
+	err = s.run(ctx, true, func(rtx RowTx) error {
+		out, err = s.updateStatus(ctx, rtx, r, raw, value)
+		return err
+	})
+	return out, err
+}
+
 func (s *Store) Delete(ctx context.Context, ref resource.Ref, revision int64) error {
 	return s.run(ctx, true, func(rtx RowTx) error {
 		return s.delete(ctx, rtx, ref, revision)
@@ -210,6 +225,20 @@ func (t *tx) Update(ctx context.Context, r *resource.Resource) (*resource.Resour
 		return nil, err
 	}
 	return t.s.update(ctx, t.rtx, p)
+}
+
+func (t *tx) UpdateStatus(ctx context.Context, r *resource.Resource) (*resource.Resource, error) {
+	if err := t.usable(ctx); err != nil {
+		return nil, err
+	}
+	if r == nil {
+		return nil, resource.Errorf(resource.Invalid, "store: nil resource")
+	}
+	raw, value, err := resource.EncodeStatus(r.Status)
+	if err != nil {
+		return nil, err
+	}
+	return t.s.updateStatus(ctx, t.rtx, r, raw, value)
 }
 
 func (t *tx) Delete(ctx context.Context, ref resource.Ref, revision int64) error {
@@ -382,6 +411,39 @@ func (s *Store) update(ctx context.Context, rtx RowTx, p *prepared) (*resource.R
 		}
 	}
 	return s.written(row, p)
+}
+
+// updateStatus writes a status-only change: the stored row with the new
+// status, revision and update time. Its refs cannot have changed.
+func (s *Store) updateStatus(ctx context.Context, rtx RowTx, r *resource.Resource, raw []byte, value *resource.Status) (*resource.Resource, error) {
+	cur, err := s.current(ctx, rtx, r.Ref)
+	if err != nil {
+		return nil, err
+	}
+	if r.Revision != cur.Revision {
+		return nil, store.Stale(r.Ref, r.Revision, cur.Revision)
+	}
+	rev, err := rtx.NextRevision(ctx)
+	if err != nil {
+		return nil, err
+	}
+	row := *cur
+	row.Revision, row.UpdatedAt = rev, s.clock()
+	row.Status = raw
+	row.Phase = r.Status.Phase
+	if row.Phase == "" {
+		row.Phase = resource.PhasePending
+	}
+	if err := rtx.Put(ctx, &row); err != nil {
+		return nil, err
+	}
+	var st resource.Status
+	if value != nil {
+		st = *value
+	} else if err := json.Unmarshal(raw, &st); err != nil {
+		return nil, resource.Errorf(resource.Unknown, "status of %s cannot be decoded: %v", r.Ref, err)
+	}
+	return s.fromRow(&row, r.Spec, st), nil
 }
 
 func (s *Store) delete(ctx context.Context, rtx RowTx, ref resource.Ref, revision int64) error {

@@ -163,11 +163,16 @@ func (t *rowTx) NextRevision(ctx context.Context) (int64, error) {
 }
 
 func (t *rowTx) Put(ctx context.Context, row *engine.Row) error {
-	keys, err := t.b.indexKeys(row)
-	if err != nil {
-		return resource.Errorf(resource.Unknown, "memstore: spec of %s: %v", row.Ref(), err)
-	}
 	prev, had := t.b.rows[row.ID]
+	var keys []string
+	if had && prev.Kind == row.Kind && bytes.Equal(prev.Spec, row.Spec) {
+		keys = prev.keys // a status write: the same spec, the same keys
+	} else {
+		var err error
+		if keys, err = t.b.indexKeys(row); err != nil {
+			return resource.Errorf(resource.Unknown, "memstore: spec of %s: %v", row.Ref(), err)
+		}
+	}
 	t.undo = append(t.undo, func() {
 		if had {
 			t.b.setRow(prev)

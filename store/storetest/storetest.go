@@ -35,6 +35,7 @@ func Run(t *testing.T, open Open) {
 		"CrossTenantReference":     testCrossTenantReference,
 		"UpdateRevisionsAndGen":    testUpdateRevisionAndGeneration,
 		"UpdateErrors":             testUpdateErrors,
+		"UpdateStatus":             testUpdateStatus,
 		"ConcurrentCAS":            testConcurrentCAS,
 		"Delete":                   testDelete,
 		"DeleteReferenced":         testDeleteReferenced,

@@ -174,6 +174,8 @@ type backend struct {
 	file os.FileInfo
 	// writeStmts and readStmts hold each database's prepared statements.
 	writeStmts, readStmts *stmtCache
+	queue                 writeQueue // group.go
+	commits               atomic.Int64
 }
 
 // stillThere refuses writes once the database file was removed or
@@ -201,13 +203,10 @@ func (b *backend) Txn(ctx context.Context, write bool, fn func(engine.RowTx) err
 	if b.closed.Load() {
 		return store.ErrClosed
 	}
-	db, cache := b.read, b.readStmts
 	if write {
-		if err := b.stillThere(); err != nil {
-			return err
-		}
-		db, cache = b.write, b.writeStmts
+		return b.writeTxn(ctx, fn)
 	}
+	db, cache := b.read, b.readStmts
 	rtx := &rowTx{cache: cache}
 	defer func() {
 		// The connection is back in the pool: prepare what ran unprepared.

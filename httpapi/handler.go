@@ -55,20 +55,25 @@ type Options struct {
 	MaxBodyBytes int64
 	// MaxPageSize bounds list pages (limit); default 1000.
 	MaxPageSize int
+	// RenderCacheBytes bounds the memory that keeps wire objects as
+	// rendered, by revision, so that lists need not read and decode what
+	// did not change; default 32 MiB, negative turns it off.
+	RenderCacheBytes int
 	// Logger receives request errors; nil means slog.Default().
 	Logger *slog.Logger
 }
 
 // Handler serves the API.
 type Handler struct {
-	b      Backend
-	reg    *resource.Registry
-	opts   Options
-	kit    *dialect.Kit
-	log    *slog.Logger
-	router *httprouter.Router
-	serve0 http.Handler // the router behind the kit's wrapper
-	kinds  sync.Map     // kind → *wireKind (wire.go)
+	b       Backend
+	reg     *resource.Registry
+	opts    Options
+	kit     *dialect.Kit
+	log     *slog.Logger
+	router  *httprouter.Router
+	serve0  http.Handler // the router behind the kit's wrapper
+	kinds   sync.Map     // kind → *wireKind (wire.go)
+	renders *renderCache // nil: off
 }
 
 // New returns the handler. An API without authentication is a
@@ -88,6 +93,10 @@ func New(b Backend, opts *Options) (*Handler, error) {
 	if h.opts.MaxPageSize <= 0 {
 		h.opts.MaxPageSize = 1000
 	}
+	if h.opts.RenderCacheBytes == 0 {
+		h.opts.RenderCacheBytes = 32 << 20
+	}
+	h.renders = newRenderCache(h.opts.RenderCacheBytes)
 	h.opts.BaseURL = strings.TrimSuffix(h.opts.BaseURL, "/")
 	if h.opts.LoginThrottle == nil {
 		h.opts.LoginThrottle = identity.NewThrottle(nil)

@@ -97,7 +97,7 @@ func ifMatch(r *http.Request) (int64, error) {
 
 func (h *Handler) one(w http.ResponseWriter, code int, info resource.KindInfo, r *resource.Resource) {
 	w.Header().Set("ETag", etag(r.Generation))
-	writeWrapped(w, code, info.Singular, false, h.render(r))
+	writeWrapped(w, code, info.Singular, false, h.renderCached(r))
 }
 
 func (h *Handler) location(info resource.KindInfo, id string) string {
@@ -113,12 +113,29 @@ func (h *Handler) list(info resource.KindInfo) handler {
 		var items [][]byte
 		total := 0
 		if !empty {
+			var held map[resource.Ref][]byte // what the cache answered for
+			if h.renders != nil {
+				f.Known = func(ref resource.Ref, rev int64) bool {
+					b, ok := h.renders.get(ref, rev)
+					if ok {
+						if held == nil {
+							held = map[resource.Ref][]byte{}
+						}
+						held[ref] = b // kept: the cache may evict it meanwhile
+					}
+					return ok
+				}
+			}
 			page, err := h.b.List(r.Context(), f)
 			if err != nil {
 				return err
 			}
-			for _, it := range page.Items {
-				items = append(items, h.render(it))
+			for i, it := range page.Items {
+				if it == nil {
+					items = append(items, held[page.Keys[i].Ref])
+					continue
+				}
+				items = append(items, h.renderCached(it))
 			}
 			total = page.Total
 		}

@@ -163,6 +163,15 @@ type Filter struct {
 	// matches.
 	Limit  int
 	Offset int
+
+	// Known, when set, tells List which revisions the caller already
+	// holds a copy of (a cache keyed by reference and revision, which a
+	// revision keeps valid: every write makes a new one). A match it
+	// answers true for is neither read in full nor decoded: its entry in
+	// Page.Items is nil, and Page.Keys names every match. Known is called
+	// during the read, once per match on the page; it must be quick and
+	// must not call the store.
+	Known func(ref resource.Ref, revision int64) bool
 }
 
 // Page is one page of a List.
@@ -170,4 +179,13 @@ type Page struct {
 	Items []*resource.Resource
 	// Total is the number of matches before Limit and Offset.
 	Total int
+	// Keys gives each item's reference and revision, in order, when the
+	// filter had Known (else nil).
+	Keys []Key
+}
+
+// Key is a resource's reference and revision.
+type Key struct {
+	resource.Ref
+	Revision int64
 }

@@ -313,7 +313,24 @@ func (s *Store) list(ctx context.Context, rtx RowTx, q *Query) (*store.Page, err
 		return nil, err
 	}
 	page := &store.Page{Items: make([]*resource.Resource, 0, len(rows)), Total: total}
+	if q.known != nil {
+		page.Keys = make([]store.Key, 0, len(rows))
+	}
 	for _, row := range rows {
+		if q.known != nil {
+			k := store.Key{Ref: row.Ref(), Revision: row.Revision}
+			page.Keys = append(page.Keys, k)
+			if q.known(k.Ref, k.Revision) {
+				page.Items = append(page.Items, nil)
+				continue
+			}
+			if q.KeysOnly {
+				// The same snapshot: the row is at that revision.
+				if row, err = s.current(ctx, rtx, k.Ref); err != nil {
+					return nil, err
+				}
+			}
+		}
 		r, err := s.decode(row)
 		if err != nil {
 			return nil, err

@@ -61,6 +61,11 @@ type Query struct {
 	Sort     SortKey
 	Limit    int // 0: no cap
 	Offset   int
+	// KeysOnly lets the backend fill only Kind, ID and Revision of the
+	// rows it returns: the engine reads the rest of those it needs.
+	KeysOnly bool
+	// known is the filter's Known.
+	known func(resource.Ref, int64) bool
 }
 
 // Compile checks f against reg. Every problem is Invalid and names the
@@ -69,6 +74,7 @@ func Compile(reg *resource.Registry, f store.Filter) (*Query, error) {
 	q := &Query{
 		Kind: f.Kind, Tenant: f.Tenant, Location: f.Location, ID: f.ID, Name: f.Name,
 		Phase: f.Phase, Labels: f.Labels, Limit: f.Limit, Offset: f.Offset,
+		KeysOnly: f.Known != nil, known: f.Known,
 	}
 	if f.Owner != nil {
 		o := *f.Owner

@@ -25,7 +25,20 @@ type rowTx struct {
 const rowColumns = `kind, id, tenant, name, location, owner_kind, owner_id, labels,
 	revision, generation, deleting, phase, spec, status, created_at, updated_at, placement`
 
+// keyColumns are what a keys-only list reads (engine.Query.KeysOnly).
+const keyColumns = `kind, id, revision`
+
 type scanner interface{ Scan(dest ...any) error }
+
+func scanKey(s scanner) (*engine.Row, error) {
+	r := &engine.Row{}
+	var kind string
+	if err := s.Scan(&kind, &r.ID, &r.Revision); err != nil {
+		return nil, err
+	}
+	r.Kind = resource.Kind(kind)
+	return r, nil
+}
 
 func scanRow(s scanner) (*engine.Row, error) {
 	var (
@@ -181,7 +194,11 @@ func (t *rowTx) List(ctx context.Context, q *engine.Query) ([]*engine.Row, int, 
 	// bound LIMIT's value, and so recompiles the statement at every run,
 	// which costs more than the query. Limits take few values, and each
 	// gets its prepared statement.
-	query := `SELECT ` + rowColumns + ` FROM resources` + where + order + ` LIMIT ` + strconv.FormatInt(limit, 10) + ` OFFSET ?`
+	columns, scan := rowColumns, scanRow
+	if q.KeysOnly {
+		columns, scan = keyColumns, scanKey
+	}
+	query := `SELECT ` + columns + ` FROM resources` + where + order + ` LIMIT ` + strconv.FormatInt(limit, 10) + ` OFFSET ?`
 	rows, err := t.query(ctx, query, append(append(slices.Clip(args), orderArgs...), q.Offset)...)
 	if err != nil {
 		return nil, 0, classify(ctx, err)
@@ -189,7 +206,7 @@ func (t *rowTx) List(ctx context.Context, q *engine.Query) ([]*engine.Row, int, 
 	defer rows.Close()
 	var out []*engine.Row
 	for rows.Next() {
-		r, err := scanRow(rows)
+		r, err := scan(rows)
 		if err != nil {
 			return nil, 0, classify(ctx, err)
 		}

@@ -45,6 +45,7 @@ func Run(t *testing.T, open Open) {
 		"Filters":                  testFilters,
 		"Sort":                     testSort,
 		"Pagination":               testPagination,
+		"ListKnown":                testListKnown,
 		"FilterErrors":             testFilterErrors,
 		"NoAliasing":               testNoAliasing,
 		"CancelledContext":         testCancelledContext,

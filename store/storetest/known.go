@@ -1,0 +1,84 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/store"
+)
+
+// testListKnown: a filter with Known leaves out what the caller holds,
+// names every match in Keys, and returns the rest exactly as List does.
+func testListKnown(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	for _, id := range []string{"n1", "n2", "n3", "n4"} {
+		f.create(t, network(id, tenantA, "10.0.0.0/16"))
+	}
+	f.create(t, network("other", tenantB, "10.0.0.0/16"))
+	filter := store.Filter{Kind: resource.KindNetwork, Tenant: tenantA, Limit: 3, Offset: 1}
+	plain, err := f.s.List(ctx, filter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := map[store.Key]bool{}
+	for _, r := range plain.Items[:2] { // the caller holds n2 and n3
+		held[store.Key{Ref: r.Ref, Revision: r.Revision}] = true
+	}
+	var asked []store.Key
+	filter.Known = func(ref resource.Ref, rev int64) bool {
+		asked = append(asked, store.Key{Ref: ref, Revision: rev})
+		return held[store.Key{Ref: ref, Revision: rev}]
+	}
+	got, err := f.s.List(ctx, filter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantKeys []store.Key
+	for _, r := range plain.Items {
+		wantKeys = append(wantKeys, store.Key{Ref: r.Ref, Revision: r.Revision})
+	}
+	if diff := cmp.Diff(wantKeys, got.Keys); diff != "" {
+		t.Errorf("Keys (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantKeys, asked); diff != "" {
+		t.Errorf("Known asked about (-want +got):\n%s", diff)
+	}
+	if got.Total != plain.Total || len(got.Items) != len(plain.Items) {
+		t.Fatalf("total %d, %d items; want %d, %d", got.Total, len(got.Items), plain.Total, len(plain.Items))
+	}
+	for i, r := range got.Items {
+		if i < 2 {
+			if r != nil {
+				t.Errorf("item %d (%s) is held by the caller, yet returned", i, plain.Items[i].Ref)
+			}
+			continue
+		}
+		if diff := cmp.Diff(plain.Items[i], r); diff != "" {
+			t.Errorf("item %d (-List +List with Known):\n%s", i, diff)
+		}
+	}
+
+	// A write makes a new revision: what the caller holds is out of date.
+	w := *plain.Items[0]
+	w.Status.Message = "changed"
+	if _, err := f.s.UpdateStatus(ctx, &w); err != nil {
+		t.Fatal(err)
+	}
+	asked = nil
+	got, err = f.s.List(ctx, filter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Items[0] == nil || got.Items[0].Status.Message != "changed" || got.Keys[0].Revision == plain.Items[0].Revision {
+		t.Errorf("after a write, item 0 = %+v, key %+v; want it read again at its new revision", got.Items[0], got.Keys[0])
+	}
+	if got.Items[1] != nil {
+		t.Errorf("item 1, unchanged and held, was returned")
+	}
+	// Without Known, no keys.
+	if plain.Keys != nil {
+		t.Errorf("List without Known gave keys %v", plain.Keys)
+	}
+}

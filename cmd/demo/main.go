@@ -5,13 +5,23 @@
 // (seed 004), all on the same users and store:
 //
 //	go run ./cmd/demo [-addr 127.0.0.1:8080] [-db orca-data/orca.db | -db memory]
-//	                  [-users FILE] [-admin-password PW] [-fake-locations 2]
-//	                  [-fake-latency 0s] [-fake-build-time 2s] [-poll-interval 2s]
-//	                  [-fake-vim http://127.0.0.1:7070]
-//	                  [-tls-cert FILE -tls-key FILE]
+//	                  [-seed-example] [-users FILE] [-admin-password PW]
+//	                  [-fake-locations 2] [-fake-latency 0s] [-fake-build-time 2s]
+//	                  [-fake-down loc-2,...] [-fake-vim http://127.0.0.1:7070]
+//	                  [-poll-interval 2s] [-tls-cert FILE -tls-key FILE]
 //	                  [-secret-key-file FILE] [-keystone-url URL] [-vim-ca-file FILE]
 //	                  [-callback-allow 127.0.0.0/8,::1/128]
 //	                  [-fetch-allow 127.0.0.0/8,::1/128] [-rate-limit 200]
+//	                  [-log-format text|json] [-log-level debug|info|warn|error]
+//	                  [-pprof 127.0.0.1:6060]
+//
+// -help lists the flags by group (usage.go), each with what it does and its
+// default. A bad flag, or a file or address one names that cannot be used
+// (a -db directory that cannot be made or written, a -users file that is
+// missing or malformed, a certificate or key that cannot be read, an -addr
+// in use), stops the demo before it serves with one line on stderr naming
+// the flag (and, for -users, the line and field) and exit status 2; -help
+// exits 0.
 //
 // The built-in user admin (tenant admin, role admin) logs in with
 // -admin-password or $ORCA_ADMIN_PASSWORD; without either, a password is
@@ -30,23 +40,29 @@
 // SIGTERM stop it cleanly; a restart on the same -db keeps everything,
 // passwords changed through ESC's /authentication/setpassword included
 // (they win over -users and the admin hash file, not over an admin
-// password given at start). ESC's LOG/LEVEL
-// sets the log level (until it is first set: INFO, ESC's default), and
-// its PUT /internal/ssl/reload reads -tls-cert and -tls-key again.
+// password given at start).
+//
+// Logs go to stderr as text or JSON (-log-format) from -log-level up. ESC's
+// LOG/LEVEL moves the level at run time and, stored, is the level at the
+// next start, unless -log-level is given then (INFO is ESC's default).
+// ESC's PUT /internal/ssl/reload reads -tls-cert and -tls-key again.
+//
+// -fake-down takes fake locations down (every call refused), to see how a
+// failing site looks. -seed-example creates example data in tenant demo at
+// the fake locations once the server is up (two networks, a security group
+// with rules, an image, a flavor, a server at each location; what exists
+// is skipped, so restarts keep it) and follows its convergence on stderr:
+// a line redrawn in place on a terminal, a line every few seconds
+// otherwise, and a one-line summary at the end.
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net"
 	"net/http"
 	"os"
@@ -76,87 +92,57 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "demo:", err)
-		os.Exit(1)
-	}
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(exitCode(err, os.Stderr))
 }
 
-type config struct {
-	addr, db, users, adminPassword string
-	fakeLocations                  int
-	fakeLatency, fakeBuildTime     time.Duration
-	pollInterval                   time.Duration
-	tlsCert, tlsKey, secretKeyFile string
-	keystoneURL, vimCAFile         string
-	// callbackAllow and fetchAllow are the private or loopback networks
-	// ESC may call back and fetch from.
-	callbackAllow, fetchAllow prefixes
-	iterations                int // PBKDF2 work factor; tests lower it
-	fakeVIM                   string
-	pprofAddr                 string
-	rateLimit                 float64
+// exitCode reports err on stderr in one line and returns the exit status:
+// 0 for none or -help (the usage went to stdout), 2 for a bad flag or an
+// unusable file or address, 1 for anything else.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	fmt.Fprintln(stderr, "demo:", strings.ReplaceAll(err.Error(), "\n", "; "))
+	if errors.As(err, new(usageError)) {
+		return 2
+	}
+	return 1
 }
 
-func parseFlags(args []string, out io.Writer) (*config, error) {
-	c := &config{}
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
-	fs.StringVar(&c.db, "db", filepath.Join("orca-data", "orca.db"), `SQLite database file, or "memory"`)
-	fs.StringVar(&c.users, "users", "", `JSON list of {"name","password","tenant_id","roles":["admin"|"member"]}`)
-	fs.StringVar(&c.adminPassword, "admin-password", "", "password of the built-in admin (else $ORCA_ADMIN_PASSWORD, else generated)")
-	fs.IntVar(&c.fakeLocations, "fake-locations", 2, "fake locations to create (loc-1, loc-2, ...)")
-	fs.DurationVar(&c.fakeLatency, "fake-latency", 0, "latency of every fake VIM call")
-	fs.StringVar(&c.fakeVIM, "fake-vim", "", "URL of a fake VIM server (cmd/fakevim) serving the fake locations instead of in-process fakes (its own flags set their latency and build time)")
-	fs.DurationVar(&c.fakeBuildTime, "fake-build-time", 2*time.Second, "how long a fake VIM takes to build an object or power a machine")
-	fs.DurationVar(&c.pollInterval, "poll-interval", 2*time.Second, "how soon an object still building in a VIM is looked at again")
-	fs.StringVar(&c.tlsCert, "tls-cert", "", "certificate file: serve HTTPS")
-	fs.StringVar(&c.pprofAddr, "pprof", "", "also serve net/http/pprof on this loopback address (e.g. 127.0.0.1:6060), for profiling")
-	fs.StringVar(&c.tlsKey, "tls-key", "", "key file for -tls-cert")
-	fs.StringVar(&c.secretKeyFile, "secret-key-file", "", "key file sealing credentials (else $ORCA_SECRET_KEY)")
-	fs.StringVar(&c.keystoneURL, "keystone-url", "", "also accept tokens this Keystone v3 issued (e.g. http://127.0.0.1:5000/v3)")
-	fs.StringVar(&c.vimCAFile, "vim-ca-file", "", "PEM CA bundle to trust for VIM endpoints")
-	c.callbackAllow, c.fetchAllow = loopback(), loopback()
-	fs.Var(&c.callbackAllow, "callback-allow",
-		"CIDRs the server may call back (ESC callbacks) although private or loopback; public addresses are always allowed")
-	fs.Var(&c.fetchAllow, "fetch-allow",
-		"CIDRs the server may fetch from (ESC image src, day-0 files, VIM connector endpoints) although private or loopback; public addresses are always allowed")
-	fs.IntVar(&c.iterations, "pbkdf2-iterations", identity.DefaultIterations, "password hashing work factor")
-	fs.Float64Var(&c.rateLimit, "rate-limit", 200, "requests a second each user (each address, for callers without a token) may make, in bursts of twice that; 0: no limit")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if (c.tlsCert == "") != (c.tlsKey == "") {
-		return nil, errors.New("-tls-cert and -tls-key go together")
-	}
-	if c.fakeLocations < 0 || c.fakeLocations > 100 {
-		return nil, errors.New("-fake-locations must be between 0 and 100")
-	}
-	if c.fakeLatency < 0 || c.fakeBuildTime < 0 {
-		return nil, errors.New("-fake-latency and -fake-build-time must not be negative")
-	}
-	if !(c.rateLimit >= 0) || math.IsInf(c.rateLimit, 0) {
-		return nil, errors.New("-rate-limit must be a number of requests a second, or 0 for no limit")
-	}
-	if c.pollInterval < 10*time.Millisecond {
-		return nil, errors.New("-poll-interval must be at least 10ms")
-	}
-	return c, nil
-}
-
-// run serves until ctx ends, then shuts down gracefully.
-func run(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
+// run serves until ctx ends, then shuts down gracefully. out gets what a
+// user reads once (where it listens, how to log in); errOut the logs and
+// the example data's progress.
+func run(ctx context.Context, args []string, getenv func(string) string, out, errOut io.Writer) error {
 	c, err := parseFlags(args, out)
 	if err != nil {
 		return err
 	}
-	// ESC's LOG/LEVEL moves the level (esc.Options.LogLevel); until the
-	// stored one is applied, only warnings.
+	con := newConsole(errOut)
 	level := new(slog.LevelVar)
-	level.Set(slog.LevelWarn)
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	level.Set(c.logLevel)
+	log := newLogger(con, c.logFormat, level)
+
+	// The address first: one in use is the likeliest mistake, found
+	// before anything is opened.
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		var op *net.OpError
+		if errors.As(err, &op) {
+			err = op.Err
+		}
+		return usagef("-addr %s: %v", c.addr, err)
+	}
+	defer ln.Close() // Serve closes it too; this is for an early return
+	sideCtx, stopSide := context.WithCancel(ctx)
+	defer stopSide()
+	var pprofAt string
+	if c.pprofAddr != "" {
+		if pprofAt, err = servePprof(sideCtx, c.pprofAddr); err != nil {
+			return usageError{err}
+		}
+	}
 
 	s, dataDir, err := openStore(c.db)
 	if err != nil {
@@ -165,20 +151,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	defer s.Close()
 	keys, keyNote, err := loadKeys(c.secretKeyFile, dataDir, getenv)
 	if err != nil {
-		return err
+		if c.secretKeyFile != "" {
+			return usagef("-secret-key-file: %v", err)
+		}
+		return usageError{err}
 	}
-	var fakes vim.Factory = fake.NewFactory(&fake.Options{Latency: c.fakeLatency, BuildTime: c.fakeBuildTime, PowerTime: c.fakeBuildTime})
+	var fakes vim.Factory
 	if c.fakeVIM != "" { // the fake VIMs live in another process (cmd/fakevim)
 		if fakes, err = fakewire.NewClient(c.fakeVIM, nil); err != nil {
-			return err
+			return usagef("-fake-vim: %v", err)
 		}
+	} else {
+		f := fake.NewFactory(&fake.Options{Latency: c.fakeLatency, BuildTime: c.fakeBuildTime, PowerTime: c.fakeBuildTime})
+		for _, id := range c.fakeDown {
+			f.VIM(id).Down(false)
+		}
+		fakes = f
 	}
 	// VIM endpoints (locations', and those their catalogs name) are dialled
 	// through the fetch policy, judged at connect time.
 	fetches := &netguard.Policy{Allow: c.fetchAllow}
 	vimClient, err := vim.NewHTTPClient(&vim.HTTPOptions{CAFile: c.vimCAFile, Guard: fetches})
 	if err != nil {
-		return err
+		return usagef("-vim-ca-file: %v", err)
 	}
 	factory := drivers.New(&drivers.Options{Fakes: fakes, HTTPClient: vimClient})
 	callbacks := &netguard.Policy{Allow: c.callbackAllow}
@@ -187,7 +182,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		CheckSource: func(ctx context.Context, u string) error { _, err := fetches.CheckRemote(ctx, u); return err }})
 	us, err := loadUsers(c, dataDir, getenv)
 	if err != nil {
-		return err
+		return usageError{err}
 	}
 	users, adminNote := us.users, us.note
 	// Passwords changed through ESC's API are kept in the store and win
@@ -212,7 +207,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		// both work.
 		ks, err := keystone.New(&keystone.Options{URL: c.keystoneURL})
 		if err != nil {
-			return err
+			return usagef("-keystone-url: %v", err)
 		}
 		auth = identity.Chain{tokens, ks}
 	}
@@ -225,12 +220,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	var cert *certificate
 	if c.tlsCert != "" {
 		if cert, err = loadCertificate(c.tlsCert, c.tlsKey); err != nil {
-			return err
+			return usagef("-tls-cert/-tls-key: %v", err)
 		}
 		escOpts.TLSReload = cert.reload
 	}
 	if err := esc.Restore(ctx, o, escOpts); err != nil {
 		log.Warn("ESC's stored configuration was not applied", "err", err)
+	}
+	if c.logLevelSet {
+		level.Set(c.logLevel) // given at this start: wins over ESC's stored LOG/LEVEL
 	}
 
 	runCtx, stopRun := context.WithCancel(context.Background())
@@ -248,16 +246,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		return err
 	}
 
-	ln, err := net.Listen("tcp", c.addr)
-	if err != nil {
-		return err
-	}
-	if c.pprofAddr != "" {
-		at, err := servePprof(ctx, c.pprofAddr)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "profiles at http://%s/debug/pprof/\n", at)
+	if pprofAt != "" {
+		fmt.Fprintf(out, "profiles at http://%s/debug/pprof/\n", pprofAt)
 	}
 	handler, err := rateLimited(surfaces.New(h, escOpts), c.rateLimit, auth)
 	if err != nil {
@@ -286,6 +276,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 			errc <- srv.Serve(ln)
 		}
 	}()
+	// The example data converges beside the server, which serves
+	// meanwhile; it stops (with its summary) before the orchestrator.
+	seedDone := make(chan struct{})
+	if c.seedExample {
+		go func() {
+			defer close(seedDone)
+			seedExample(sideCtx, o, con, seedOptions{})
+		}()
+	} else {
+		close(seedDone)
+	}
+	defer func() {
+		stopSide()
+		<-seedDone
+	}()
 	select {
 	case err := <-errc:
 		return err
@@ -304,17 +309,40 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 }
 
 // openStore opens the store and returns the directory that keeps the
-// demo's own files ("" for the in-memory store).
+// demo's own files ("" for the in-memory store). A path that cannot hold
+// the database, or a file that is not one, is a usageError naming it.
 func openStore(path string) (store.Store, string, error) {
 	if path == "memory" {
 		return memstore.New(nil), "", nil
 	}
+	fi, err := os.Stat(path)
+	switch {
+	case err == nil && fi.IsDir():
+		return nil, "", usagef("-db %s is a directory; name a database file in it, like %s", path, filepath.Join(path, "orca.db"))
+	case err == nil:
+		// It exists: it must be writable (SQLite would open it read-only
+		// and fail at the first write).
+		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		if err != nil {
+			return nil, "", usagef("-db %s: cannot be written: %v", path, err)
+		}
+		f.Close()
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, "", err
+		return nil, "", usagef("-db %s: cannot make its directory: %v", path, err)
 	}
+	probe, err := os.CreateTemp(dir, ".orca-write-check-*")
+	if err != nil {
+		return nil, "", usagef("-db %s: its directory cannot be written: %v", path, err)
+	}
+	probe.Close()
+	os.Remove(probe.Name())
 	s, err := sqlitestore.Open(path, nil)
-	return s, dir, err
+	if err != nil {
+		return nil, "", usageError{err} // names the file and what is wrong with it
+	}
+	return s, dir, nil
 }
 
 // ensureLocations creates the fake locations that do not exist yet.
@@ -342,96 +370,4 @@ func ensureTenants(ctx context.Context, o *orca.Orchestrator, tenants []string) 
 		}
 	}
 	return nil
-}
-
-const adminPasswordFile = "admin-password.hash"
-
-// userSet is the demo's users.
-type userSet struct {
-	users *identity.StaticUsers
-	// known are every user, the built-in admin included, for password
-	// changes (which need a user's tenant and roles).
-	known []identity.User
-	// note tells how the admin logs in.
-	note string
-	// adminGiven is true when the admin's password was given at this
-	// start (flag or environment).
-	adminGiven bool
-}
-
-// loadUsers returns the users (the file's and the built-in admin) and a line
-// telling how the admin logs in. A generated password is printed in that
-// line the one time it is generated.
-func loadUsers(c *config, dataDir string, getenv func(string) string) (*userSet, error) {
-	opts := &identity.UsersOptions{Iterations: c.iterations}
-	var known []identity.User
-	if c.users != "" {
-		var err error
-		if known, err = readUsersFile(c.users); err != nil {
-			return nil, err
-		}
-	}
-	users, err := identity.NewStaticUsers(known, opts)
-	if err != nil {
-		return nil, err
-	}
-	admin := identity.User{Name: "admin", TenantID: "admin", Roles: []string{identity.RoleAdmin}}
-	pw := c.adminPassword
-	if pw == "" {
-		pw = getenv("ORCA_ADMIN_PASSWORD")
-	}
-	var note string
-	hashFile := filepath.Join(dataDir, adminPasswordFile)
-	switch {
-	case pw != "":
-		admin.Password = pw
-		note = "log in as admin with the password given (-admin-password or $ORCA_ADMIN_PASSWORD)"
-	case dataDir != "":
-		if data, err := os.ReadFile(hashFile); err == nil {
-			admin.PasswordHash = strings.TrimSpace(string(data))
-			note = "log in as admin with the password printed at the first start (its hash is in " + hashFile + ")"
-			break
-		}
-		pw = generatePassword()
-		hash, err := identity.HashPassword(pw, c.iterations)
-		if err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(hashFile, []byte(hash+"\n"), 0o600); err != nil {
-			return nil, err
-		}
-		admin.PasswordHash = hash
-		note = "admin password (printed this once; only its hash is kept): " + pw
-	default:
-		pw = generatePassword()
-		admin.Password = pw
-		note = "admin password for this in-memory run: " + pw
-	}
-	if err := users.Add(admin, opts); err != nil {
-		return nil, err
-	}
-	given := c.adminPassword != "" || getenv("ORCA_ADMIN_PASSWORD") != ""
-	return &userSet{users: users, known: append(known, admin), note: note, adminGiven: given}, nil
-}
-
-// readUsersFile reads a users file as identity.LoadUsersFile does, keeping
-// the list: a password change needs a user's tenant and roles.
-func readUsersFile(path string) ([]identity.User, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var list []identity.User
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&list); err != nil {
-		return nil, fmt.Errorf("users file %s: %w", path, err)
-	}
-	return list, nil
-}
-
-func generatePassword() string {
-	b := make([]byte, 18)
-	rand.Read(b) // never fails
-	return base64.RawURLEncoding.EncodeToString(b)
 }

@@ -23,7 +23,7 @@ func servePprof(ctx context.Context, addr string) (string, error) {
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("-pprof %s: %v", addr, err)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)

@@ -11,7 +11,9 @@ import (
 	"github.com/orca-nfv/orca/httpapi"
 	"github.com/orca-nfv/orca/httpapi/esc"
 	"github.com/orca-nfv/orca/httpapi/mogan"
+	"github.com/orca-nfv/orca/httpapi/openapi"
 	"github.com/orca-nfv/orca/httpapi/trema"
+	"github.com/orca-nfv/orca/httpapi/ui"
 	"github.com/orca-nfv/orca/httpapi/waldur"
 )
 
@@ -30,5 +32,7 @@ func New(h *httpapi.Handler, escOpts *esc.Options) http.Handler {
 	mount(waldur.Paths, waldur.New(b, kit, nil))
 	mount(mogan.Paths, mogan.New(b, kit, nil))
 	mount(esc.Paths, esc.New(b, kit, escOpts))
+	mux.Handle(openapi.Path, openapi.New(b.Registry(), &openapi.Options{Kit: kit}))
+	mount(ui.Paths, ui.New(b, kit, nil))
 	return mux
 }

@@ -1,0 +1,45 @@
+// Package ui serves orca's status pages at /ui/: plain HTML from
+// html/template and one embedded stylesheet, no script. package surfaces
+// mounts it next to the APIs (so cmd/demo serves it); an embedder can
+// mount New's handler at /ui/ over its own Backend and Kit.
+//
+// Pages:
+//
+//	/ui/login                      sign in (POST: user, password, csrf)
+//	/ui/logout                     sign out (POST: csrf)
+//	/ui/                           locations: phase, message; for
+//	                               administrators also VIM latency, calls,
+//	                               errors (as /healthz shows them only to
+//	                               them); the tenants one may look at
+//	/ui/tenants/{t}                tenant t's global resources (rows) by
+//	                               location (columns), each cell the phase
+//	                               of the copy there, with counts per phase
+//	/ui/tenants/{t}/deployments    t's deployments, their VM groups and VMs
+//	/ui/resources/{kind}/{id}      one resource: its state, each copy's
+//	                               status, task status, message and output
+//	                               (and its location's state), the event
+//	                               history of it and its copies, its spec
+//
+// What it promises:
+//
+//   - Sign-in is the API's: the same users and password check through
+//     the kit's login throttle (kit.CheckPassword, as POST
+//     /v3/auth/tokens). A session is a random cookie value (kept only as
+//     a digest), HttpOnly, SameSite=Strict, Path=/ui/, Secure over TLS;
+//     it ends at sign-out or after Options.SessionTTL.
+//   - Every form carries a CSRF token (the session's; on the sign-in
+//     form, one also set in a cookie): a POST without the right one is
+//     403 and changes nothing.
+//   - Tenancy is the API's (dialect's Fetch, ListTenant): members see
+//     their own tenant only, and another tenant's page or resource is 404,
+//     as if it did not exist; administrators see every tenant. Fields the
+//     registry marks secret are never shown.
+//   - Everything shown is escaped by html/template, and pages forbid
+//     scripts outright (Content-Security-Policy), so a name like
+//     <script>…</script> shows as text.
+//   - Pages reload themselves every Options.RefreshSeconds with a meta
+//     refresh, which a link on the page pauses (?refresh=off): every page
+//     works without JavaScript.
+//   - Bad input is a 4xx page saying what was wrong; internal errors are
+//     logged by the kit and shown as "internal error".
+package ui

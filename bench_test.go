@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -16,6 +19,7 @@ import (
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/store"
 	"github.com/orca-nfv/orca/store/memstore"
+	"github.com/orca-nfv/orca/store/sqlitestore"
 )
 
 // BenchmarkConverge converges CONVERGE_NETS networks (default 10,000) at 10
@@ -38,6 +42,12 @@ func BenchmarkConverge(b *testing.B) {
 	for range b.N {
 		ctx, cancel := context.WithCancel(context.Background())
 		s := memstore.New(nil)
+		if os.Getenv("CONVERGE_STORE") == "sqlite" {
+			var err error
+			if s, err = sqlitestore.Open(filepath.Join(b.TempDir(), "orca.db"), nil); err != nil {
+				b.Fatal(err)
+			}
+		}
 		f := fake.NewFactory(&fake.Options{Latency: latency})
 		o := orca.New(s, &orca.Options{
 			Drivers: f, Logger: slog.New(slog.DiscardHandler),
@@ -69,13 +79,30 @@ func BenchmarkConverge(b *testing.B) {
 
 		b.StartTimer()
 		start := time.Now()
-		for i := range nets {
-			if _, err := o.Apply(ctx, &resource.Resource{
-				Ref: resource.Ref{Kind: resource.KindNetwork, ID: fmt.Sprintf("net-%04d", i)}, Tenant: "bench",
-				Spec: &resource.Network{CIDR: fmt.Sprintf("10.%d.%d.0/24", i/256, i%256)},
-			}); err != nil {
-				b.Fatal(err)
-			}
+		// Applied by 32 writers at once, as API clients would: one
+		// writer would measure its own round trips to the store.
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		errs := make(chan error, 32)
+		for range 32 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := int(next.Add(1) - 1); i < nets; i = int(next.Add(1) - 1) {
+					if _, err := o.Apply(ctx, &resource.Resource{
+						Ref: resource.Ref{Kind: resource.KindNetwork, ID: fmt.Sprintf("net-%04d", i)}, Tenant: "bench",
+						Spec: &resource.Network{CIDR: fmt.Sprintf("10.%d.%d.0/24", i/256, i%256)},
+					}); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		if err := <-errs; err != nil {
+			b.Fatal(err)
 		}
 		waitCount(b, s, store.Filter{Kind: resource.KindNetwork, Phase: resource.PhaseReady}, nets)
 		elapsed := time.Since(start)

@@ -9,6 +9,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/orca-nfv/orca/resource"
@@ -97,4 +98,24 @@ type RowTx interface {
 	SetRefs(ctx context.Context, from string, to []Link) error
 	// Delete removes the row and its outgoing references.
 	Delete(ctx context.Context, id string) error
+}
+
+// Inserter is implemented by a RowTx that can store a new row in one
+// statement that fails, changing nothing, when the ID is taken: its error
+// is then ErrExists (errors.Is). The engine then skips reading the ID
+// first, which new IDs (events, copies) almost never find.
+type Inserter interface {
+	Insert(ctx context.Context, row *Row) error
+}
+
+// ErrExists is Inserter.Insert's error for an ID in use.
+var ErrExists = errors.New("engine: the ID is in use")
+
+// StatusPutter is implemented by a RowTx that stores a row whose status,
+// phase, revision and update time alone changed more cheaply than Put
+// does (SQLite: one narrow UPDATE that touches no index, where an upsert
+// rewrites every column and every index entry). The engine uses it for
+// store.Writer.UpdateStatus.
+type StatusPutter interface {
+	PutStatus(ctx context.Context, row *Row) error
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"reflect"
@@ -348,12 +349,15 @@ func (s *Store) referrers(ctx context.Context, rtx RowTx, ref resource.Ref) ([]r
 }
 
 func (s *Store) create(ctx context.Context, rtx RowTx, p *prepared) (*resource.Resource, error) {
-	existing, err := rtx.Get(ctx, p.res.ID)
-	if err != nil {
-		return nil, err
-	}
-	if existing != nil {
-		return nil, &resource.Error{Code: resource.Conflict, Field: "id", Err: fmt.Errorf("id %q is already in use", p.res.ID)}
+	inserter, insert := rtx.(Inserter)
+	if !insert {
+		existing, err := rtx.Get(ctx, p.res.ID)
+		if err != nil {
+			return nil, err
+		}
+		if existing != nil {
+			return nil, idInUse(p.res.ID)
+		}
 	}
 	if err := s.checkRefs(ctx, rtx, &p.res, p.links, true); err != nil {
 		return nil, err
@@ -363,7 +367,15 @@ func (s *Store) create(ctx context.Context, rtx RowTx, p *prepared) (*resource.R
 	if err != nil {
 		return nil, err
 	}
-	if err := rtx.Put(ctx, row); err != nil {
+	if insert {
+		err = inserter.Insert(ctx, row)
+		if errors.Is(err, ErrExists) {
+			return nil, idInUse(p.res.ID)
+		}
+	} else {
+		err = rtx.Put(ctx, row)
+	}
+	if err != nil {
 		return nil, err
 	}
 	// A new row has no refs yet (a deleted row's went with it): only
@@ -374,6 +386,10 @@ func (s *Store) create(ctx context.Context, rtx RowTx, p *prepared) (*resource.R
 		}
 	}
 	return s.written(row, p)
+}
+
+func idInUse(id string) error {
+	return &resource.Error{Code: resource.Conflict, Field: "id", Err: fmt.Errorf("id %q is already in use", id)}
 }
 
 func (s *Store) update(ctx context.Context, rtx RowTx, p *prepared) (*resource.Resource, error) {
@@ -451,7 +467,11 @@ func (s *Store) updateStatus(ctx context.Context, rtx RowTx, r *resource.Resourc
 	if row.Phase == "" {
 		row.Phase = resource.PhasePending
 	}
-	if err := rtx.Put(ctx, &row); err != nil {
+	put := rtx.Put
+	if sp, ok := rtx.(StatusPutter); ok {
+		put = sp.PutStatus
+	}
+	if err := put(ctx, &row); err != nil {
 		return nil, err
 	}
 	var st resource.Status

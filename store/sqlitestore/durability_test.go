@@ -375,35 +375,3 @@ func TestMigrationTwoBackfillsVia(t *testing.T) {
 		t.Errorf("marking the network deleting = %v, want Conflict naming only the server", err)
 	}
 }
-
-// TestIndexedFieldQueriesUseTheIndex checks that a filter on an indexed
-// field (an event's subject) is answered through its index, not a scan.
-func TestIndexedFieldQueriesUseTheIndex(t *testing.T) {
-	b, _, err := openBackend(filepath.Join(t.TempDir(), "orca.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	where, args, err := whereClause(&engine.Query{Kind: resource.KindEvent,
-		Fields: []engine.FieldMatch{{Name: "subject_id", Type: resource.FieldString, Value: "x"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := b.read.Query(`EXPLAIN QUERY PLAN SELECT id FROM resources`+where, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	if joined := strings.Join(plan, "; "); !strings.Contains(joined, "resources_field_subject_id") {
-		t.Errorf("query plan %q does not use the subject_id index", joined)
-	}
-}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/orca-nfv/orca/store"
 	"github.com/orca-nfv/orca/store/engine"
 )
 
@@ -19,7 +20,7 @@ import (
 // caller returns once its own writes are committed (or not), so what a
 // caller sees is what it saw before: its transaction is atomic, isolated
 // (the batch runs one after another on one connection) and durable when
-// it returns.
+// it returns. One goroutine, the writer, runs the batches.
 
 // maxBatch bounds a batch: its first member waits for the last one.
 const maxBatch = 32
@@ -29,8 +30,6 @@ type writeReq struct {
 	fn  func(engine.RowTx) error
 
 	done chan struct{} // closed once its batch has committed or failed
-	wake chan struct{} // closed to make this caller run the next batch
-	lead bool          // wake is (being) closed
 	ran  bool          // taken into a batch: no longer cancellable
 	err  error
 	// panicked and panicVal carry fn's panic back to its caller.
@@ -38,82 +37,101 @@ type writeReq struct {
 	panicVal any
 }
 
+// writeQueue feeds the writer goroutine, which runs every batch: one
+// goroutine kept busy, where handing the lead from caller to caller waited
+// on the scheduler between batches, among hundreds of runnable goroutines.
 type writeQueue struct {
 	mu      sync.Mutex
 	pending []*writeReq
-	leading bool // a caller is running a batch, or has been woken to
+	closed  bool
+	kick    chan struct{} // buffered: pending grew
+	stopped chan struct{} // closed when the writer has returned
+}
+
+func (q *writeQueue) start(b *backend) {
+	q.kick = make(chan struct{}, 1)
+	q.stopped = make(chan struct{})
+	go b.writer()
+}
+
+// stop ends the writer once the batch it runs is done; what still waits is
+// refused.
+func (q *writeQueue) stop() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	select {
+	case q.kick <- struct{}{}:
+	default:
+	}
+	<-q.stopped
 }
 
 // writeTxn runs fn in a write transaction, batched with those waiting.
 func (b *backend) writeTxn(ctx context.Context, fn func(engine.RowTx) error) error {
-	req := &writeReq{ctx: ctx, fn: fn, done: make(chan struct{}), wake: make(chan struct{})}
+	req := &writeReq{ctx: ctx, fn: fn, done: make(chan struct{})}
 	q := &b.queue
 	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return store.ErrClosed
+	}
 	q.pending = append(q.pending, req)
-	lead := !q.leading // nobody leads: the queue held nothing else
-	q.leading = true
 	q.mu.Unlock()
-	if !lead {
-		select {
-		case <-req.done:
-		case <-req.wake:
-			lead = true
-		case <-ctx.Done():
-			q.mu.Lock()
-			if !req.ran && !req.lead {
-				// Still waiting: leave the queue; nothing ran.
-				q.pending = slices.DeleteFunc(q.pending, func(r *writeReq) bool { return r == req })
-				q.mu.Unlock()
-				return classify(ctx, ctx.Err())
-			}
+	select {
+	case q.kick <- struct{}{}:
+	default: // the writer is already kicked
+	}
+	select {
+	case <-req.done:
+	case <-ctx.Done():
+		q.mu.Lock()
+		if !req.ran {
+			// Still waiting: leave the queue; nothing ran.
+			q.pending = slices.DeleteFunc(q.pending, func(r *writeReq) bool { return r == req })
 			q.mu.Unlock()
-			select {
-			case <-req.done:
-			case <-req.wake:
-				lead = true
-			}
+			return classify(ctx, ctx.Err())
 		}
+		q.mu.Unlock()
+		<-req.done
 	}
-	if lead {
-		b.runQueue() // req is first in the queue, so in the batch
-	}
-	<-req.done
 	if req.panicked {
 		panic(req.panicVal)
 	}
 	return req.err
 }
 
-// runQueue runs one batch from the front of the queue, then wakes the
-// first caller still waiting to run the next: no caller runs the batches
-// of others for long.
-func (b *backend) runQueue() {
+// writer runs batches from the front of the queue while there are any.
+func (b *backend) writer() {
 	q := &b.queue
-	q.mu.Lock()
-	n := min(len(q.pending), maxBatch)
-	batch := slices.Clone(q.pending[:n])
-	q.pending = slices.Delete(q.pending, 0, n)
-	for _, r := range batch {
-		r.ran = true
-	}
-	q.mu.Unlock()
-
-	b.runBatch(batch)
-
-	q.mu.Lock()
-	var next *writeReq
-	if len(q.pending) > 0 {
-		next = q.pending[0]
-		next.lead = true
-	} else {
-		q.leading = false
-	}
-	q.mu.Unlock()
-	for _, r := range batch {
-		close(r.done)
-	}
-	if next != nil {
-		close(next.wake)
+	defer close(q.stopped)
+	for range q.kick {
+		for {
+			q.mu.Lock()
+			if q.closed {
+				for _, r := range q.pending {
+					r.err = store.ErrClosed
+					close(r.done)
+				}
+				q.pending = nil
+				q.mu.Unlock()
+				return
+			}
+			n := min(len(q.pending), maxBatch)
+			batch := slices.Clone(q.pending[:n])
+			q.pending = slices.Delete(q.pending, 0, n)
+			for _, r := range batch {
+				r.ran = true
+			}
+			q.mu.Unlock()
+			if n == 0 {
+				break
+			}
+			b.runBatch(batch)
+			for _, r := range batch {
+				close(r.done)
+			}
+		}
 	}
 }
 
@@ -140,6 +158,7 @@ func (b *backend) runBatch(batch []*writeReq) {
 		return
 	}
 	several := len(batch) > 1
+	revs := &revisions{}
 	var missed []string
 	ok := 0
 	for _, r := range batch {
@@ -154,7 +173,7 @@ func (b *backend) runBatch(batch []*writeReq) {
 				return
 			}
 		}
-		rtx := &rowTx{cache: b.writeStmts, tx: tx}
+		rtx := &rowTx{cache: b.writeStmts, tx: tx, indexed: b.indexed, revs: revs}
 		r.err, r.panicked, r.panicVal = call(r.fn, rtx)
 		missed = append(missed, rtx.missed...)
 		failed := r.err != nil || r.panicked
@@ -178,6 +197,13 @@ func (b *backend) runBatch(batch []*writeReq) {
 		}
 		if !failed {
 			ok++
+		}
+	}
+	if ok > 0 && revs.loaded {
+		if _, err := tx.ExecContext(ctx, `UPDATE counters SET value = ? WHERE name = 'revision'`, revs.last); err != nil {
+			tx.Rollback()
+			fail(classify(ctx, err))
+			return
 		}
 	}
 	if ok == 0 {

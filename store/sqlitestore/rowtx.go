@@ -11,13 +11,18 @@ import (
 	"strings"
 	"time"
 
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/store/engine"
 )
 
 type rowTx struct {
-	tx    *sql.Tx
-	cache *stmtCache
+	tx      *sql.Tx
+	cache   *stmtCache
+	revs    *revisions      // the write batch's; nil: the counter per call
+	indexed map[string]bool // spec fields with an index (schema.go)
 	// missed are the queries run unprepared, to prepare after (stmts.go).
 	missed []string
 }
@@ -83,13 +88,60 @@ func (t *rowTx) Get(ctx context.Context, id string) (*engine.Row, error) {
 	return r, nil
 }
 
+// revisions hands out a write batch's revisions from memory: the counter
+// is read once and written once per batch (group.go), where reading and
+// writing it at every write was two statements each time. Revisions a
+// rolled-back member took are skipped: gaps are allowed, reuse is not.
+type revisions struct {
+	loaded bool
+	last   int64
+}
+
 func (t *rowTx) NextRevision(ctx context.Context) (int64, error) {
+	if r := t.revs; r != nil {
+		if !r.loaded {
+			if err := t.queryRow(ctx, `SELECT value FROM counters WHERE name = 'revision'`).Scan(&r.last); err != nil {
+				return 0, classify(ctx, err)
+			}
+			r.loaded = true
+		}
+		r.last++
+		return r.last, nil
+	}
 	var rev int64
 	err := t.queryRow(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'revision' RETURNING value`).Scan(&rev)
 	return rev, classify(ctx, err)
 }
 
+// Insert stores a new row (engine.Inserter); a taken ID is
+// engine.ErrExists, and the statement changed nothing.
+func (t *rowTx) Insert(ctx context.Context, r *engine.Row) error {
+	err := t.putRow(ctx, r, `INSERT INTO resources (`+rowColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY {
+		return engine.ErrExists
+	}
+	return classify(ctx, err)
+}
+
 func (t *rowTx) Put(ctx context.Context, r *engine.Row) error {
+	// An upsert, not REPLACE: REPLACE deletes the old row first, which the
+	// refs foreign keys would refuse (or cascade).
+	return classify(ctx, t.putRow(ctx, r, `INSERT INTO resources (`+rowColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET
+			kind = excluded.kind, tenant = excluded.tenant, name = excluded.name,
+			location = excluded.location, owner_kind = excluded.owner_kind, owner_id = excluded.owner_id,
+			labels = excluded.labels, revision = excluded.revision, generation = excluded.generation,
+			deleting = excluded.deleting, phase = excluded.phase, spec = excluded.spec,
+			status = excluded.status, created_at = excluded.created_at, updated_at = excluded.updated_at,
+			placement = excluded.placement`))
+}
+
+// putRow runs q, an INSERT of rowColumns, with r's values; its error is
+// SQLite's, unclassified.
+func (t *rowTx) putRow(ctx context.Context, r *engine.Row, q string) error {
 	var ownerKind, ownerID string
 	if r.Owner != nil {
 		ownerKind, ownerID = string(r.Owner.Kind), r.Owner.ID
@@ -114,21 +166,25 @@ func (t *rowTx) Put(ctx context.Context, r *engine.Row) error {
 	if r.Deleting {
 		deleting = 1
 	}
-	// An upsert, not REPLACE: REPLACE deletes the old row first, which the
-	// refs foreign keys would refuse (or cascade).
-	_, err := t.exec(ctx, `INSERT INTO resources (`+rowColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET
-			kind = excluded.kind, tenant = excluded.tenant, name = excluded.name,
-			location = excluded.location, owner_kind = excluded.owner_kind, owner_id = excluded.owner_id,
-			labels = excluded.labels, revision = excluded.revision, generation = excluded.generation,
-			deleting = excluded.deleting, phase = excluded.phase, spec = excluded.spec,
-			status = excluded.status, created_at = excluded.created_at, updated_at = excluded.updated_at,
-			placement = excluded.placement`,
+	_, err := t.exec(ctx, q,
 		string(r.Kind), r.ID, r.Tenant, r.Name, r.Location, ownerKind, ownerID, labels,
 		r.Revision, r.Generation, deleting, string(r.Phase), string(r.Spec), string(r.Status),
 		r.CreatedAt.UnixNano(), r.UpdatedAt.UnixNano(), placement)
-	return classify(ctx, err)
+	return err
+}
+
+// PutStatus stores a status-only change (engine.StatusPutter): none of
+// these columns is indexed, so no index is touched.
+func (t *rowTx) PutStatus(ctx context.Context, r *engine.Row) error {
+	res, err := t.exec(ctx, `UPDATE resources SET revision = ?, phase = ?, status = ?, updated_at = ? WHERE id = ?`,
+		r.Revision, string(r.Phase), string(r.Status), r.UpdatedAt.UnixNano(), r.ID)
+	if err != nil {
+		return classify(ctx, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return resource.Errorf(resource.Unknown, "sqlitestore: status of %s: %d rows updated (%v)", r.Ref(), n, err)
+	}
+	return nil
 }
 
 func (t *rowTx) SetRefs(ctx context.Context, from string, to []engine.Link) error {
@@ -178,7 +234,7 @@ func (t *rowTx) Referrers(ctx context.Context, id string, limit int, via ...engi
 }
 
 func (t *rowTx) List(ctx context.Context, q *engine.Query) ([]*engine.Row, int, error) {
-	where, args, err := whereClause(q)
+	from, where, args, err := whereClause(q, t.indexed)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -198,7 +254,7 @@ func (t *rowTx) List(ctx context.Context, q *engine.Query) ([]*engine.Row, int, 
 	if q.KeysOnly {
 		columns, scan = keyColumns, scanKey
 	}
-	query := `SELECT ` + columns + ` FROM resources` + where + order + ` LIMIT ` + strconv.FormatInt(limit, 10) + ` OFFSET ?`
+	query := `SELECT ` + columns + from + where + order + ` LIMIT ` + strconv.FormatInt(limit, 10) + ` OFFSET ?`
 	rows, err := t.query(ctx, query, append(append(slices.Clip(args), orderArgs...), q.Offset)...)
 	if err != nil {
 		return nil, 0, classify(ctx, err)
@@ -222,7 +278,7 @@ func (t *rowTx) List(ctx context.Context, q *engine.Query) ([]*engine.Row, int, 
 		return out, q.Offset + len(out), nil
 	}
 	var total int
-	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM resources`+where, args...).Scan(&total); err != nil {
+	if err := t.queryRow(ctx, `SELECT COUNT(*)`+from+where, args...).Scan(&total); err != nil {
 		return nil, 0, classify(ctx, err)
 	}
 	return out, total, nil
@@ -241,7 +297,15 @@ func fieldExpr(field string) (string, error) {
 	return `json_extract(spec, '$."` + field + `"')`, nil
 }
 
-func whereClause(q *engine.Query) (string, []any, error) {
+// whereClause returns the FROM and WHERE clauses of a list. The FROM names
+// the index to use when a filter has one: SQLite's planner, without
+// statistics, preferred scanning the kind in id order (no sort) to an
+// owner's, a location's or an indexed field's few rows, which made the
+// reconciler's list of a resource's copies a scan of every copy. The
+// owner and location indexes are partial (no empty values), so their
+// filters also say the value is not empty, which a bound parameter does
+// not prove.
+func whereClause(q *engine.Query, indexed map[string]bool) (from, where string, _ []any, _ error) {
 	var conds []string
 	var args []any
 	eq := func(col, v string) {
@@ -267,7 +331,7 @@ func whereClause(q *engine.Query) (string, []any, error) {
 	for _, m := range q.Fields {
 		expr, err := fieldExpr(m.Name)
 		if err != nil {
-			return "", nil, err
+			return "", "", nil, err
 		}
 		v := m.Value
 		if b, ok := v.(bool); ok {
@@ -280,10 +344,28 @@ func whereClause(q *engine.Query) (string, []any, error) {
 		conds = append(conds, expr+" = ?")
 		args = append(args, v)
 	}
-	if len(conds) == 0 {
-		return "", nil, nil
+	from = " FROM resources"
+	switch {
+	case q.ID != "":
+		// The primary key.
+	case q.Owner != nil:
+		from += " INDEXED BY resources_owner"
+		conds = append(conds, "owner_id != ''")
+	case q.Location != "":
+		from += " INDEXED BY resources_location"
+		conds = append(conds, "location != ''")
+	case q.Kind != "":
+		for _, m := range q.Fields {
+			if indexed[m.Name] {
+				from += " INDEXED BY resources_field_" + m.Name
+				break
+			}
+		}
 	}
-	return " WHERE " + strings.Join(conds, " AND "), args, nil
+	if len(conds) == 0 {
+		return from, "", nil, nil
+	}
+	return from, " WHERE " + strings.Join(conds, " AND "), args, nil
 }
 
 var metaColumns = map[engine.MetaKey]string{

@@ -72,7 +72,7 @@ UPDATE refs SET via = 'owner' WHERE EXISTS (
 // indexed (orca:"index"), on the same expression queries use. It runs at
 // every open, so kinds registered before opening get their indexes;
 // CREATE INDEX IF NOT EXISTS makes it idempotent.
-func ensureFieldIndexes(ctx context.Context, db *sql.DB, reg *resource.Registry) error {
+func ensureFieldIndexes(ctx context.Context, db *sql.DB, reg *resource.Registry) (map[string]bool, error) {
 	seen := map[string]bool{}
 	for _, fields := range reg.IndexedFields() {
 		for _, f := range fields {
@@ -82,15 +82,15 @@ func ensureFieldIndexes(ctx context.Context, db *sql.DB, reg *resource.Registry)
 			seen[f.Name] = true
 			expr, err := fieldExpr(f.Name)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			q := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS resources_field_%s ON resources(kind, %s)`, f.Name, expr)
 			if _, err := db.ExecContext(ctx, q); err != nil {
-				return fmt.Errorf("index on %s: %w", f.Name, err)
+				return nil, fmt.Errorf("index on %s: %w", f.Name, err)
 			}
 		}
 	}
-	return nil
+	return seen, nil
 }
 
 // migrate brings the database to the latest version in one immediate

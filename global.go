@@ -1,6 +1,7 @@
 package orca
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -55,6 +56,7 @@ func (o *Orchestrator) reconcileGlobal(ctx context.Context, ref resource.Ref, in
 		}
 		byLoc[c.Location] = c
 	}
+	var creates []*resource.Resource
 	for _, l := range targets {
 		c := byLoc[l.ID]
 		spec, err := o.localSpec(r, info, c, children)
@@ -68,16 +70,15 @@ func (o *Orchestrator) reconcileGlobal(ctx context.Context, ref resource.Ref, in
 		}
 		switch {
 		case c == nil:
-			c, err = o.store.Create(ctx, &resource.Resource{
+			// Created below, all in one transaction; later locations
+			// allocate around it meanwhile.
+			c = &resource.Resource{
 				Ref:    resource.Ref{Kind: info.Local, ID: resource.NewID()},
 				Tenant: r.Tenant, Name: r.Name, Location: l.ID, Owner: &r.Ref, Spec: spec,
-			})
-			if err != nil {
-				return Result{}, err
 			}
+			creates = append(creates, c)
 			children = append(children, c)
 			byLoc[l.ID] = c
-			o.enqueue(c.Ref)
 		case !sameSpec(c.Spec, spec):
 			next := *c
 			next.Spec = spec
@@ -96,6 +97,11 @@ func (o *Orchestrator) reconcileGlobal(ctx context.Context, ref resource.Ref, in
 			o.enqueue(c.Ref)
 		}
 	}
+	if len(creates) > 0 {
+		if err := o.createCopies(ctx, creates, byLoc); err != nil {
+			return Result{}, err
+		}
+	}
 	st := aggregate(r, targets, byLoc)
 	if operatorErred(r) {
 		// An operator's set_erred holds until set_ok, a pull or a
@@ -109,6 +115,42 @@ func (o *Orchestrator) reconcileGlobal(ctx context.Context, ref resource.Ref, in
 	}
 	_, err = o.writeStatus(ctx, r, st)
 	return Result{}, err
+}
+
+// createCopies stores new copies in one transaction (one commit, not one
+// per location), records them in byLoc and schedules them. When the
+// transaction is refused, nothing was stored, and the copies are created
+// one by one instead: one refused must not hold the others back.
+func (o *Orchestrator) createCopies(ctx context.Context, creates []*resource.Resource, byLoc map[string]*resource.Resource) error {
+	stored := make([]*resource.Resource, 0, len(creates))
+	err := o.store.Txn(ctx, func(ctx context.Context, tx store.Tx) error {
+		stored = stored[:0]
+		for _, c := range creates {
+			s, err := tx.Create(ctx, c)
+			if err != nil {
+				return err
+			}
+			stored = append(stored, s)
+		}
+		return nil
+	})
+	if err != nil {
+		stored = stored[:0]
+		err = nil
+		for _, c := range creates {
+			s, cerr := o.store.Create(ctx, c)
+			if cerr != nil {
+				err = cmp.Or(err, cerr)
+				continue
+			}
+			stored = append(stored, s)
+		}
+	}
+	for _, s := range stored {
+		byLoc[s.Location] = s
+		o.enqueue(s.Ref)
+	}
+	return err
 }
 
 // deleteGlobal removes a deleted resource's copies, then its own children

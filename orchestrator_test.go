@@ -8,9 +8,12 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/orca-nfv/orca"
 	"github.com/orca-nfv/orca/fake"
@@ -1030,4 +1033,79 @@ func TestDependencyNoDriverServes(t *testing.T) {
 			t.Errorf("deps %+v", got.Deps)
 		}
 	})
+}
+
+// refusingStore, once armed, refuses every transaction, and a copy's
+// creation at one location, as a store refuses a copy at a location being
+// deleted.
+type refusingStore struct {
+	store.Store
+	armed atomic.Bool
+	at    string
+}
+
+func (s *refusingStore) Txn(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	if s.armed.Load() {
+		return resource.Errorf(resource.Conflict, "refused")
+	}
+	return s.Store.Txn(ctx, fn)
+}
+
+func (s *refusingStore) Create(ctx context.Context, r *resource.Resource) (*resource.Resource, error) {
+	if s.armed.Load() && r.Location == s.at {
+		return nil, resource.Errorf(resource.Conflict, "location %s is being deleted", s.at)
+	}
+	return s.Store.Create(ctx, r)
+}
+
+// TestCopiesCreatedOneByOneWhenRefusedTogether: a network's copies are
+// created in one transaction; when that is refused, each is created on its
+// own, and the one refused does not hold back the others.
+func TestCopiesCreatedOneByOneWhenRefusedTogether(t *testing.T) {
+	ctx := t.Context()
+	s := &refusingStore{Store: memstore.New(nil), at: "loc-2"}
+	o := orca.New(s, &orca.Options{Drivers: fake.NewFactory(nil), Logger: slog.New(slog.DiscardHandler)})
+	for _, l := range []string{"loc-1", "loc-2", "loc-3"} {
+		loc, err := o.Apply(ctx, &resource.Resource{Ref: ref(resource.KindLocation, l), Spec: &resource.Location{KeystoneEndpoint: "fake://" + l}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := o.Reconcile(ctx, loc.Ref); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Unrefused: the copies in one write transaction, the status in one.
+	one, err := o.Apply(ctx, network("one", "10.1.0.0/16", 24))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writes := s.Store.(interface{ Writes() int64 })
+	before := writes.Writes()
+	if _, err := o.Reconcile(ctx, one.Ref); err != nil {
+		t.Fatal(err)
+	}
+	if n := writes.Writes() - before; n != 2 {
+		t.Errorf("a network's first pass at 3 locations made %d write transactions, want 2", n)
+	}
+
+	n, err := o.Apply(ctx, network("net", "10.0.0.0/16", 24))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.armed.Store(true)
+	if _, err := o.Reconcile(ctx, n.Ref); resource.CodeOf(err) != resource.Conflict {
+		t.Errorf("the pass = %v, want loc-2's Conflict", err)
+	}
+	page, err := s.List(ctx, store.Filter{Kind: resource.KindLocalNetwork, Owner: &n.Ref})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var at []string
+	for _, c := range page.Items {
+		at = append(at, c.Location)
+	}
+	slices.Sort(at)
+	if diff := cmp.Diff([]string{"loc-1", "loc-3"}, at); diff != "" {
+		t.Errorf("copies at (-want +got):\n%s", diff)
+	}
 }

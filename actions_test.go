@@ -269,27 +269,27 @@ type hookStore struct {
 }
 
 func (s *hookStore) Update(ctx context.Context, r *resource.Resource) (*resource.Resource, error) {
-	s.mu.Lock()
-	before := s.before
-	s.mu.Unlock()
-	if before != nil {
-		if err := before(ctx, s.Store, r); err != nil {
-			return nil, err
-		}
+	if err := s.runBefore(ctx, r); err != nil {
+		return nil, err
 	}
 	return s.Store.Update(ctx, r)
 }
 
 func (s *hookStore) UpdateStatus(ctx context.Context, r *resource.Resource) (*resource.Resource, error) {
+	if err := s.runBefore(ctx, r); err != nil {
+		return nil, err
+	}
+	return s.Store.UpdateStatus(ctx, r)
+}
+
+func (s *hookStore) runBefore(ctx context.Context, r *resource.Resource) error {
 	s.mu.Lock()
 	before := s.before
 	s.mu.Unlock()
-	if before != nil {
-		if err := before(ctx, s.Store, r); err != nil {
-			return nil, err
-		}
+	if before == nil {
+		return nil
 	}
-	return s.Store.UpdateStatus(ctx, r)
+	return before(ctx, s.Store, r)
 }
 
 func (s *hookStore) setBefore(f func(ctx context.Context, s store.Store, r *resource.Resource) error) {

@@ -57,6 +57,12 @@ type Options struct {
 	// ConflictDelay is the pause before retrying after a write conflict;
 	// default 50ms.
 	ConflictDelay time.Duration
+	// FollowWrites, when set, is how often Run looks for what other
+	// processes wrote to the store, to reconcile it: replicas sharing one
+	// database (PostgreSQL), where the API that takes a write may not be
+	// the process that reconciles. Leave it 0 for a store this process
+	// alone writes: its own writes are scheduled as they are made.
+	FollowWrites time.Duration
 	// EventsPerResource is how many events are kept per resource; default 20.
 	EventsPerResource int
 
@@ -166,6 +172,13 @@ func (o *Orchestrator) Run(ctx context.Context) error {
 		o.log.Error("initial resync failed; retrying at the next one", "err", err)
 	}
 	var wg sync.WaitGroup
+	if o.opts.FollowWrites > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o.follow(ctx)
+		}()
+	}
 	for range o.opts.Workers {
 		wg.Add(1)
 		go func() {

@@ -1109,3 +1109,29 @@ func TestCopiesCreatedOneByOneWhenRefusedTogether(t *testing.T) {
 		t.Errorf("copies at (-want +got):\n%s", diff)
 	}
 }
+
+// TestFollowWrites: what another process writes to a shared store is
+// reconciled by the orchestrator that runs (FollowWrites), without waiting
+// for a resync (an hour here).
+func TestFollowWrites(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 2, orca: orca.Options{FollowWrites: 100 * time.Millisecond}})
+		settle(time.Second)
+		// The other process: same store, never runs.
+		api := orca.New(e.s, &orca.Options{Drivers: e.f, Logger: slog.New(slog.DiscardHandler)})
+		n, err := api.Apply(context.Background(), network("net", "10.0.0.0/16", 24))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.waitPhase(n.Ref, resource.PhaseReady)
+		if got := len(e.locals(n.Ref)); got != 2 {
+			t.Errorf("%d copies, want 2", got)
+		}
+		g, err := api.Apply(context.Background(), &resource.Resource{Ref: ref(resource.KindSecurityGroup, "sg"), Tenant: tenant,
+			Spec: &resource.SecurityGroup{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.waitPhase(g.Ref, resource.PhaseReady)
+	})
+}

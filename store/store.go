@@ -145,6 +145,11 @@ type Filter struct {
 	ID    string
 	Name  string
 	Phase resource.Phase
+	// AfterRevision matches resources written after that revision (their
+	// revision is greater): with Sort "revision", what changed since a
+	// reader last looked, in order (a replica following the writes of
+	// others).
+	AfterRevision int64
 	// Labels match when the resource has every given label with the given
 	// value.
 	Labels map[string]string

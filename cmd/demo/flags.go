@@ -119,7 +119,7 @@ func newFlagSet(c *config, level *string) *flag.FlagSet {
 	fs.StringVar(&c.tlsKey, "tls-key", "", "PEM private key `file` of -tls-cert")
 	fs.Float64Var(&c.rateLimit, "rate-limit", 200, "`requests` a second per user (per address without a token), in bursts of twice that; 0: no limit")
 	// Data
-	fs.StringVar(&c.db, "db", filepath.Join("orca-data", "orca.db"), "SQLite database `file` (its directory is made; it also keeps the admin's password hash), or memory")
+	fs.StringVar(&c.db, "db", filepath.Join("orca-data", "orca.db"), "SQLite database `file` (its directory is made; it also keeps the admin's password hash), memory, or a postgres:// URL shared by replicas (then $ORCA_SECRET_KEY and the admin password must be given)")
 	fs.BoolVar(&c.seedExample, "seed-example", false, "create example data in tenant demo at start (skips what exists) and show its convergence on stderr")
 	// Users and security
 	fs.StringVar(&c.users, "users", "", `JSON `+"`file`"+` listing users: [{"name","password","tenant_id","roles":["admin"|"member"]}]`)

@@ -144,7 +144,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, er
 		}
 	}
 
-	s, dataDir, err := openStore(c.db)
+	var s store.Store
+	var dataDir string
+	if isPostgres(c.db) {
+		s, err = openPostgres(ctx, c.db, c, getenv)
+	} else {
+		s, dataDir, err = openStore(c.db)
+	}
 	if err != nil {
 		return err
 	}
@@ -177,7 +183,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, er
 	}
 	factory := drivers.New(&drivers.Options{Fakes: fakes, HTTPClient: vimClient})
 	callbacks := &netguard.Policy{Allow: c.callbackAllow}
+	var follow time.Duration
+	if isPostgres(c.db) {
+		follow = min(c.pollInterval, time.Second) // the other replicas' writes
+	}
 	o := orca.New(s, &orca.Options{Drivers: factory, Keyring: keys, Logger: log, Deliver: callbacks.Deliverer(nil), PollInterval: c.pollInterval,
+		FollowWrites: follow,
 		// Glance fetches image URLs for us: judged when written.
 		CheckSource: func(ctx context.Context, u string) error { _, err := fetches.CheckRemote(ctx, u); return err }})
 	us, err := loadUsers(c, dataDir, getenv)
@@ -233,7 +244,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, er
 
 	runCtx, stopRun := context.WithCancel(context.Background())
 	runDone := make(chan error, 1)
-	go func() { runDone <- o.Run(runCtx) }()
+	if isPostgres(c.db) {
+		// Replicas share the database: one reconciles at a time.
+		go func() { runDone <- runLeading(runCtx, c.db, o, log) }()
+	} else {
+		go func() { runDone <- o.Run(runCtx) }()
+	}
 	defer func() {
 		stopRun()
 		<-runDone
@@ -260,7 +276,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, er
 		srv.TLSConfig = cert.config()
 	}
 	base := scheme + "://" + ln.Addr().String()
-	fmt.Fprintf(out, "orca demo listening on %s (store: %s, %d fake location(s))\n", base, c.db, c.fakeLocations)
+	fmt.Fprintf(out, "orca demo listening on %s (store: %s, %d fake location(s))\n", base, storeLabel(c.db), c.fakeLocations)
 	fmt.Fprintln(out, adminNote)
 	fmt.Fprintf(out, "get a token (the X-Subject-Token header):\n  curl -si %s/v3/auth/tokens -H 'Content-Type: application/json' \\\n"+
 		"    -d '{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\"admin\",\"password\":\"PASSWORD\"}}}}}'\n", base)

@@ -56,11 +56,13 @@ type Query struct {
 	ID       string
 	Name     string
 	Phase    resource.Phase
-	Labels   map[string]string
-	Fields   []FieldMatch // sorted by Name
-	Sort     SortKey
-	Limit    int // 0: no cap
-	Offset   int
+	// AfterRevision: revision > AfterRevision when not 0.
+	AfterRevision int64
+	Labels        map[string]string
+	Fields        []FieldMatch // sorted by Name
+	Sort          SortKey
+	Limit         int // 0: no cap
+	Offset        int
 	// KeysOnly lets the backend fill only Kind, ID and Revision of the
 	// rows it returns: the engine reads the rest of those it needs.
 	KeysOnly bool
@@ -73,7 +75,7 @@ type Query struct {
 func Compile(reg *resource.Registry, f store.Filter) (*Query, error) {
 	q := &Query{
 		Kind: f.Kind, Tenant: f.Tenant, Location: f.Location, ID: f.ID, Name: f.Name,
-		Phase: f.Phase, Labels: f.Labels, Limit: f.Limit, Offset: f.Offset,
+		Phase: f.Phase, AfterRevision: f.AfterRevision, Labels: f.Labels, Limit: f.Limit, Offset: f.Offset,
 		KeysOnly: f.Known != nil, known: f.Known,
 	}
 	if f.Owner != nil {

@@ -106,6 +106,7 @@ func matches(q *engine.Query, keys []string, r *memRow) bool {
 		q.ID != "" && r.ID != q.ID,
 		q.Name != "" && r.Name != q.Name,
 		q.Phase != "" && r.Phase != q.Phase,
+		q.AfterRevision != 0 && r.Revision <= q.AfterRevision,
 		q.Owner != nil && (r.Owner == nil || *r.Owner != *q.Owner):
 		return false
 	}

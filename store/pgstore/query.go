@@ -70,6 +70,9 @@ func whereClause(q *engine.Query, a *args) (string, error) {
 	eq("id", q.ID)
 	eq("name", q.Name)
 	eq("phase", string(q.Phase))
+	if q.AfterRevision != 0 {
+		conds = append(conds, "revision > "+a.add(q.AfterRevision))
+	}
 	if q.Owner != nil {
 		conds = append(conds, "owner_id = "+a.add(q.Owner.ID)+" AND owner_kind = "+a.add(string(q.Owner.Kind)))
 	}

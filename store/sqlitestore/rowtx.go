@@ -320,6 +320,10 @@ func whereClause(q *engine.Query, indexed map[string]bool) (from, where string, 
 	eq("id", q.ID)
 	eq("name", q.Name)
 	eq("phase", string(q.Phase))
+	if q.AfterRevision != 0 {
+		conds = append(conds, "revision > ?")
+		args = append(args, q.AfterRevision)
+	}
 	if q.Owner != nil {
 		conds = append(conds, "owner_kind = ? AND owner_id = ?")
 		args = append(args, string(q.Owner.Kind), q.Owner.ID)

@@ -82,3 +82,34 @@ func testListKnown(t *testing.T, f *fixture) {
 		t.Errorf("List without Known gave keys %v", plain.Keys)
 	}
 }
+
+// testAfterRevision: AfterRevision lists what was written after a
+// revision, in revision order, status writes included, earlier writes not.
+func testAfterRevision(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	a := f.create(t, network("a", tenantA, "10.0.0.0/16"))
+	b := f.create(t, network("b", tenantA, "10.0.0.0/16"))
+	mark := b.Revision
+	c := f.create(t, network("c", tenantB, "10.0.0.0/16"))
+	w := *a
+	w.Status.Message = "later"
+	a2, err := f.s.UpdateStatus(ctx, &w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := f.s.List(ctx, store.Filter{AfterRevision: mark, Sort: "revision"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []store.Key
+	for _, r := range page.Items {
+		got = append(got, store.Key{Ref: r.Ref, Revision: r.Revision})
+	}
+	want := []store.Key{{Ref: c.Ref, Revision: c.Revision}, {Ref: a2.Ref, Revision: a2.Revision}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("after revision %d (-want +got):\n%s", mark, diff)
+	}
+	if page, err := f.s.List(ctx, store.Filter{AfterRevision: a2.Revision}); err != nil || page.Total != 0 {
+		t.Errorf("after the last revision: %v, %v; want nothing", page, err)
+	}
+}

@@ -1,0 +1,80 @@
+package orca
+
+import (
+	"context"
+	"time"
+
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/store"
+)
+
+// followPage bounds one look at the writes of others.
+const followPage = 500
+
+// follow schedules what other processes write to a shared store (replicas
+// on one PostgreSQL database: the API may be served by one while another
+// reconciles): every FollowWrites it lists what was written since it last
+// looked, by revision, reading keys only, and schedules it as a local write
+// would (afterWrite). Writes it cannot see between two looks are not lost:
+// a revision only grows, and the next look starts where the last ended.
+func (o *Orchestrator) follow(ctx context.Context) {
+	all := func(resource.Ref, int64) bool { return true } // keys only: nothing decoded
+	last := int64(-1)
+	tick := time.NewTicker(o.opts.FollowWrites)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return
+		}
+		if last < 0 {
+			// Start from now: Run's resync covered what came before.
+			page, err := o.store.List(ctx, store.Filter{Sort: "revision", Desc: true, Limit: 1, Known: all})
+			if err != nil {
+				o.log.Warn("following the store's writes", "err", err)
+				continue
+			}
+			last = 0
+			if len(page.Keys) > 0 {
+				last = page.Keys[0].Revision
+			}
+			continue
+		}
+		for {
+			page, err := o.store.List(ctx, store.Filter{AfterRevision: last, Sort: "revision", Limit: followPage, Known: all})
+			if err != nil {
+				o.log.Warn("following the store's writes", "err", err)
+				break
+			}
+			for _, k := range page.Keys {
+				o.followed(ctx, k.Ref)
+				last = k.Revision
+			}
+			if len(page.Keys) < followPage {
+				break
+			}
+		}
+	}
+}
+
+// followed schedules one resource another process wrote. What the
+// reconciler itself writes (copies, events, id allocations) needs nothing;
+// a resource it reconciles is scheduled; any other (a rule, a template, a
+// credential) is read, to schedule what it affects.
+func (o *Orchestrator) followed(ctx context.Context, ref resource.Ref) {
+	info, ok := o.reg.Info(ref.Kind)
+	switch {
+	case !ok, info.Located, ref.Kind == resource.KindEvent, ref.Kind == resource.KindIDAllocation:
+		return
+	case info.Local != "", ref.Kind == resource.KindLocation, ref.Kind == resource.KindAction,
+		ref.Kind == resource.KindWebhook, ref.Kind == resource.KindWatch, ref.Kind == resource.KindDeployment:
+		o.enqueue(ref)
+		return
+	}
+	r, err := o.store.Get(ctx, ref)
+	if err != nil {
+		return // gone again; its deletion scheduled what it affected
+	}
+	o.afterWrite(ctx, r)
+}

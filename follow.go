@@ -17,9 +17,7 @@ const followPage = 500
 // looked, by revision, reading keys only, and schedules it as a local write
 // would (afterWrite). Writes it cannot see between two looks are not lost:
 // a revision only grows, and the next look starts where the last ended.
-func (o *Orchestrator) follow(ctx context.Context) {
-	all := func(resource.Ref, int64) bool { return true } // keys only: nothing decoded
-	last := int64(-1)
+func (o *Orchestrator) follow(ctx context.Context, last int64) {
 	tick := time.NewTicker(o.opts.FollowWrites)
 	defer tick.Stop()
 	for {
@@ -28,21 +26,8 @@ func (o *Orchestrator) follow(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		}
-		if last < 0 {
-			// Start from now: Run's resync covered what came before.
-			page, err := o.store.List(ctx, store.Filter{Sort: "revision", Desc: true, Limit: 1, Known: all})
-			if err != nil {
-				o.log.Warn("following the store's writes", "err", err)
-				continue
-			}
-			last = 0
-			if len(page.Keys) > 0 {
-				last = page.Keys[0].Revision
-			}
-			continue
-		}
 		for {
-			page, err := o.store.List(ctx, store.Filter{AfterRevision: last, Sort: "revision", Limit: followPage, Known: all})
+			page, err := o.store.List(ctx, store.Filter{AfterRevision: last, Sort: "revision", Limit: followPage, Known: keysOnly})
 			if err != nil {
 				o.log.Warn("following the store's writes", "err", err)
 				break
@@ -57,6 +42,20 @@ func (o *Orchestrator) follow(ctx context.Context) {
 		}
 	}
 }
+
+// latestRevision is the store's latest revision; Run reads it before its
+// opening resync, and follows from there: nothing written after the
+// resync began is missed.
+func (o *Orchestrator) latestRevision(ctx context.Context) (int64, error) {
+	page, err := o.store.List(ctx, store.Filter{Sort: "revision", Desc: true, Limit: 1, Known: keysOnly})
+	if err != nil || len(page.Keys) == 0 {
+		return 0, err
+	}
+	return page.Keys[0].Revision, nil
+}
+
+// keysOnly makes a List read keys alone: nothing is decoded.
+func keysOnly(resource.Ref, int64) bool { return true }
 
 // followed schedules one resource another process wrote. What the
 // reconciler itself writes (copies, events, id allocations) needs nothing;

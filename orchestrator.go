@@ -3,6 +3,7 @@ package orca
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -168,6 +169,13 @@ func (o *Orchestrator) Run(ctx context.Context) error {
 	}
 	defer o.running.Store(false)
 	o.q.reopen()
+	var since int64
+	if o.opts.FollowWrites > 0 {
+		var err error
+		if since, err = o.latestRevision(ctx); err != nil {
+			return fmt.Errorf("orca: following the store's writes: %w", err)
+		}
+	}
 	if err := o.resync(ctx); err != nil && ctx.Err() == nil {
 		o.log.Error("initial resync failed; retrying at the next one", "err", err)
 	}
@@ -176,7 +184,7 @@ func (o *Orchestrator) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			o.follow(ctx)
+			o.follow(ctx, since)
 		}()
 	}
 	for range o.opts.Workers {

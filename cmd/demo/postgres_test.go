@@ -1,75 +1,22 @@
 package main
 
 import (
-	"context"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/orca-nfv/orca/internal/testutil/pgtest"
 	"github.com/orca-nfv/orca/internal/testutil/wait"
 	"github.com/orca-nfv/orca/secret"
 )
-
-// postgresDSN starts a throwaway PostgreSQL cluster (scripts/pg) for the
-// test and returns the DSN of a schema of its own. Without PostgreSQL the
-// test is skipped, saying why, unless ORCA_PG_REQUIRE=1.
-func postgresDSN(t *testing.T) string {
-	t.Helper()
-	script, err := filepath.Abs("../../scripts/pg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, err := os.MkdirTemp("", "orca-demo-pg-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(script, "start", dir).Output()
-	if err != nil {
-		os.RemoveAll(dir)
-		msg := "PostgreSQL is not available: " + err.Error()
-		if ee, ok := err.(*exec.ExitError); ok {
-			msg += ": " + strings.TrimSpace(string(ee.Stderr))
-		}
-		if os.Getenv("ORCA_PG_REQUIRE") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	t.Cleanup(func() {
-		exec.Command(script, "stop", dir).Run()
-		os.RemoveAll(dir)
-	})
-	dsn := strings.TrimSpace(string(out))
-	conn, err := pgx.Connect(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(t.Context(), `CREATE SCHEMA demo_test`); err != nil {
-		t.Fatal(err)
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", "demo_test")
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 // TestDemoOnPostgres: two demos on one PostgreSQL database both serve the
 // APIs over the same data; one reconciles, the other stands by, and takes
 // over when the first stops. Neither prints the database password; both
 // refuse to start without the shared key and admin password.
 func TestDemoOnPostgres(t *testing.T) {
-	dsn := postgresDSN(t)
+	dsn := pgtest.Start(t)
 	env := map[string]string{"ORCA_SECRET_KEY": secret.GenerateKey(), "ORCA_ADMIN_PASSWORD": "pg-admin-pw"}
 	args := []string{"-db", dsn, "-fake-locations", "1", "-fake-build-time", "10ms", "-poll-interval", "20ms"}
 

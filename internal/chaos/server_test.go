@@ -134,6 +134,7 @@ func retryAfter(h http.Header) time.Duration {
 type answer struct {
 	status int
 	body   []byte
+	header http.Header
 	// cut is true when an earlier attempt of the same request got no
 	// answer (the server died under it): it may have been applied.
 	cut bool
@@ -192,7 +193,7 @@ func (s *server) call(ctx context.Context, method, path string, body []byte) (an
 			}
 			continue
 		}
-		a.status, a.body = resp.StatusCode, data
+		a.status, a.body, a.header = resp.StatusCode, data, resp.Header
 		return a, nil
 	}
 }

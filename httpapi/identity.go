@@ -118,7 +118,10 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request, _ httprouter.Par
 	if err != nil {
 		return err
 	}
-	token, issued := h.opts.Tokens.Issue(p)
+	token, issued, err := h.opts.Tokens.IssueContext(r.Context(), p)
+	if err != nil {
+		return err // the shared session store: Unavailable
+	}
 	w.Header().Set("X-Subject-Token", token)
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, describeToken(issued))
@@ -172,7 +175,9 @@ func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request, _ httprout
 	if h.opts.Tokens == nil {
 		return resource.Errorf(resource.Unimplemented, "tokens are issued elsewhere; revoke them there")
 	}
-	h.opts.Tokens.Revoke(subject)
+	if err := h.opts.Tokens.RevokeContext(r.Context(), subject); err != nil {
+		return err
+	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

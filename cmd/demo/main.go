@@ -85,6 +85,7 @@ import (
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/store"
 	"github.com/orca-nfv/orca/store/memstore"
+	"github.com/orca-nfv/orca/store/pgstore"
 	"github.com/orca-nfv/orca/store/sqlitestore"
 	"github.com/orca-nfv/orca/vim"
 	"github.com/orca-nfv/orca/vim/drivers"
@@ -212,6 +213,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, er
 		adminNote = "log in as admin with the password last set through ESC's /authentication/setpassword"
 	}
 	tokens := identity.NewTokens(0)
+	if isPostgres(c.db) {
+		// Sessions in the database: a token works at every replica.
+		sessions, err := pgstore.OpenSessions(ctx, c.db)
+		if err != nil {
+			return usagef("-db %s: sessions: %v", redactDSN(c.db), err)
+		}
+		defer sessions.Close()
+		tokens = identity.NewTokensWith(&identity.TokensOptions{Shared: sessions})
+	}
 	var auth identity.Authenticator = tokens
 	if c.keystoneURL != "" {
 		// orca's own tokens (the built-in admin) and the Keystone's

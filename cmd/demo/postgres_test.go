@@ -12,8 +12,8 @@ import (
 )
 
 // TestDemoOnPostgres: two demos on one PostgreSQL database both serve the
-// APIs over the same data; one reconciles, the other stands by, and takes
-// over when the first stops. Neither prints the database password; both
+// APIs over the same data, with the same tokens; one reconciles, the other
+// stands by, and takes over when the first stops. Neither prints the database password; both
 // refuse to start without the shared key and admin password.
 func TestDemoOnPostgres(t *testing.T) {
 	dsn := pgtest.Start(t)
@@ -64,8 +64,8 @@ func TestDemoOnPostgres(t *testing.T) {
 	// Written through the standby, reconciled by the leader, read back
 	// through either.
 	converged(b, "net-1")
-	// Tokens are still each replica's own (issue 18 has them shared).
-	if code, _, _ := call(t, "GET", a.url+"/v1.0/tenant/networks/net-1", login(t, a, "pg-admin-pw"), ""); code != 200 {
+	// A token one replica issued works at the other.
+	if code, _, _ := call(t, "GET", a.url+"/v1.0/tenant/networks/net-1", token, ""); code != 200 {
 		t.Errorf("the other replica does not see net-1: %d", code)
 	}
 	if strings.Contains(b.stderr.String(), "leading: this replica reconciles") {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orca-nfv/orca/internal/testutil/wait"
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/store"
 )
@@ -121,19 +122,15 @@ func TestServerGoesAway(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Connections broken by the restart are dropped as they fail; the
-	// store needs no reopening. Bounded, not timed: a few failed calls at
-	// most.
+	// store needs no reopening.
 	var got *resource.Resource
-	for try := 0; ; try++ {
-		if got, err = s.Get(ctx, n1.Ref); err == nil {
-			break
+	wait.UntilWith(t, &wait.Options{Every: 100 * time.Millisecond, Bound: time.Minute}, "the store recovering after the restart", func() bool {
+		if got, err = s.Get(ctx, n1.Ref); err != nil {
+			checkDown(t, "Get while reconnecting", err)
+			return false
 		}
-		if try == 20 {
-			t.Fatalf("the store did not recover after the server restarted: %v", err)
-		}
-		checkDown(t, "Get while reconnecting", err)
-		time.Sleep(100 * time.Millisecond)
-	}
+		return true
+	})
 	if got.Revision != n1.Revision {
 		t.Errorf("n1 at revision %d after the restart, want %d", got.Revision, n1.Revision)
 	}

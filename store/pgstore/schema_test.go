@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/orca-nfv/orca/internal/testutil/wait"
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/store"
 )
@@ -177,12 +178,9 @@ func TestCancelWhileWaiting(t *testing.T) {
 	}()
 	// Cancel once the writer waits on the server for the lock (polled,
 	// bounded by the test's deadline).
-	for start := time.Now(); query[int64](t, dsn, `SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'advisory'`) == 0; {
-		if time.Since(start) > time.Minute {
-			t.Fatal("the second writer never waited for the lock")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	wait.UntilWith(t, &wait.Options{Every: 10 * time.Millisecond, Bound: time.Minute}, "the second writer waiting for the lock", func() bool {
+		return query[int64](t, dsn, `SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'advisory'`) > 0
+	})
 	cancel()
 	if err := <-waiting; !errors.Is(err, context.Canceled) {
 		t.Fatalf("the cancelled writer: %v, want context.Canceled", err)

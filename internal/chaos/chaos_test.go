@@ -76,16 +76,7 @@ func TestCrash(t *testing.T) {
 	dir := t.TempDir()
 	bins := build(t, dir, "demo", "fakevim")
 	t.Logf("built the demo and fakevim in %v", time.Since(start).Round(time.Millisecond))
-	fv, err := startProc(t, bins["fakevim"], []string{"-addr", "127.0.0.1:0", "-build-time", "100ms", "-delete-time", "50ms", "-latency", "2ms"},
-		filepath.Join(dir, "fakevim.log"), "fakevim listening on ", time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(fv.stop)
-	vims, err := fakewire.NewClient(fv.url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fv, vims := startFakeVIM(t, bins, dir, "100ms", "2ms")
 	srv := newServer(bins["demo"], dir, "chaos-admin-pw", []string{
 		"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "data", "orca.db"), "-secret-key-file", writeKey(t, dir),
 		"-admin-password", "chaos-admin-pw", "-pbkdf2-iterations", "1000", "-fake-locations", strconv.Itoa(len(locations)),
@@ -138,6 +129,7 @@ func TestCrash(t *testing.T) {
 	t.Logf("every wave written (%v); waiting for convergence", time.Since(start).Round(time.Millisecond))
 	deadline := time.Now().Add(cfg.converge)
 	var f *findings
+	var err error
 	for {
 		if f, err = check(ctx, srv, vims, p, locations); err != nil {
 			t.Fatal(err)

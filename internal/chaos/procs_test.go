@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orca-nfv/orca/fake/fakewire"
 	"github.com/orca-nfv/orca/internal/loadtest"
 )
 
@@ -140,4 +141,22 @@ func ctxSleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// startFakeVIM starts cmd/fakevim (built into bins) with a per-object
+// build time and a per-call latency, logging into dir, and returns it with
+// a client of its inspection endpoints.
+func startFakeVIM(t *testing.T, bins map[string]string, dir, buildTime, latency string) (*proc, *fakewire.Client) {
+	t.Helper()
+	fv, err := startProc(t, bins["fakevim"], []string{"-addr", "127.0.0.1:0", "-build-time", buildTime, "-delete-time", "50ms", "-latency", latency},
+		filepath.Join(dir, "fakevim.log"), "fakevim listening on ", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fv.stop)
+	vims, err := fakewire.NewClient(fv.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fv, vims
 }

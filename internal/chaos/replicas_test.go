@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orca-nfv/orca/fake/fakewire"
 	"github.com/orca-nfv/orca/internal/testutil/pgtest"
 )
 
@@ -45,16 +44,7 @@ func TestReplicaFailover(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bins := build(t, dir, "demo", "fakevim")
-	fv, err := startProc(t, bins["fakevim"], []string{"-addr", "127.0.0.1:0", "-build-time", "200ms", "-delete-time", "50ms", "-latency", "5ms"},
-		filepath.Join(dir, "fakevim.log"), "fakevim listening on ", time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(fv.stop)
-	vims, err := fakewire.NewClient(fv.url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fv, vims := startFakeVIM(t, bins, dir, "200ms", "5ms")
 	key := writeKey(t, dir)
 	var replicas []*server
 	for i := range 3 {

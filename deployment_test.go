@@ -114,21 +114,21 @@ func TestDeploymentScalesAndSheds(t *testing.T) {
 
 		resize := func(count int64, groups ...string) {
 			t.Helper()
-			next := e.get(d.Ref)
-			spec := *next.Spec.(*resource.Deployment)
-			var keep []resource.VMGroup
-			for _, g := range spec.Groups {
-				if slices.Contains(groups, g.Name) {
-					if g.Name == "fw" {
-						g.Count = count
+			e.update(d.Ref, func(next *resource.Resource) {
+				spec := *next.Spec.(*resource.Deployment)
+				var keep []resource.VMGroup
+				for _, g := range spec.Groups {
+					if slices.Contains(groups, g.Name) {
+						if g.Name == "fw" {
+							g.Count = count
+						}
+						keep = append(keep, g)
 					}
-					keep = append(keep, g)
 				}
-			}
-			spec.Groups = keep
-			spec.Day0 = slices.DeleteFunc(slices.Clone(spec.Day0), func(d resource.GroupDay0) bool { return !slices.Contains(groups, d.Group) })
-			next.Spec = &spec
-			e.apply(next)
+				spec.Groups = keep
+				spec.Day0 = slices.DeleteFunc(slices.Clone(spec.Day0), func(d resource.GroupDay0) bool { return !slices.Contains(groups, d.Group) })
+				next.Spec = &spec
+			})
 			e.waitFor("deployment settled", 30*time.Minute, func() bool {
 				r := e.get(d.Ref)
 				return r.Status.Phase == resource.PhaseReady && r.Status.ObservedGeneration == r.Generation
@@ -324,6 +324,7 @@ func TestDeploymentPlacementGroups(t *testing.T) {
 			s.PlacementGroups = []resource.PlacementGroup{{Name: "apart", Policy: "anti-affinity", Groups: []string{"fw", "lb"}}}
 			edit(&s)
 			next.Spec = &s
+			next.Revision = 0 // the refusal under test, not a race with status writes
 			if _, err := e.o.Apply(context.Background(), next); resource.CodeOf(err) != resource.Invalid {
 				t.Errorf("%s: %v, want Invalid", name, err)
 			}

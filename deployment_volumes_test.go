@@ -115,12 +115,12 @@ func TestDeploymentVolumes(t *testing.T) {
 
 		// Scale in: VM 1 goes, then its volumes, which are never deleted
 		// (in the store or the VIM) while it is there.
-		next := e.get(d.Ref)
-		scaled := *next.Spec.(*resource.Deployment)
-		scaled.Groups = append([]resource.VMGroup(nil), scaled.Groups...)
-		scaled.Groups[0].Count = 1
-		next.Spec = &scaled
-		e.apply(next)
+		e.update(d.Ref, func(next *resource.Resource) {
+			scaled := *next.Spec.(*resource.Deployment)
+			scaled.Groups = append([]resource.VMGroup(nil), scaled.Groups...)
+			scaled.Groups[0].Count = 1
+			next.Spec = &scaled
+		})
 		e.waitFor("VM fw 1 and its volumes gone", 30*time.Minute, func() bool {
 			vm := e.vimObject(resource.KindServer, "dep_fw_1")
 			_, vmErr := e.s.Get(context.Background(), ref(resource.KindServer, "dep:fw:1"))

@@ -46,9 +46,9 @@ func TestBaremetalInstanceConverges(t *testing.T) {
 		}
 		// Extra changes in place: the same machines, new metadata.
 		before := e.locals(m)["loc-1"].Status.ExternalID
-		next := e.get(m)
-		next.Spec.(*resource.BaremetalInstance).Extra = map[string]string{"rack": "r2"}
-		e.apply(next)
+		e.update(m, func(next *resource.Resource) {
+			next.Spec.(*resource.BaremetalInstance).Extra = map[string]string{"rack": "r2"}
+		})
 		e.waitFor("extra applied", time.Hour, func() bool {
 			objs := e.vimObjects("loc-1", resource.KindBaremetalInstance)
 			return len(objs) == 1 && objs[0].Spec["extra"].(map[string]any)["rack"] == "r2"
@@ -110,9 +110,7 @@ func TestServerGroupMembers(t *testing.T) {
 		g := e.apply(&resource.Resource{Ref: ref(resource.KindServerGroup, "g"), Tenant: tenant, Name: "g",
 			Spec: &resource.ServerGroup{Policy: "soft-anti-affinity"}})
 		srv := e.serverStack("s1")
-		s := e.get(srv)
-		s.Spec.(*resource.Server).ServerGroupID = g.ID
-		e.apply(s)
+		e.update(srv, func(s *resource.Resource) { s.Spec.(*resource.Server).ServerGroupID = g.ID })
 		e.waitPhase(srv, resource.PhaseReady)
 		// A group's copy reports members when next observed: at the
 		// resync, or at a pull.

@@ -2,6 +2,7 @@ package orca_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -110,6 +111,25 @@ func (e *env) apply(r *resource.Resource) *resource.Resource {
 		e.t.Fatalf("Apply(%s): %v", r.Ref, err)
 	}
 	return out
+}
+
+// update reads ref, changes it with mutate and applies it, again when
+// the reconciler wrote the resource in between (a stale revision): tests
+// run beside a live reconciler, whose status writes bump revisions.
+func (e *env) update(ref resource.Ref, mutate func(*resource.Resource)) *resource.Resource {
+	e.t.Helper()
+	for {
+		r := e.get(ref)
+		mutate(r)
+		out, err := e.o.Apply(context.Background(), r)
+		if errors.Is(err, store.ErrStale) {
+			continue
+		}
+		if err != nil {
+			e.t.Fatalf("Apply(%s): %v", ref, err)
+		}
+		return out
+	}
 }
 
 func (e *env) get(ref resource.Ref) *resource.Resource {

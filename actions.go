@@ -165,6 +165,11 @@ func (o *Orchestrator) pull(ctx context.Context, target *resource.Resource, done
 	pass := func(ref resource.Ref) error {
 		res, err := o.Reconcile(ctx, ref)
 		o.schedule(ctx, ref, res, err)
+		if errors.Is(err, errNotHeld) {
+			// Another replica holds its work: a write of it makes
+			// that replica look.
+			return o.poke(ctx, ref)
+		}
 		return err
 	}
 	if err := pass(target.Ref); err != nil {
@@ -191,6 +196,17 @@ func (o *Orchestrator) pull(ctx context.Context, target *resource.Resource, done
 		return "", err
 	}
 	return fmt.Sprintf("reconciled at %d location(s)", len(copies)), nil
+}
+
+// poke writes ref unchanged but for its revision, which makes the replica
+// holding its work pass it (follow.go).
+func (o *Orchestrator) poke(ctx context.Context, ref resource.Ref) error {
+	r, err := o.store.Get(ctx, ref)
+	if err != nil {
+		return err
+	}
+	_, err = o.store.UpdateStatus(ctx, r)
+	return err
 }
 
 // unlink forgets the target: its rows go, its VIM objects stay. A global

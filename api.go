@@ -20,14 +20,11 @@ func (o *Orchestrator) List(ctx context.Context, f store.Filter) (*store.Page, e
 }
 
 // managed reports whether the orchestrator alone writes resources of the
-// kind: per-location copies, events, actions (requested with Act), id
-// allocations, webhooks (requested with Notify) and watches (Watch).
+// kind: per-location copies, actions (requested with Act) and the
+// registry's read-only kinds (events, webhooks requested with Notify,
+// watches with Watch, id allocations, leases).
 func managed(info resource.KindInfo) bool {
-	switch info.Kind {
-	case resource.KindEvent, resource.KindAction, resource.KindIDAllocation, resource.KindWebhook, resource.KindWatch:
-		return true
-	}
-	return info.Located
+	return info.ReadOnly || info.Located || info.Kind == resource.KindAction
 }
 
 // maxApplyAttempts bounds the re-reads of an unconditional Apply that keeps

@@ -33,7 +33,9 @@ func (o *Orchestrator) follow(ctx context.Context, last int64) {
 				break
 			}
 			for _, k := range page.Keys {
-				o.followed(ctx, k.Ref)
+				if !o.own.take(k.Ref, k.Revision) {
+					o.followed(ctx, k.Ref)
+				}
 				last = k.Revision
 			}
 			if len(page.Keys) < followPage {
@@ -57,14 +59,31 @@ func (o *Orchestrator) latestRevision(ctx context.Context) (int64, error) {
 // keysOnly makes a List read keys alone: nothing is decoded.
 func keysOnly(resource.Ref, int64) bool { return true }
 
-// followed schedules one resource another process wrote. What the
-// reconciler itself writes (copies, events, id allocations) needs nothing;
-// a resource it reconciles is scheduled; any other (a rule, a template, a
-// credential) is read, to schedule what it affects.
+// followed schedules one resource another process wrote. Events, id
+// allocations and leases need nothing; a resource the reconciler passes is
+// scheduled; any other (a rule, a template, a credential) is read, to
+// schedule what it affects. A copy matters only where replicas split the
+// work: another replica created or changed it (for this one's location), or
+// reported its state (for this one's parent).
 func (o *Orchestrator) followed(ctx context.Context, ref resource.Ref) {
 	info, ok := o.reg.Info(ref.Kind)
 	switch {
-	case !ok, info.Located, ref.Kind == resource.KindEvent, ref.Kind == resource.KindIDAllocation:
+	case !ok, ref.Kind == resource.KindEvent, ref.Kind == resource.KindIDAllocation, ref.Kind == resource.KindLease:
+		return
+	case info.Located:
+		if o.leases == nil {
+			return // this process wrote it
+		}
+		l, err := o.store.Get(ctx, ref)
+		if err != nil {
+			return
+		}
+		if o.leases.holds(locUnit(l.Location)) {
+			o.enqueue(ref)
+		}
+		if l.Owner != nil && o.leases.holds(o.leases.unitOf(*l.Owner)) {
+			o.q.AddAfter(*l.Owner, o.opts.AggregateDelay)
+		}
 		return
 	case info.Local != "", ref.Kind == resource.KindLocation, ref.Kind == resource.KindAction,
 		ref.Kind == resource.KindWebhook, ref.Kind == resource.KindWatch, ref.Kind == resource.KindDeployment:

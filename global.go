@@ -166,6 +166,12 @@ func (o *Orchestrator) deleteGlobal(ctx context.Context, r *resource.Resource, c
 		st.Phase = resource.PhaseDeleting
 		st.Message = fmt.Sprintf("deleting at %d location(s): %s", len(children), locationsOf(children))
 		_, err := o.writeStatus(ctx, r, st)
+		if o.leases != nil && err == nil {
+			// Copies are deleted by their locations' lease holders,
+			// perhaps other replicas, and a deleted row is not seen
+			// by following the store: look again.
+			return Result{RequeueAfter: o.opts.PollInterval}, nil
+		}
 		return Result{}, err // each copy's deletion enqueues r again
 	}
 	owned, err := o.store.List(ctx, store.Filter{Owner: &r.Ref})

@@ -24,6 +24,16 @@ func (o *Orchestrator) reconcileLocal(ctx context.Context, ref resource.Ref, inf
 	if err != nil {
 		return Result{}, err
 	}
+	if o.leases != nil {
+		// Only the holder of the location's lease reconciles its
+		// copies, whoever asked (a worker, a pull).
+		h := o.leases.enter(locUnit(l.Location))
+		if h == nil {
+			return Result{}, errNotHeld
+		}
+		defer h.exit()
+		ctx = withFence(ctx, h)
+	}
 	parent, err := o.store.Get(ctx, *l.Owner)
 	if err != nil {
 		return Result{}, err // the parent outlives its copies; NotFound is retried

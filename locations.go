@@ -97,6 +97,17 @@ func (o *Orchestrator) callVIM(ctx context.Context, s *site, fn func(ctx context
 	defer s.sem.Release(1)
 	ctx, cancel := context.WithTimeout(ctx, o.opts.CallTimeout)
 	defer cancel()
+	if h := fenceOf(ctx); h != nil {
+		// A call ends before its lease does: once it has run out,
+		// another replica may claim the work and call too.
+		until, ok := h.until()
+		if !ok {
+			return errNotHeld
+		}
+		var stop context.CancelFunc
+		ctx, stop = context.WithDeadline(ctx, until)
+		defer stop()
+	}
 	c := o.locationCounters(s.id)
 	o.stats.VIMCalls.Add(1)
 	c.calls.Add(1)

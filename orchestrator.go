@@ -64,6 +64,10 @@ type Options struct {
 	// the process that reconciles. Leave it 0 for a store this process
 	// alone writes: its own writes are scheduled as they are made.
 	FollowWrites time.Duration
+	// Leases, when set, split the reconciler's work with the other
+	// replicas sharing the store (see LeaseOptions); FollowWrites then
+	// defaults to 500ms. Without it this process reconciles everything.
+	Leases *LeaseOptions
 	// EventsPerResource is how many events are kept per resource; default 20.
 	EventsPerResource int
 
@@ -117,6 +121,9 @@ func (o *Options) withDefaults() Options {
 	def(&out.ConflictDelay, 50*time.Millisecond)
 	def(&out.AggregateDelay, 50*time.Millisecond)
 	def(&out.WebhookMaxAge, 24*time.Hour)
+	if out.Leases != nil {
+		def(&out.FollowWrites, 500*time.Millisecond)
+	}
 	if out.EventsPerResource <= 0 {
 		out.EventsPerResource = 20
 	}
@@ -127,11 +134,14 @@ func (o *Options) withDefaults() Options {
 // store. Create one with New, change resources with Apply and Delete, and
 // call Run to reconcile continuously.
 type Orchestrator struct {
-	store store.Store
-	reg   *resource.Registry
-	opts  Options
-	log   *slog.Logger
-	q     *queue
+	store  store.Store // fenced when replicas share it (fence.go)
+	base   store.Store // as given to New
+	leases *leaser     // nil without Options.Leases
+	own    *ownWrites  // nil unless following the store
+	reg    *resource.Registry
+	opts   Options
+	log    *slog.Logger
+	q      *queue
 
 	mu       sync.Mutex
 	sites    map[string]*site // by location ID
@@ -150,14 +160,27 @@ type Orchestrator struct {
 // Reconcile) is called.
 func New(s store.Store, opts *Options) *Orchestrator {
 	o := opts.withDefaults()
-	return &Orchestrator{
-		store: s, reg: o.Registry, opts: o, log: o.Logger, q: newQueue(),
+	orc := &Orchestrator{
+		store: s, base: s, reg: o.Registry, opts: o, log: o.Logger, q: newQueue(),
 		sites: map[string]*site{}, failures: map[resource.Ref]int{},
 	}
+	if o.Leases != nil || o.FollowWrites > 0 {
+		fs := &fencedStore{Store: s}
+		if o.Leases != nil {
+			orc.leases = newLeaser(orc, o.Leases)
+			fs.leases = orc.leases
+		}
+		if o.FollowWrites > 0 {
+			fs.own = &ownWrites{rev: map[resource.Ref]int64{}}
+			orc.own = fs.own
+		}
+		orc.store = fs
+	}
+	return orc
 }
 
 // Store returns the orchestrator's store.
-func (o *Orchestrator) Store() store.Store { return o.store }
+func (o *Orchestrator) Store() store.Store { return o.base }
 
 // Run reconciles until ctx ends: a full resync at start and every
 // ResyncInterval, and whatever Apply, Delete and the passes themselves
@@ -168,6 +191,11 @@ func (o *Orchestrator) Run(ctx context.Context) error {
 		return errors.New("orca: Run is already running")
 	}
 	defer o.running.Store(false)
+	if o.leases != nil {
+		if err := resource.CheckID(leaseID(memberPrefix, o.leases.opts.Holder)); err != nil || o.leases.opts.Holder == "" {
+			return fmt.Errorf("orca: LeaseOptions.Holder %q: must be letters, digits, '-', '_', '.' or ':'", o.leases.opts.Holder)
+		}
+	}
 	o.q.reopen()
 	var since int64
 	if o.opts.FollowWrites > 0 {
@@ -176,10 +204,18 @@ func (o *Orchestrator) Run(ctx context.Context) error {
 			return fmt.Errorf("orca: following the store's writes: %w", err)
 		}
 	}
-	if err := o.resync(ctx); err != nil && ctx.Err() == nil {
+	var wg sync.WaitGroup
+	if o.leases != nil {
+		// No opening resync: each unit's work is looked at as its
+		// lease is claimed (takeOver).
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o.leases.run(ctx)
+		}()
+	} else if err := o.resync(ctx); err != nil && ctx.Err() == nil {
 		o.log.Error("initial resync failed; retrying at the next one", "err", err)
 	}
-	var wg sync.WaitGroup
 	if o.opts.FollowWrites > 0 {
 		wg.Add(1)
 		go func() {
@@ -205,6 +241,13 @@ func (o *Orchestrator) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			o.q.Close()
 			wg.Wait()
+			if o.leases != nil {
+				// Every pass has ended: hand the work over now, not TTL
+				// from now.
+				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.leases.opts.TTL)
+				o.leases.releaseAll(rctx)
+				cancel()
+			}
 			return nil
 		}
 	}
@@ -236,8 +279,8 @@ func (o *Orchestrator) work(ctx context.Context) {
 
 // schedule decides when ref runs again after a pass.
 func (o *Orchestrator) schedule(ctx context.Context, ref resource.Ref, res Result, err error) {
-	if ctx.Err() != nil {
-		return
+	if ctx.Err() != nil || errors.Is(err, errNotHeld) {
+		return // its lease's holder does it
 	}
 	if err == nil {
 		o.mu.Lock()
@@ -288,12 +331,24 @@ type Result struct {
 // per-location resource is realized in its VIM. Passes of one ref never
 // overlap. Errors follow the resource codes: Conflict and the retryable
 // codes mean "try again"; the others are terminal and are also recorded in
-// the resource's status.
+// the resource's status. With LeaseOptions, only the work this replica holds
+// the lease for is done; other refs are left to their holders (an error for
+// which errors.Is(err, resource.ErrUnavailable)).
 func (o *Orchestrator) Reconcile(ctx context.Context, ref resource.Ref) (Result, error) {
+	info, ok := o.reg.Info(ref.Kind)
+	if o.leases != nil && !info.Located {
+		// A copy's lease is its location's, known once it is read
+		// (reconcileLocal).
+		h := o.leases.enter(o.leases.unitOf(ref))
+		if h == nil {
+			return Result{}, errNotHeld
+		}
+		defer h.exit()
+		ctx = withFence(ctx, h)
+	}
 	unlock := o.keys.lock(ref)
 	defer unlock()
 	o.stats.Reconciles.Add(1)
-	info, ok := o.reg.Info(ref.Kind)
 	var res Result
 	var err error
 	switch {
@@ -336,8 +391,12 @@ type keyedMutex struct {
 	locks map[resource.Ref]*keyLock
 }
 
+// keyLock is held by a send and released by a receive: a pass waits on it
+// as long as another pass of the key runs (a location's ping, say), and a
+// goroutine blocked on a channel is one synctest can advance time past,
+// where one blocked on a sync.Mutex would stall the bubble's clock.
 type keyLock struct {
-	mu   sync.Mutex
+	held chan struct{}
 	refs int
 }
 
@@ -348,14 +407,14 @@ func (k *keyedMutex) lock(ref resource.Ref) (unlock func()) {
 	}
 	l := k.locks[ref]
 	if l == nil {
-		l = &keyLock{}
+		l = &keyLock{held: make(chan struct{}, 1)}
 		k.locks[ref] = l
 	}
 	l.refs++
 	k.mu.Unlock()
-	l.mu.Lock()
+	l.held <- struct{}{}
 	return func() {
-		l.mu.Unlock()
+		<-l.held
 		k.mu.Lock()
 		if l.refs--; l.refs == 0 {
 			delete(k.locks, ref)

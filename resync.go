@@ -18,11 +18,85 @@ func (o *Orchestrator) Resync(ctx context.Context) error { return o.resync(ctx) 
 
 func (o *Orchestrator) resync(ctx context.Context) error {
 	o.stats.Resyncs.Add(1)
-	if err := o.enqueueKinds(ctx, func(info resource.KindInfo) bool { return info.Local != "" }); err != nil {
+	if err := o.resyncGlobal(ctx); err != nil {
+		return err
+	}
+	locs, err := o.store.List(ctx, store.Filter{Kind: resource.KindLocation})
+	if err != nil {
 		return fmt.Errorf("resync: %w", err)
 	}
-	// Actions left running by a stop or a crash resume; webhooks not yet
-	// delivered are sent; watches look again.
+	var wg sync.WaitGroup
+	parents := &parentCache{m: map[resource.Ref]*resource.Resource{}}
+	for _, l := range locs.Items {
+		ctx := ctx
+		var h *heldLease
+		if o.leases != nil {
+			// Other replicas look at the locations they hold.
+			if h = o.leases.enter(locUnit(l.ID)); h == nil {
+				continue
+			}
+			ctx = withFence(ctx, h)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if h != nil {
+				defer h.exit()
+			}
+			o.resyncSite(ctx, l.ID, parents)
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+// resyncSite checks one location's copies, then schedules its own pass:
+// when its bulk check was answered, the location needs no ping.
+func (o *Orchestrator) resyncSite(ctx context.Context, id string, parents *parentCache) {
+	if err := o.resyncLocation(ctx, id, parents); err != nil && ctx.Err() == nil {
+		o.log.Warn("bulk resync failed; checking one by one", "location", id, "err", err)
+	}
+	o.enqueue(resource.Ref{Kind: resource.KindLocation, ID: id})
+}
+
+// takeOver starts the work of units this replica has just claimed: a
+// location's copies are checked as a resync would, and everything outside
+// locations is scheduled once for all claimed shards (workers skip what
+// belongs to other shards).
+func (o *Orchestrator) takeOver(ctx context.Context, claimed []*heldLease) {
+	var wg sync.WaitGroup
+	parents := &parentCache{m: map[resource.Ref]*resource.Resource{}}
+	shards := false
+	for _, h := range claimed {
+		if h.location == "" {
+			shards = true
+			continue
+		}
+		if !h.enter() {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer h.exit()
+			o.resyncSite(withFence(ctx, h), h.location, parents)
+		}()
+	}
+	if shards {
+		if err := o.resyncGlobal(ctx); err != nil && ctx.Err() == nil {
+			o.log.Warn("scheduling claimed work failed; the next resync does", "err", err)
+		}
+	}
+	wg.Wait()
+}
+
+// resyncGlobal schedules everything that is not at a location: global and
+// composite resources; actions left running by a stop or a crash, which
+// resume; webhooks not yet delivered; watches, which look again.
+func (o *Orchestrator) resyncGlobal(ctx context.Context) error {
+	if err := o.enqueueKinds(ctx, func(info resource.KindInfo) bool { return info.Local != "" || info.Composite }); err != nil {
+		return fmt.Errorf("resync: %w", err)
+	}
 	for _, f := range []store.Filter{
 		{Kind: resource.KindAction, Phase: resource.PhasePending},
 		{Kind: resource.KindAction, Phase: resource.PhaseProvisioning},
@@ -37,25 +111,6 @@ func (o *Orchestrator) resync(ctx context.Context) error {
 			o.enqueue(a.Ref)
 		}
 	}
-	locs, err := o.store.List(ctx, store.Filter{Kind: resource.KindLocation})
-	if err != nil {
-		return fmt.Errorf("resync: %w", err)
-	}
-	var wg sync.WaitGroup
-	parents := &parentCache{m: map[resource.Ref]*resource.Resource{}}
-	for _, l := range locs.Items {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := o.resyncLocation(ctx, l.ID, parents); err != nil && ctx.Err() == nil {
-				o.log.Warn("bulk resync failed; checking one by one", "location", l.ID, "err", err)
-			}
-			// The location's own pass comes after its bulk check: when
-			// that was answered, the location needs no ping.
-			o.enqueue(l.Ref)
-		}()
-	}
-	wg.Wait()
 	return nil
 }
 

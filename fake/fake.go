@@ -113,6 +113,7 @@ type VIM struct {
 	siteMetrics map[string]float64
 	rnd         *rand.Rand
 	closed      bool
+	log         callLog // its own lock: v.mu is held past begin
 }
 
 var (
@@ -204,6 +205,9 @@ func (v *VIM) serves(k resource.Kind) bool { return slices.Contains(v.kinds, k) 
 // begin is the start of every call: latency, then injected faults. It
 // returns with v.mu held when err is nil.
 func (v *VIM) begin(ctx context.Context, op Op) error {
+	// The rest of a call holds v.mu without waiting: it ends, for the
+	// log, when begin does.
+	defer v.log.record(ctx, op)()
 	if err := sleep(ctx, v.opts.Latency); err != nil {
 		return err
 	}

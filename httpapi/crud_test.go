@@ -18,10 +18,10 @@ import (
 // writable reports whether the kind is created through its generic route.
 func writable(info resource.KindInfo) bool {
 	switch info.Kind {
-	case resource.KindEvent, resource.KindIDAllocation, resource.KindAction, resource.KindCredential, resource.KindWebhook, resource.KindWatch:
+	case resource.KindAction, resource.KindCredential:
 		return false
 	}
-	return !info.Located
+	return !info.Located && !info.ReadOnly
 }
 
 // wireBody renders a sample as a request body: its wire object without the

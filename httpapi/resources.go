@@ -39,7 +39,7 @@ func (h *Handler) routeKind(k resource.Kind) {
 			h.router.DELETE(item, write(h.remove(info)))
 		case k == resource.KindAction:
 			h.router.POST(p, write(h.act(info)))
-		case k == resource.KindEvent || k == resource.KindIDAllocation || k == resource.KindWebhook || k == resource.KindWatch:
+		case info.ReadOnly:
 			// read-only records
 		case info.Located:
 			// Seed 000 documents writes here; they exist, but orca

@@ -35,6 +35,7 @@ const (
 	KindWatch                  Kind = "watch"
 	KindSetting                Kind = "setting"
 	KindIDAllocation           Kind = "id_allocation"
+	KindLease                  Kind = "lease"
 	KindServerGroup            Kind = "server_group"
 	KindLocalServerGroup       Kind = "local_server_group"
 	KindBaremetalInstance      Kind = "baremetal_instance"
@@ -90,13 +91,15 @@ func BuiltinKinds() []KindInfo {
 			// Watches, like actions, carry their subject's tenant.
 			Kind: KindWatch, Singular: "watch", Plural: "watches",
 			Path: "/v1.0/watches", Scope: ScopeAdmin, NoName: true,
-			New: func() Spec { return new(Watch) },
+			ReadOnly: true,
+			New:      func() Spec { return new(Watch) },
 		},
 		{
 			// Webhooks, like actions, carry their subject's tenant.
 			Kind: KindWebhook, Singular: "webhook", Plural: "webhooks",
 			Path: "/v1.0/webhooks", Scope: ScopeAdmin, NoName: true,
-			New: func() Spec { return new(Webhook) },
+			ReadOnly: true,
+			New:      func() Spec { return new(Webhook) },
 		},
 		{
 			Kind: KindCredential, Singular: "credential", Plural: "credentials",
@@ -122,7 +125,14 @@ func BuiltinKinds() []KindInfo {
 		{
 			Kind: KindIDAllocation, Singular: "id_allocation", Plural: "id_allocations",
 			Path: "/v1.0/admin/id_allocations", Scope: ScopeAdmin, NoName: true, NoTenant: true,
-			New: func() Spec { return new(IDAllocation) },
+			ReadOnly: true,
+			New:      func() Spec { return new(IDAllocation) },
+		},
+		{
+			// Replicas' claims on the reconciler's work (orca's lease.go).
+			Kind: KindLease, Singular: "lease", Plural: "leases",
+			Path: "/v1.0/admin/leases", Scope: ScopeAdmin, NoName: true, NoTenant: true, ReadOnly: true,
+			New: func() Spec { return new(Lease) },
 		},
 		{
 			Kind: KindRouteTargetAssociation, Singular: "route_target_association", Plural: "route_target_associations",
@@ -139,7 +149,8 @@ func BuiltinKinds() []KindInfo {
 			// their subject's, so tenants can read their own.
 			Kind: KindEvent, Singular: "event", Plural: "events",
 			Path: "/v1.0/events", Scope: ScopeAdmin, NoName: true,
-			New: func() Spec { return new(Event) },
+			ReadOnly: true,
+			New:      func() Spec { return new(Event) },
 		},
 		global(KindHeatInstance, KindLocalHeatInstance, "heat_instances", func() Spec { return new(HeatInstance) }),
 		local(KindLocalHeatInstance, KindHeatInstance, "heat_instance_id", "local_heat_instances", newLocalSpec),

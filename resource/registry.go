@@ -72,6 +72,10 @@ type KindInfo struct {
 	// NoName and NoTenant mark kinds whose wire form has no name or no
 	// tenant_id (seed 000's id pools and route-target associations).
 	NoName, NoTenant bool
+	// ReadOnly kinds are written by the orchestrator alone (events, id
+	// allocations, webhooks, watches, leases): the APIs list and show
+	// them, and refuse writes.
+	ReadOnly bool
 
 	// New returns a new zero spec of the kind's Go type (a struct pointer).
 	New func() Spec

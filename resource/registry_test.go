@@ -33,6 +33,7 @@ func TestBuiltinSpellings(t *testing.T) {
 		"webhook":                  {"webhook", "webhooks", "/v1.0/webhooks", nil, resource.ScopeAdmin, "", "", ""},
 		"watch":                    {"watch", "watches", "/v1.0/watches", nil, resource.ScopeAdmin, "", "", ""},
 		"id_pool":                  {"id_pool", "id_pools", "/v1.0/admin/id_pools", nil, resource.ScopeAdmin, "", "", ""},
+		"lease":                    {"lease", "leases", "/v1.0/admin/leases", nil, resource.ScopeAdmin, "", "", ""},
 		"route_target_association": {"route_target_association", "route_target_associations", "/v1.0/admin/route_target_associations", nil, resource.ScopeAdmin, "", "", ""},
 		"event":                    {"event", "events", "/v1.0/events", nil, resource.ScopeAdmin, "", "", ""},
 		"action":                   {"action", "actions", "/v1.0/actions", nil, resource.ScopeAdmin, "", "", ""},

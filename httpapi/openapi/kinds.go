@@ -191,14 +191,8 @@ func (g *gen) inputSchema(info resource.KindInfo) *schema {
 }
 
 // readOnlyKind reports kinds only orca writes and /v1.0 only lists and
-// shows (httpapi's routeKind): events, id allocations, webhooks, watches.
-func readOnlyKind(info resource.KindInfo) bool {
-	switch info.Kind {
-	case resource.KindEvent, resource.KindIDAllocation, resource.KindWebhook, resource.KindWatch:
-		return true
-	}
-	return false
-}
+// shows (httpapi's routeKind).
+func readOnlyKind(info resource.KindInfo) bool { return info.ReadOnly }
 
 func (g *gen) kindDescription(info resource.KindInfo) string {
 	d := "A " + string(info.Kind) + " as the API renders it."

@@ -4,6 +4,8 @@
 package resourcetest
 
 import (
+	"time"
+
 	"github.com/orca-nfv/orca/resource"
 )
 
@@ -166,6 +168,9 @@ func Samples(prefix, tenant string) []*resource.Resource {
 	alloc := mk(resource.KindIDAllocation, "pool.150", &resource.IDAllocation{
 		PoolID: pool.ID, Value: 150, HolderKind: resource.KindNetwork, HolderID: left.ID})
 	alloc.Tenant = ""
+	lease := mk(resource.KindLease, "loc.loc-1", &resource.Lease{
+		Holder: "replica-a", Epoch: 3, TTLMillis: 15000, RenewedAt: time.Date(2026, 12, 6, 4, 0, 0, 0, time.UTC)})
+	lease.Name, lease.Tenant = "", ""
 
 	return []*resource.Resource{
 		cred, location, tenantRes, setting, pool,
@@ -199,6 +204,6 @@ func Samples(prefix, tenant string) []*resource.Resource {
 		localOf(resource.KindLocalBaremetalInstance, "lmetal", metal, &resource.LocalServer{
 			Description: "metal at loc", InstanceID: "9a2e-nova", ConsoleURL: "https://nova.example.net/vnc?token=y",
 		}),
-		rt, event, action, hook, watch, alloc,
+		rt, event, action, hook, watch, alloc, lease,
 	}
 }

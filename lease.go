@@ -1,0 +1,523 @@
+package orca
+
+import (
+	"context"
+	"errors"
+	"hash/fnv"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/store"
+)
+
+// LeaseOptions split the reconciler's work between replicas that share one
+// store (PostgreSQL), so that each location's copies are reconciled by one
+// replica at a time, and a replica that dies has its work taken over.
+//
+// The work is cut into units: one per location (its copies, its health,
+// every VIM call a copy's pass makes there) and Shards hash shards of the
+// rest (global resources, deployments, actions, webhooks, watches). A
+// replica reconciles only the units it holds a lease on. Units are shared
+// out by rendezvous hashing over the live replicas, so a replica that joins
+// or leaves moves only its own share.
+//
+// Guarantees: a unit's lease has one holder at a time; every store write
+// a pass makes checks, in its own transaction, that the pass's lease is
+// still held at the epoch the pass started with (fencing), so a replica
+// that lost its lease writes nothing more; and a VIM call is cut off when
+// the caller's lease runs out, before any other replica can claim it. A
+// replica that stops cleanly releases its leases at once; one that dies
+// loses them TTL after its last renewal, and others hold them by about
+// TTL + Renew later.
+type LeaseOptions struct {
+	// Holder names this replica: letters, digits, '-', '_', '.' or ':',
+	// unique among the replicas (a host name and process ID will do).
+	Holder string
+	// TTL is how long a lease lasts without renewal; default 10s.
+	TTL time.Duration
+	// Renew is how often leases are renewed and the work re-split;
+	// default TTL/4.
+	Renew time.Duration
+	// Shards is how many hash shards the work outside locations is cut
+	// into; every replica must use the same number. Default 16.
+	Shards int
+}
+
+func (l *LeaseOptions) withDefaults() LeaseOptions {
+	out := *l
+	if out.TTL <= 0 {
+		out.TTL = 10 * time.Second
+	}
+	if out.Renew <= 0 || out.Renew >= out.TTL {
+		out.Renew = out.TTL / 4
+	}
+	if out.Shards <= 0 {
+		out.Shards = 16
+	}
+	return out
+}
+
+// errNotHeld is wrapped by the errors of work this replica does not (or no
+// longer) hold the lease for: its holder does it. Such passes are dropped,
+// not retried.
+var errNotHeld = &resource.Error{Code: resource.Unavailable, Err: errors.New("another replica holds this work's lease")}
+
+// heldLease is a lease this replica holds.
+type heldLease struct {
+	id       string
+	epoch    int64
+	location string // the location whose work it covers; "" for a shard
+
+	mu         sync.Mutex
+	validUntil time.Time // by this replica's clock: TTL after the renewal began
+	releasing  bool      // no new passes; released once inflight is 0
+	inflight   int
+}
+
+// enter admits one pass under the lease; false once it is released, being
+// released, or run out.
+func (h *heldLease) enter() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.releasing || !time.Now().Before(h.validUntil) {
+		return false
+	}
+	h.inflight++
+	return true
+}
+
+func (h *heldLease) exit() {
+	h.mu.Lock()
+	h.inflight--
+	h.mu.Unlock()
+}
+
+// until is when the lease runs out; false when it has.
+func (h *heldLease) until() (time.Time, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.validUntil, time.Now().Before(h.validUntil)
+}
+
+// sighting is when this replica first saw a lease at a revision: a lease
+// unchanged for TTL since is expired, whatever the holder's clock says.
+type sighting struct {
+	revision int64
+	since    time.Time
+}
+
+// leaser keeps this replica's leases: it renews them, claims the units the
+// split gives it, and releases those it no longer should hold.
+type leaser struct {
+	o    *Orchestrator
+	opts LeaseOptions
+
+	mu    sync.Mutex
+	held  map[string]*heldLease // by lease ID
+	seen  map[string]sighting   // by lease ID
+	claim sync.WaitGroup        // the work started by claims
+}
+
+func newLeaser(o *Orchestrator, opts *LeaseOptions) *leaser {
+	return &leaser{o: o, opts: opts.withDefaults(), held: map[string]*heldLease{}, seen: map[string]sighting{}}
+}
+
+const (
+	memberPrefix = "member."
+	locPrefix    = "loc."
+	shardPrefix  = "shard."
+)
+
+// locUnit is the lease ID of a location's work.
+func locUnit(id string) string { return leaseID(locPrefix, id) }
+
+func leaseID(prefix, name string) string {
+	if len(prefix)+len(name) <= resource.MaxIDLen {
+		return prefix + name
+	}
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return prefix + strconv.FormatUint(h.Sum64(), 36) // too long to spell out
+}
+
+// unitOf is the lease ID of the work of a resource that is not at a
+// location: a location's own, or its hash shard.
+func (l *leaser) unitOf(ref resource.Ref) string {
+	if ref.Kind == resource.KindLocation {
+		return locUnit(ref.ID)
+	}
+	h := fnv.New32a()
+	h.Write([]byte(ref.Kind))
+	h.Write([]byte{'/'})
+	h.Write([]byte(ref.ID))
+	return shardPrefix + strconv.Itoa(int(h.Sum32()%uint32(l.opts.Shards)))
+}
+
+// enter admits a pass of the unit's work: the lease to fence it with, or
+// nil when this replica does not hold it.
+func (l *leaser) enter(unit string) *heldLease {
+	l.mu.Lock()
+	h := l.held[unit]
+	l.mu.Unlock()
+	if h == nil || !h.enter() {
+		return nil
+	}
+	return h
+}
+
+// holds reports whether this replica holds the unit's lease now.
+func (l *leaser) holds(unit string) bool {
+	h := l.enter(unit)
+	if h != nil {
+		h.exit()
+	}
+	return h != nil
+}
+
+// check fails with errNotHeld unless tx sees h as the lease's current
+// claim: the fencing of every write a pass makes.
+func (l *leaser) check(ctx context.Context, tx store.Reader, h *heldLease) error {
+	if _, ok := h.until(); !ok {
+		return errNotHeld
+	}
+	r, err := tx.Get(ctx, resource.Ref{Kind: resource.KindLease, ID: h.id})
+	if resource.CodeOf(err) == resource.NotFound {
+		return errNotHeld
+	}
+	if err != nil {
+		return err
+	}
+	if s := r.Spec.(*resource.Lease); s.Holder != l.opts.Holder || s.Epoch != h.epoch {
+		return errNotHeld
+	}
+	return nil
+}
+
+// run keeps the leases until ctx ends, then releases them.
+func (l *leaser) run(ctx context.Context) {
+	tick := time.NewTicker(l.opts.Renew)
+	defer tick.Stop()
+	for {
+		l.tick(ctx)
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			l.claim.Wait()
+			return
+		}
+	}
+}
+
+// tick renews, re-splits, claims and releases: one round.
+func (l *leaser) tick(ctx context.Context) {
+	start := time.Now()
+	if err := l.renew(ctx, start); err != nil && ctx.Err() == nil {
+		l.o.log.Warn("renewing leases failed; they run out unless the next renewal succeeds", "err", err)
+	}
+	leases, err := l.o.store.List(ctx, store.Filter{Kind: resource.KindLease})
+	if err != nil {
+		l.dropExpired()
+		return
+	}
+	locs, err := l.o.store.List(ctx, store.Filter{Kind: resource.KindLocation, Known: keysOnly})
+	if err != nil {
+		l.dropExpired()
+		return
+	}
+	now := time.Now()
+	records := map[string]*resource.Resource{}
+	var members []string
+	l.mu.Lock()
+	for _, r := range leases.Items {
+		records[r.ID] = r
+		s, ok := l.seen[r.ID]
+		if !ok || s.revision != r.Revision {
+			s = sighting{r.Revision, now}
+			l.seen[r.ID] = s
+		}
+		holder := r.Spec.(*resource.Lease).Holder
+		if name, ok := strings.CutPrefix(r.ID, memberPrefix); ok && holder != "" &&
+			(name == l.opts.Holder || now.Sub(s.since) < l.opts.TTL) {
+			members = append(members, name)
+		}
+	}
+	for id := range l.seen {
+		if records[id] == nil {
+			delete(l.seen, id)
+		}
+	}
+	l.mu.Unlock()
+	units := make(map[string]string, l.opts.Shards+len(locs.Keys)) // lease ID → location
+	for i := range l.opts.Shards {
+		units[shardPrefix+strconv.Itoa(i)] = ""
+	}
+	for _, k := range locs.Keys {
+		units[locUnit(k.Ref.ID)] = k.Ref.ID
+	}
+	mine := map[string]bool{}
+	for u := range units {
+		if owner(members, u) == l.opts.Holder {
+			mine[u] = true
+		}
+	}
+	l.release(ctx, mine, units, records)
+	l.acquire(ctx, mine, units, records, now)
+	l.dropExpired()
+}
+
+// owner is the unit's replica by rendezvous hashing: each unit goes to the
+// member it hashes highest with, so a member joining or leaving moves only
+// the units it takes or leaves.
+func owner(members []string, unit string) string {
+	var best string
+	var top uint64
+	for _, m := range members {
+		h := fnv.New64a()
+		h.Write([]byte(m))
+		h.Write([]byte{0})
+		h.Write([]byte(unit))
+		if s := mix(h.Sum64()); best == "" || s > top || s == top && m < best {
+			best, top = m, s
+		}
+	}
+	return best
+}
+
+// mix finishes a hash (splitmix64's finalizer): FNV's high bits depend
+// little on a string's last bytes, and those tell units apart.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// renew renews this replica's member record and every lease it holds, in
+// one transaction; a lease another replica has taken is dropped.
+func (l *leaser) renew(ctx context.Context, start time.Time) error {
+	l.mu.Lock()
+	held := make([]*heldLease, 0, len(l.held))
+	for _, h := range l.held {
+		held = append(held, h)
+	}
+	l.mu.Unlock()
+	var renewed, lost []*heldLease
+	err := l.o.store.Txn(ctx, func(ctx context.Context, tx store.Tx) error {
+		renewed, lost = renewed[:0], lost[:0]
+		member := resource.Ref{Kind: resource.KindLease, ID: leaseID(memberPrefix, l.opts.Holder)}
+		if err := l.put(ctx, tx, member, 0, true); err != nil {
+			return err
+		}
+		for _, h := range held {
+			err := l.put(ctx, tx, resource.Ref{Kind: resource.KindLease, ID: h.id}, h.epoch, false)
+			switch {
+			case errors.Is(err, errNotHeld):
+				lost = append(lost, h)
+			case err != nil:
+				return err
+			default:
+				renewed = append(renewed, h)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, h := range renewed {
+		h.mu.Lock()
+		h.validUntil = start.Add(l.opts.TTL)
+		h.mu.Unlock()
+	}
+	l.mu.Lock()
+	for _, h := range lost {
+		if l.held[h.id] == h {
+			delete(l.held, h.id)
+		}
+	}
+	l.mu.Unlock()
+	for _, h := range lost {
+		l.o.log.Warn("a lease was taken by another replica", "lease", h.id)
+	}
+	return nil
+}
+
+// put writes a renewal of ref held at epoch (any epoch for the member
+// record, which is created when missing); errNotHeld when another holds it.
+func (l *leaser) put(ctx context.Context, tx store.Tx, ref resource.Ref, epoch int64, member bool) error {
+	spec := &resource.Lease{Holder: l.opts.Holder, Epoch: epoch, TTLMillis: l.opts.TTL.Milliseconds(), RenewedAt: time.Now().UTC()}
+	r, err := tx.Get(ctx, ref)
+	if member && resource.CodeOf(err) == resource.NotFound {
+		_, err = tx.Create(ctx, &resource.Resource{Ref: ref, Spec: spec})
+		return err
+	}
+	if err != nil {
+		if resource.CodeOf(err) == resource.NotFound {
+			return errNotHeld
+		}
+		return err
+	}
+	cur := r.Spec.(*resource.Lease)
+	if cur.Holder != l.opts.Holder || !member && cur.Epoch != epoch {
+		return errNotHeld
+	}
+	spec.Epoch = cur.Epoch
+	next := *r
+	next.Spec = spec
+	_, err = tx.Update(ctx, &next)
+	return err
+}
+
+// acquire claims the units given to this replica that nobody holds: never
+// claimed, released, or expired (unchanged for TTL by this replica's clock).
+func (l *leaser) acquire(ctx context.Context, mine map[string]bool, units map[string]string, records map[string]*resource.Resource, now time.Time) {
+	var want []string
+	l.mu.Lock()
+	for u := range mine {
+		if l.held[u] != nil {
+			continue
+		}
+		r := records[u]
+		if r != nil {
+			s := r.Spec.(*resource.Lease)
+			expired := now.Sub(l.seen[u].since) >= l.opts.TTL
+			if s.Holder != "" && s.Holder != l.opts.Holder && !expired {
+				continue
+			}
+		}
+		want = append(want, u)
+	}
+	l.mu.Unlock()
+	if len(want) == 0 {
+		return
+	}
+	start := time.Now()
+	var claimed []*heldLease
+	err := l.o.store.Txn(ctx, func(ctx context.Context, tx store.Tx) error {
+		claimed = claimed[:0]
+		for _, u := range want {
+			ref := resource.Ref{Kind: resource.KindLease, ID: u}
+			spec := &resource.Lease{Holder: l.opts.Holder, Epoch: 1, TTLMillis: l.opts.TTL.Milliseconds(), RenewedAt: start.UTC()}
+			cur, err := tx.Get(ctx, ref)
+			switch {
+			case resource.CodeOf(err) == resource.NotFound:
+				if records[u] != nil {
+					continue // deleted since: look again next round
+				}
+				_, err = tx.Create(ctx, &resource.Resource{Ref: ref, Spec: spec})
+			case err != nil:
+			case records[u] == nil || cur.Revision != records[u].Revision:
+				continue // changed since this round's look
+			default:
+				spec.Epoch = cur.Spec.(*resource.Lease).Epoch + 1
+				next := *cur
+				next.Spec = spec
+				_, err = tx.Update(ctx, &next)
+			}
+			if err != nil {
+				return err
+			}
+			claimed = append(claimed, &heldLease{id: u, epoch: spec.Epoch, location: units[u], validUntil: start.Add(l.opts.TTL)})
+		}
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			l.o.log.Warn("claiming leases failed; trying again next round", "err", err)
+		}
+		return
+	}
+	l.mu.Lock()
+	for _, h := range claimed {
+		l.held[h.id] = h
+	}
+	l.mu.Unlock()
+	if len(claimed) == 0 {
+		return
+	}
+	l.o.log.Info("leases claimed", "holder", l.opts.Holder, "count", len(claimed))
+	l.claim.Add(1)
+	go func() {
+		defer l.claim.Done()
+		l.o.takeOver(ctx, claimed)
+	}()
+}
+
+// release gives up the leases this replica holds but should not (the split
+// moved them, or their location is gone), each once its passes finished;
+// it deletes the records of units nobody holds that no longer exist.
+func (l *leaser) release(ctx context.Context, mine map[string]bool, units map[string]string, records map[string]*resource.Resource) {
+	var free []*heldLease
+	l.mu.Lock()
+	for id, h := range l.held {
+		h.mu.Lock()
+		h.releasing = !mine[id] // the split may have given it back
+		idle := h.inflight == 0
+		h.mu.Unlock()
+		if mine[id] {
+			continue
+		}
+		if idle {
+			free = append(free, h)
+		}
+	}
+	l.mu.Unlock()
+	for _, h := range free {
+		err := l.o.store.Txn(ctx, func(ctx context.Context, tx store.Tx) error {
+			r, err := tx.Get(ctx, resource.Ref{Kind: resource.KindLease, ID: h.id})
+			if err != nil {
+				return err
+			}
+			if s := r.Spec.(*resource.Lease); s.Holder != l.opts.Holder || s.Epoch != h.epoch {
+				return nil // taken already
+			}
+			next := *r
+			next.Spec = &resource.Lease{Epoch: h.epoch, TTLMillis: l.opts.TTL.Milliseconds(), RenewedAt: time.Now().UTC()}
+			_, err = tx.Update(ctx, &next)
+			return err
+		})
+		if err != nil && resource.CodeOf(err) != resource.NotFound {
+			continue // held still; it runs out unless renewed
+		}
+		l.mu.Lock()
+		delete(l.held, h.id)
+		l.mu.Unlock()
+	}
+	// Leases of gone locations and members long dead: nobody needs them.
+	now := time.Now()
+	for id, r := range records {
+		s := r.Spec.(*resource.Lease)
+		l.mu.Lock()
+		quiet := now.Sub(l.seen[id].since) >= 3*l.opts.TTL
+		l.mu.Unlock()
+		_, unit := units[id]
+		gone := strings.HasPrefix(id, locPrefix) && !unit && s.Holder == ""
+		if gone || strings.HasPrefix(id, memberPrefix) && quiet {
+			_ = l.o.store.Delete(ctx, r.Ref, r.Revision) // lost to a change: next round
+		}
+	}
+}
+
+// dropExpired forgets leases that ran out without a renewal.
+func (l *leaser) dropExpired() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for id, h := range l.held {
+		if _, ok := h.until(); !ok {
+			delete(l.held, id)
+			l.o.log.Warn("a lease ran out before it was renewed; its work stops here", "lease", id)
+		}
+	}
+}
+
+// releaseAll gives every lease up at a clean stop, so that other replicas
+// take the work over at their next round rather than after TTL.
+func (l *leaser) releaseAll(ctx context.Context) {
+	l.release(ctx, nil, nil, nil)
+	member := resource.Ref{Kind: resource.KindLease, ID: leaseID(memberPrefix, l.opts.Holder)}
+	_ = l.o.store.Delete(ctx, member, 0)
+}

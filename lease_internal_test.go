@@ -1,0 +1,156 @@
+package orca
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"golang.org/x/sync/semaphore"
+
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/store"
+	"github.com/orca-nfv/orca/store/memstore"
+)
+
+func leased(s store.Store, holder string) *Orchestrator {
+	return New(s, &Options{Logger: slog.New(slog.DiscardHandler),
+		Leases: &LeaseOptions{Holder: holder, TTL: 4 * time.Second, Renew: time.Second, Shards: 2}})
+}
+
+func lease(t *testing.T, s store.Store, id string) *resource.Lease {
+	t.Helper()
+	r, err := s.Get(context.Background(), resource.Ref{Kind: resource.KindLease, ID: id})
+	if err != nil {
+		t.Fatalf("lease %s: %v", id, err)
+	}
+	return r.Spec.(*resource.Lease)
+}
+
+// TestFencedWrites: a write made under a lease checks the lease in its own
+// transaction: once another replica has claimed it, at a later epoch, the
+// old holder's writes are refused and change nothing, even while its own
+// clock still counts the lease valid.
+func TestFencedWrites(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		s := memstore.New(nil)
+		a, b := leased(s, "a"), leased(s, "b")
+		a.leases.tick(ctx) // a, alone, claims every shard
+		h := a.leases.enter("shard.0")
+		if h == nil {
+			t.Fatal("a does not hold shard.0 after claiming alone")
+		}
+		defer h.exit()
+		fenced := withFence(ctx, h)
+		net := &resource.Resource{Ref: resource.Ref{Kind: resource.KindFlavor, ID: "f1"}, Tenant: "t", Spec: &resource.Flavor{RAM: 64, VCPUs: 1}}
+		if _, err := a.store.Create(fenced, net); err != nil {
+			t.Fatalf("a write under a held lease: %v", err)
+		}
+
+		// b claims the lease over a's head, as after a's lease ran out
+		// by b's clock, while a's clock still counts it valid.
+		h.mu.Lock()
+		h.validUntil = time.Now().Add(time.Hour)
+		h.mu.Unlock()
+		b.leases.tick(ctx)
+		time.Sleep(5 * time.Second) // a's records stay unchanged: a is dead to b
+		b.leases.tick(ctx)
+		b.leases.tick(ctx)
+		if got := lease(t, s, "shard.0"); got.Holder != "b" || got.Epoch != h.epoch+1 {
+			t.Fatalf("shard.0 after a went quiet: %+v, want b's at epoch %d", got, h.epoch+1)
+		}
+
+		for name, write := range map[string]func() error{
+			"create": func() error {
+				_, err := a.store.Create(fenced, &resource.Resource{Ref: resource.Ref{Kind: resource.KindFlavor, ID: "f2"}, Tenant: "t", Spec: &resource.Flavor{RAM: 64, VCPUs: 1}})
+				return err
+			},
+			"update status": func() error {
+				r, err := s.Get(ctx, net.Ref)
+				if err != nil {
+					return err
+				}
+				r.Status.Phase = resource.PhaseFailed
+				_, err = a.store.UpdateStatus(fenced, r)
+				return err
+			},
+			"delete": func() error { return a.store.Delete(fenced, net.Ref, 0) },
+			"txn": func() error {
+				return a.store.Txn(fenced, func(ctx context.Context, tx store.Tx) error {
+					_, err := tx.Create(ctx, &resource.Resource{Ref: resource.Ref{Kind: resource.KindFlavor, ID: "f3"}, Tenant: "t", Spec: &resource.Flavor{RAM: 64, VCPUs: 1}})
+					return err
+				})
+			},
+		} {
+			if err := write(); !errors.Is(err, errNotHeld) {
+				t.Errorf("%s by the old holder = %v, want it refused (errNotHeld)", name, err)
+			}
+		}
+		page, err := s.List(ctx, store.Filter{Kind: resource.KindFlavor})
+		if err != nil || len(page.Items) != 1 || page.Items[0].Status.Phase == resource.PhaseFailed {
+			t.Errorf("flavors after the refused writes: %v %v, want f1 alone, unchanged", page, err)
+		}
+		// Unfenced writes (the API's) are not a pass's: they go through.
+		if _, err := a.store.Create(ctx, &resource.Resource{Ref: resource.Ref{Kind: resource.KindFlavor, ID: "f4"}, Tenant: "t", Spec: &resource.Flavor{RAM: 64, VCPUs: 1}}); err != nil {
+			t.Errorf("an unfenced (API) write: %v", err)
+		}
+	})
+}
+
+// TestCallsEndWithTheLease: a VIM call is not started under a lease that
+// has run out, and one under way is cut off when it runs out: before any
+// other replica could claim it.
+func TestCallsEndWithTheLease(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		o := leased(memstore.New(nil), "a")
+		o.leases.tick(ctx)
+		h := o.leases.enter("shard.1")
+		if h == nil {
+			t.Fatal("no lease")
+		}
+		defer h.exit()
+		until, _ := h.until()
+		s := &site{id: "loc-1", sem: semaphore.NewWeighted(1)}
+		var ended time.Time
+		err := o.callVIM(withFence(ctx, h), s, func(ctx context.Context) error {
+			<-ctx.Done() // a call that hangs
+			ended = time.Now()
+			return resource.Wrap(resource.Unavailable, ctx.Err())
+		})
+		if ended.After(until) || err == nil {
+			t.Errorf("a hanging call ended at %v (err %v), want by the lease's end %v", ended, err, until)
+		}
+		called := false
+		err = o.callVIM(withFence(ctx, h), s, func(context.Context) error { called = true; return nil })
+		if called || !errors.Is(err, errNotHeld) {
+			t.Errorf("a call under a run-out lease: called %v, err %v; want refused before calling", called, err)
+		}
+	})
+}
+
+// TestOwnerSpreadsUnits: rendezvous hashing gives every member a share,
+// and a member leaving moves only its own units.
+func TestOwnerSpreadsUnits(t *testing.T) {
+	members := []string{"r1", "r2", "r3"}
+	before := map[string]string{}
+	share := map[string]int{}
+	for i := range 300 {
+		u := "loc.site-" + string(rune('a'+i%26)) + "-" + time.Duration(i).String()
+		before[u] = owner(members, u)
+		share[before[u]]++
+	}
+	for _, m := range members {
+		if share[m] < 60 {
+			t.Errorf("shares %v: %s gets too few of 300 units", share, m)
+		}
+	}
+	for u, was := range before {
+		if now := owner([]string{"r1", "r3"}, u); was != "r2" && now != was {
+			t.Errorf("%s moved from %s to %s when r2 left", u, was, now)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"hash/fnv"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -258,9 +259,19 @@ func (l *leaser) tick(ctx context.Context) {
 		units[locUnit(k.Ref.ID)] = k.Ref.ID
 	}
 	mine := map[string]bool{}
-	for u := range units {
-		if owner(members, u) == l.opts.Holder {
-			mine[u] = true
+	var locUnits, shardUnits []string
+	for u, loc := range units {
+		if loc != "" {
+			locUnits = append(locUnits, u)
+		} else {
+			shardUnits = append(shardUnits, u)
+		}
+	}
+	for _, group := range [][]string{locUnits, shardUnits} {
+		for u, m := range assign(members, group) {
+			if m == l.opts.Holder {
+				mine[u] = true
+			}
 		}
 	}
 	l.release(ctx, mine, units, records)
@@ -268,22 +279,51 @@ func (l *leaser) tick(ctx context.Context) {
 	l.dropExpired()
 }
 
-// owner is the unit's replica by rendezvous hashing: each unit goes to the
-// member it hashes highest with, so a member joining or leaving moves only
-// the units it takes or leaves.
-func owner(members []string, unit string) string {
-	var best string
-	var top uint64
-	for _, m := range members {
-		h := fnv.New64a()
-		h.Write([]byte(m))
-		h.Write([]byte{0})
-		h.Write([]byte(unit))
-		if s := mix(h.Sum64()); best == "" || s > top || s == top && m < best {
-			best, top = m, s
+// assign shares units out between members by rendezvous hashing with
+// bounded load: each unit goes to the member it hashes highest with that
+// has fewer than its fair share (units ÷ members, rounded up). Every
+// replica computes the same answer from the same members and units, and a
+// member joining or leaving moves few units besides its own.
+func assign(members, units []string) map[string]string {
+	out := make(map[string]string, len(units))
+	if len(members) == 0 {
+		return out
+	}
+	units = slices.Clone(units)
+	slices.Sort(units)
+	capacity := (len(units) + len(members) - 1) / len(members)
+	load := map[string]int{}
+	ranked := make([]string, len(members))
+	for _, u := range units {
+		copy(ranked, members)
+		slices.SortFunc(ranked, func(a, b string) int {
+			sa, sb := score(a, u), score(b, u)
+			switch {
+			case sa > sb:
+				return -1
+			case sa < sb:
+				return 1
+			}
+			return strings.Compare(a, b)
+		})
+		for _, m := range ranked {
+			if load[m] < capacity {
+				out[u] = m
+				load[m]++
+				break
+			}
 		}
 	}
-	return best
+	return out
+}
+
+// score is how strongly a unit hashes to a member.
+func score(member, unit string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(member))
+	h.Write([]byte{0})
+	h.Write([]byte(unit))
+	return mix(h.Sum64())
 }
 
 // mix finishes a hash (splitmix64's finalizer): FNV's high bits depend

@@ -3,6 +3,7 @@ package orca
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"testing"
 	"testing/synctest"
@@ -132,25 +133,49 @@ func TestCallsEndWithTheLease(t *testing.T) {
 	})
 }
 
-// TestOwnerSpreadsUnits: rendezvous hashing gives every member a share,
-// and a member leaving moves only its own units.
-func TestOwnerSpreadsUnits(t *testing.T) {
-	members := []string{"r1", "r2", "r3"}
-	before := map[string]string{}
-	share := map[string]int{}
-	for i := range 300 {
-		u := "loc.site-" + string(rune('a'+i%26)) + "-" + time.Duration(i).String()
-		before[u] = owner(members, u)
-		share[before[u]]++
+// TestAssignIsFairAndStable: every member gets its fair share, whatever
+// the names, and a member leaving moves few units besides its own.
+func TestAssignIsFairAndStable(t *testing.T) {
+	tests := map[string]struct {
+		members []string
+		units   int
+	}{
+		"two replicas, four locations": {[]string{"replica-a", "replica-b"}, 4},
+		"three replicas, ten":          {[]string{"r0", "r1", "r2"}, 10},
+		"three replicas, 300":          {[]string{"r1", "r2", "r3"}, 300},
+		"more replicas than units":     {[]string{"a", "b", "c", "d"}, 2},
 	}
-	for _, m := range members {
-		if share[m] < 60 {
-			t.Errorf("shares %v: %s gets too few of 300 units", share, m)
-		}
-	}
-	for u, was := range before {
-		if now := owner([]string{"r1", "r3"}, u); was != "r2" && now != was {
-			t.Errorf("%s moved from %s to %s when r2 left", u, was, now)
-		}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			var units []string
+			for i := range tc.units {
+				units = append(units, fmt.Sprintf("loc.site-%d", i))
+			}
+			before := assign(tc.members, units)
+			share := map[string]int{}
+			for _, m := range before {
+				share[m]++
+			}
+			fair := (tc.units + len(tc.members) - 1) / len(tc.members)
+			for _, m := range tc.members {
+				if share[m] > fair || share[m] < tc.units/len(tc.members) {
+					t.Errorf("shares %v of %d units: %s is off its fair share", share, tc.units, m)
+				}
+			}
+			if len(before) != tc.units {
+				t.Errorf("%d of %d units assigned", len(before), tc.units)
+			}
+			gone := tc.members[0]
+			after := assign(tc.members[1:], units)
+			moved := 0
+			for u, was := range before {
+				if was != gone && after[u] != was {
+					moved++
+				}
+			}
+			if moved > tc.units/len(tc.members)+1 {
+				t.Errorf("%d units of others moved when %s left: want few", moved, gone)
+			}
+		})
 	}
 }

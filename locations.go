@@ -300,12 +300,12 @@ func (o *Orchestrator) markDeleting(ctx context.Context, r *resource.Resource) e
 func (o *Orchestrator) enqueueKinds(ctx context.Context, sel func(resource.KindInfo) bool) error {
 	for _, k := range o.reg.Kinds() {
 		if info, _ := o.reg.Info(k); sel(info) {
-			page, err := o.store.List(ctx, store.Filter{Kind: k})
+			page, err := o.store.List(ctx, store.Filter{Kind: k, Known: keysOnly})
 			if err != nil {
 				return err
 			}
-			for _, r := range page.Items {
-				o.enqueue(r.Ref)
+			for _, key := range page.Keys {
+				o.enqueue(key.Ref)
 			}
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/orca-nfv/orca/identity"
+	"github.com/orca-nfv/orca/resource"
 )
 
 // config is the demo's flags, checked by parseFlags.
@@ -34,6 +35,10 @@ type config struct {
 	pprofAddr   string
 	rateLimit   float64
 	seedExample bool
+	// replicaName and leaseTTL split the work between replicas on one
+	// PostgreSQL database (orca.LeaseOptions).
+	replicaName string
+	leaseTTL    time.Duration
 	logFormat   string
 	logLevel    slog.Level
 	// logLevelSet is true when -log-level was given: it then wins over
@@ -120,6 +125,9 @@ func newFlagSet(c *config, level *string) *flag.FlagSet {
 	fs.Float64Var(&c.rateLimit, "rate-limit", 200, "`requests` a second per user (per address without a token), in bursts of twice that; 0: no limit")
 	// Data
 	fs.StringVar(&c.db, "db", filepath.Join("orca-data", "orca.db"), "SQLite database `file` (its directory is made; it also keeps the admin's password hash), memory, or a postgres:// URL shared by replicas (then $ORCA_SECRET_KEY and the admin password must be given)")
+	fs.StringVar(&c.replicaName, "replica-name", "", "this replica's `name` among those sharing a postgres:// -db (default: host name and process ID)")
+	c.leaseTTL = 10 * time.Second
+	fs.Var(duration{&c.leaseTTL}, "lease-ttl", "with a postgres:// -db, how long a replica's share of the work outlives it: a dead replica's work is taken over about this `duration` later")
 	fs.BoolVar(&c.seedExample, "seed-example", false, "create example data in tenant demo at start (skips what exists) and show its convergence on stderr")
 	// Users and security
 	fs.StringVar(&c.users, "users", "", `JSON `+"`file`"+` listing users: [{"name","password","tenant_id","roles":["admin"|"member"]}]`)
@@ -201,6 +209,14 @@ func (c *config) check(level string) error {
 	}
 	if c.pollInterval < 10*time.Millisecond {
 		return errors.New("-poll-interval must be at least 10ms")
+	}
+	if c.leaseTTL < time.Second {
+		return errors.New("-lease-ttl must be at least 1s")
+	}
+	if c.replicaName != "" {
+		if err := resource.CheckID(c.replicaName); err != nil {
+			return fmt.Errorf("-replica-name %q: %v (letters, digits, '-', '_', '.' or ':')", c.replicaName, err)
+		}
 	}
 	if c.iterations < 1 {
 		return errors.New("-pbkdf2-iterations must be at least 1")

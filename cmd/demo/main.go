@@ -165,7 +165,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, er
 	}
 	var fakes vim.Factory
 	if c.fakeVIM != "" { // the fake VIMs live in another process (cmd/fakevim)
-		if fakes, err = fakewire.NewClient(c.fakeVIM, nil); err != nil {
+		if fakes, err = fakewire.NewClient(c.fakeVIM, &fakewire.Options{Caller: replicaName(c.replicaName)}); err != nil {
 			return usagef("-fake-vim: %v", err)
 		}
 	} else {
@@ -185,11 +185,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, er
 	factory := drivers.New(&drivers.Options{Fakes: fakes, HTTPClient: vimClient})
 	callbacks := &netguard.Policy{Allow: c.callbackAllow}
 	var follow time.Duration
+	var leases *orca.LeaseOptions
 	if isPostgres(c.db) {
-		follow = min(c.pollInterval, time.Second) // the other replicas' writes
+		// Replicas share the database: each reconciles its share of
+		// the work, and follows what the others write.
+		follow = min(c.pollInterval, time.Second)
+		leases = &orca.LeaseOptions{Holder: replicaName(c.replicaName), TTL: c.leaseTTL}
 	}
 	o := orca.New(s, &orca.Options{Drivers: factory, Keyring: keys, Logger: log, Deliver: callbacks.Deliverer(nil), PollInterval: c.pollInterval,
-		FollowWrites: follow,
+		FollowWrites: follow, Leases: leases,
 		// Glance fetches image URLs for us: judged when written.
 		CheckSource: func(ctx context.Context, u string) error { _, err := fetches.CheckRemote(ctx, u); return err }})
 	us, err := loadUsers(c, dataDir, getenv)
@@ -254,12 +258,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, er
 
 	runCtx, stopRun := context.WithCancel(context.Background())
 	runDone := make(chan error, 1)
-	if isPostgres(c.db) {
-		// Replicas share the database: one reconciles at a time.
-		go func() { runDone <- runLeading(runCtx, c.db, o, log) }()
-	} else {
-		go func() { runDone <- o.Run(runCtx) }()
-	}
+	go func() { runDone <- o.Run(runCtx) }()
 	defer func() {
 		stopRun()
 		<-runDone

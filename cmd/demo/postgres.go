@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
-	"github.com/orca-nfv/orca"
+	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/store"
 	"github.com/orca-nfv/orca/store/pgstore"
 )
@@ -51,46 +51,17 @@ func redactDSN(dsn string) string {
 	return u.String()
 }
 
-// runLeading runs o while this process leads the database's reconciler,
-// and stands by while another replica does: every replica serves the
-// APIs, one reconciles, and when it dies (its database session with it)
-// another takes over within about a second. It returns when ctx ends.
-func runLeading(ctx context.Context, dsn string, o *orca.Orchestrator, log *slog.Logger) error {
-	for ctx.Err() == nil {
-		log.Info("standing by: another replica may be reconciling; this one serves the APIs")
-		l, err := pgstore.Lead(ctx, dsn, "reconciler", nil)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			log.Warn("cannot take the reconciler's lead; trying again", "err", err)
-			select {
-			case <-time.After(time.Second):
-			case <-ctx.Done():
-			}
-			continue
-		}
-		log.Info("leading: this replica reconciles")
-		runCtx, stop := context.WithCancel(ctx)
-		done := make(chan error, 1)
-		go func() { done <- o.Run(runCtx) }()
-		select {
-		case <-l.Lost():
-			log.Warn("the reconciler's lead was lost (the database session ended); standing by")
-		case err := <-done:
-			l.Release()
-			stop()
-			return err
-		case <-ctx.Done():
-		}
-		stop()
-		if err := <-done; err != nil {
-			l.Release()
-			return fmt.Errorf("reconciler: %w", err)
-		}
-		l.Release()
+// replicaName is this replica's lease holder name: the one given, or the
+// host name and process ID, which differ between live replicas.
+func replicaName(given string) string {
+	if given != "" {
+		return given
 	}
-	return nil
+	host, err := os.Hostname()
+	if err != nil || resource.CheckID(host) != nil {
+		host = "replica"
+	}
+	return fmt.Sprintf("%s-%d", host, os.Getpid())
 }
 
 // storeLabel names the store for the banner, without secrets.

@@ -12,13 +12,14 @@ import (
 )
 
 // TestDemoOnPostgres: two demos on one PostgreSQL database both serve the
-// APIs over the same data, with the same tokens; one reconciles, the other
-// stands by, and takes over when the first stops. Neither prints the database password; both
-// refuse to start without the shared key and admin password.
+// APIs over the same data, with the same tokens, and split the locations
+// between them by leases; when one stops, the other takes its share at
+// once. Neither prints the database password; both refuse to start without
+// the shared key and admin password.
 func TestDemoOnPostgres(t *testing.T) {
 	dsn := pgtest.Start(t)
 	env := map[string]string{"ORCA_SECRET_KEY": secret.GenerateKey(), "ORCA_ADMIN_PASSWORD": "pg-admin-pw"}
-	args := []string{"-db", dsn, "-fake-locations", "1", "-fake-build-time", "10ms", "-poll-interval", "20ms"}
+	args := []string{"-db", dsn, "-fake-locations", "4", "-fake-build-time", "10ms", "-poll-interval", "20ms", "-lease-ttl", "2s"}
 
 	for name, missing := range map[string]string{"no key": "ORCA_SECRET_KEY", "no admin password": "ORCA_ADMIN_PASSWORD"} {
 		e := map[string]string{}
@@ -39,12 +40,50 @@ func TestDemoOnPostgres(t *testing.T) {
 		}
 	}
 
-	a := start(t, args, env)
-	wait.Until(t, "the first demo leading", func() bool { return strings.Contains(a.stderr.String(), "leading: this replica reconciles") })
-	b := start(t, args, env)
+	a := start(t, append(args, "-replica-name", "replica-a"), env)
+	b := start(t, append(args, "-replica-name", "replica-b"), env)
 	token := login(t, b, "pg-admin-pw")
 	if u, _ := url.Parse(dsn); strings.Contains(a.stderr.String()+b.stderr.String(), func() string { pw, _ := u.User.Password(); return pw }()) {
 		t.Error("a demo logged the database password")
+	}
+	// holders are the location leases' holders, as an admin reads them.
+	holders := func(d *demo) map[string]string {
+		t.Helper()
+		code, _, body := call(t, "GET", d.url+"/v1.0/admin/leases", token, "")
+		if code != 200 {
+			t.Fatalf("GET /v1.0/admin/leases: %d %v", code, body)
+		}
+		out := map[string]string{}
+		items, _ := body["leases"].([]any)
+		for _, it := range items {
+			l, _ := it.(map[string]any)
+			if id, _ := l["id"].(string); strings.HasPrefix(id, "loc.") {
+				out[id], _ = l["holder"].(string)
+			}
+		}
+		return out
+	}
+	spread := func(d *demo, want ...string) func() bool {
+		return func() bool {
+			h := holders(d)
+			got := map[string]bool{}
+			for _, holder := range h {
+				got[holder] = true
+			}
+			if len(h) != 4 || len(got) != len(want) {
+				return false
+			}
+			for _, w := range want {
+				if !got[w] {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	wait.UntilWith(t, &wait.Options{Every: 50 * time.Millisecond, Bound: time.Minute}, "the locations split between both", spread(a, "replica-a", "replica-b"))
+	if code, _, _ := call(t, "POST", a.url+"/v1.0/admin/leases", token, `{"lease":{"id":"loc.x","holder":"me"}}`); code < 400 || code >= 500 {
+		t.Errorf("writing a lease through the API: %d, want it refused", code)
 	}
 
 	converged := func(d *demo, id string) {
@@ -61,20 +100,19 @@ func TestDemoOnPostgres(t *testing.T) {
 			return st["phase"] == "Ready"
 		})
 	}
-	// Written through the standby, reconciled by the leader, read back
-	// through either.
+	// Written through one replica, realized by both (each at its own
+	// locations), read back through either.
 	converged(b, "net-1")
 	// A token one replica issued works at the other.
 	if code, _, _ := call(t, "GET", a.url+"/v1.0/tenant/networks/net-1", token, ""); code != 200 {
 		t.Errorf("the other replica does not see net-1: %d", code)
 	}
-	if strings.Contains(b.stderr.String(), "leading: this replica reconciles") {
-		t.Fatal("both replicas lead")
-	}
 
 	if err := a.stop(); err != nil {
 		t.Fatal(err)
 	}
-	wait.Until(t, "the second demo leading", func() bool { return strings.Contains(b.stderr.String(), "leading: this replica reconciles") })
+	// a released its leases as it stopped: b holds every location well
+	// within the lease TTL's bound.
+	wait.UntilWith(t, &wait.Options{Every: 50 * time.Millisecond, Bound: time.Minute}, "every location held by the survivor", spread(b, "replica-b"))
 	converged(b, "net-2")
 }

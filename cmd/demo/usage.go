@@ -19,7 +19,7 @@ type flagGroup struct {
 func flagGroups() []flagGroup {
 	return []flagGroup{
 		{"Serving", []string{"addr", "tls-cert", "tls-key", "rate-limit"}},
-		{"Data", []string{"db", "seed-example"}},
+		{"Data", []string{"db", "replica-name", "lease-ttl", "seed-example"}},
 		{"Users and security", []string{"users", "admin-password", "secret-key-file", "keystone-url", "pbkdf2-iterations"}},
 		{"Fake locations", []string{"fake-locations", "fake-latency", "fake-build-time", "fake-down", "fake-vim"}},
 		{"VIMs and outbound", []string{"poll-interval", "vim-ca-file", "callback-allow", "fetch-allow"}},

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/orca-nfv/orca/fake"
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/vim"
 )
@@ -24,21 +25,27 @@ type Options struct {
 	HTTPClient *http.Client
 	// Registry decodes specs; nil means the built-in kinds.
 	Registry *resource.Registry
+	// Caller, when set, names the client in every request (CallerHeader),
+	// so that the server's call logs (CallLog) attribute its calls. It
+	// must be ID-like (resource.CheckID), as a replica name is.
+	Caller string
 }
 
 // Client talks to a Server. It is a vim.Factory (each location is the
 // server's VIM of the location's ID, whatever its endpoint says) and
 // reads the inspection endpoints. It is safe for concurrent use.
 type Client struct {
-	base string
-	hc   *http.Client
-	reg  *resource.Registry
+	base   string
+	hc     *http.Client
+	reg    *resource.Registry
+	caller string
 }
 
 var _ vim.Factory = (*Client)(nil)
 
 // NewClient returns a client of the server at baseURL
-// ("http://127.0.0.1:7070"). Errors: Invalid for a URL that is not http(s).
+// ("http://127.0.0.1:7070"). Errors: Invalid for a URL that is not http(s)
+// or a Caller that is not ID-like.
 func NewClient(baseURL string, opts *Options) (*Client, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
@@ -46,7 +53,12 @@ func NewClient(baseURL string, opts *Options) (*Client, error) {
 	}
 	c := &Client{base: strings.TrimSuffix(u.String(), "/")}
 	if opts != nil {
-		c.hc, c.reg = opts.HTTPClient, opts.Registry
+		c.hc, c.reg, c.caller = opts.HTTPClient, opts.Registry, opts.Caller
+	}
+	if c.caller != "" {
+		if err := checkCaller(c.caller); err != nil {
+			return nil, err
+		}
 	}
 	if c.hc == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -109,6 +121,21 @@ func (c *Client) Calls(ctx context.Context, location string) (map[string]int, er
 	return out.Calls, err
 }
 
+// CallLog returns the location's calls made by named callers (every
+// client with a Caller), in the order they ended, with their times by the
+// server's clock.
+func (c *Client) CallLog(ctx context.Context, location string) ([]fake.Call, error) {
+	var out callLogResponse
+	if err := c.do(ctx, http.MethodGet, location, "call_log", nil, &out); err != nil {
+		return nil, err
+	}
+	log := make([]fake.Call, len(out.Calls))
+	for i, w := range out.Calls {
+		log[i] = fake.Call{Op: w.Op, Caller: w.Caller, Start: w.Start, End: w.End}
+	}
+	return log, nil
+}
+
 // do calls op of a location's VIM.
 func (c *Client) do(ctx context.Context, method, location, op string, req, resp any) error {
 	return c.call(ctx, method, c.base+"/v1/vims/"+url.PathEscape(location)+"/"+op, location+" "+op, req, resp)
@@ -135,6 +162,9 @@ func (c *Client) call(ctx context.Context, method, target, what string, req, res
 	}
 	if req != nil {
 		hreq.Header.Set("Content-Type", "application/json")
+	}
+	if c.caller != "" {
+		hreq.Header.Set(CallerHeader, c.caller)
 	}
 	hresp, err := c.hc.Do(hreq)
 	if err != nil {

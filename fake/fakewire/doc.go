@@ -23,7 +23,11 @@
 //
 // The wire, all JSON, under /v1/vims/{location}/: POST observe, observe_all,
 // create, update, delete, ping, power, snapshot, console, hosts, set_host,
-// metric; GET kinds, objects (?kind=), calls. GET /v1/vims lists the
-// locations served so far. Errors are {"error":{"code","field","message"}}
-// with the HTTP status of their code.
+// metric; GET kinds, objects (?kind=), calls, call_log. GET /v1/vims lists
+// the locations served so far. Errors are {"error":{"code","field","message"}}
+// with the HTTP status of their code. A client given Options.Caller names
+// itself in a Fake-Caller header on every call; the server tags those calls
+// with it (fake.WithCaller), and call_log lists them with their caller,
+// start and end, so a test of several replicas tells whose calls were
+// whose, and whether two overlapped.
 package fakewire

@@ -59,11 +59,24 @@ func NewServer(opts *ServerOptions) *Server {
 	s.mux.HandleFunc("GET /v1/vims/{loc}/kinds", s.withVIM(s.kinds))
 	s.mux.HandleFunc("GET /v1/vims/{loc}/objects", s.withVIM(s.objects))
 	s.mux.HandleFunc("GET /v1/vims/{loc}/calls", s.withVIM(s.calls))
+	s.mux.HandleFunc("GET /v1/vims/{loc}/call_log", s.withVIM(s.callLog))
 	s.mux.HandleFunc("POST /v1/vims/{loc}/{op}", s.withVIM(s.operation))
 	return s
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP serves a request, its VIM calls tagged with the caller its
+// CallerHeader names.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	caller, err := callerOf(r.Header)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if caller != "" {
+		r = r.WithContext(fake.WithCaller(r.Context(), caller))
+	}
+	s.mux.ServeHTTP(w, r)
+}
 
 // VIM returns the location's VIM, making it on first use.
 func (s *Server) VIM(location string) *fake.VIM {
@@ -107,6 +120,17 @@ func (s *Server) calls(w http.ResponseWriter, _ *http.Request, _ string, v *fake
 	for _, op := range []fake.Op{fake.OpObserve, fake.OpObserveAll, fake.OpCreate, fake.OpUpdate, fake.OpDelete,
 		fake.OpPing, fake.OpPower, fake.OpSnapshot, fake.OpConsole, fake.OpHosts, fake.OpSetHost} {
 		out.Calls[string(op)] = v.Calls(op)
+	}
+	writeJSON(w, out)
+}
+
+// callLog lists the location's tagged calls (fake.VIM.CallLog), in the
+// order they ended.
+func (s *Server) callLog(w http.ResponseWriter, _ *http.Request, _ string, v *fake.VIM) {
+	log := v.CallLog()
+	out := callLogResponse{Calls: make([]wireCall, len(log))}
+	for i, c := range log {
+		out.Calls[i] = wireCall{Op: c.Op, Caller: c.Caller, Start: c.Start, End: c.End}
 	}
 	writeJSON(w, out)
 }

@@ -20,7 +20,17 @@
 // The default is short (60 resources, 3 kills) and runs in
 // `go test ./...`; scripts/chaos runs the long one (1,000 resources, 20
 // kills) through ORCA_CHAOS_RESOURCES and ORCA_CHAOS_ROUNDS.
-// ORCA_CHAOS_SEED replays a run's random choices. It imports nothing from
-// orca but the resource and fakewire packages: it sees the server only as a
-// user and the VIMs only as their inspection endpoints.
+// ORCA_CHAOS_SEED replays a run's random choices.
+//
+// TestReplicaFailover does the same to replicas: three demos on one
+// PostgreSQL database split ten fake locations by leases; the one holding
+// the most is killed with SIGKILL mid-convergence, and the test reports how
+// long the others took to claim its locations, checks everything
+// converged with no VIM object twice, and reads the fake VIMs' call logs
+// (each call tagged with its replica) to show that no two replicas' calls
+// at one location ever overlapped.
+//
+// It imports nothing from orca but the resource, fake (its call records)
+// and fakewire packages: it sees the servers only as a user and the VIMs
+// only as their inspection endpoints.
 package chaos

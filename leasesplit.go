@@ -1,0 +1,368 @@
+package orca
+
+import (
+	"context"
+	"errors"
+	"hash/fnv"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/orca-nfv/orca/resource"
+	"github.com/orca-nfv/orca/store"
+)
+
+// A round of the leaser (run calls tick every Renew): renew what it holds,
+// look at every lease, share the units out between the live replicas,
+// release what is no longer this replica's, claim what is and is free.
+
+// tick renews, re-splits, claims and releases: one round.
+func (l *leaser) tick(ctx context.Context) {
+	start := time.Now()
+	if err := l.renew(ctx, start); err != nil && ctx.Err() == nil {
+		l.o.log.Warn("renewing leases failed; they run out unless the next renewal succeeds", "err", err)
+	}
+	leases, err := l.o.store.List(ctx, store.Filter{Kind: resource.KindLease})
+	if err != nil {
+		l.dropExpired()
+		return
+	}
+	locs, err := l.o.store.List(ctx, store.Filter{Kind: resource.KindLocation, Known: keysOnly})
+	if err != nil {
+		l.dropExpired()
+		return
+	}
+	now := time.Now()
+	records := map[string]*resource.Resource{}
+	var members []string
+	l.mu.Lock()
+	for _, r := range leases.Items {
+		records[r.ID] = r
+		s, ok := l.seen[r.ID]
+		if !ok || s.revision != r.Revision {
+			s = sighting{r.Revision, now}
+			l.seen[r.ID] = s
+		}
+		holder := r.Spec.(*resource.Lease).Holder
+		if name, ok := strings.CutPrefix(r.ID, memberPrefix); ok && holder != "" &&
+			(name == l.opts.Holder || now.Sub(s.since) < l.opts.TTL) {
+			members = append(members, name)
+		}
+	}
+	for id := range l.seen {
+		if records[id] == nil {
+			delete(l.seen, id)
+		}
+	}
+	l.mu.Unlock()
+	units := make(map[string]string, l.opts.Shards+len(locs.Keys)) // lease ID → location
+	for i := range l.opts.Shards {
+		units[shardPrefix+strconv.Itoa(i)] = ""
+	}
+	for _, k := range locs.Keys {
+		units[locUnit(k.Ref.ID)] = k.Ref.ID
+	}
+	mine := map[string]bool{}
+	var locUnits, shardUnits []string
+	for u, loc := range units {
+		if loc != "" {
+			locUnits = append(locUnits, u)
+		} else {
+			shardUnits = append(shardUnits, u)
+		}
+	}
+	for _, group := range [][]string{locUnits, shardUnits} {
+		for u, m := range assign(members, group) {
+			if m == l.opts.Holder {
+				mine[u] = true
+			}
+		}
+	}
+	l.release(ctx, mine, units, records)
+	l.acquire(ctx, mine, units, records, now)
+	l.dropExpired()
+}
+
+// assign shares units out between members by rendezvous hashing with
+// bounded load: each unit goes to the member it hashes highest with that
+// has fewer than its fair share (units ÷ members, rounded up). Every
+// replica computes the same answer from the same members and units, and a
+// member joining or leaving moves few units besides its own.
+func assign(members, units []string) map[string]string {
+	out := make(map[string]string, len(units))
+	if len(members) == 0 {
+		return out
+	}
+	units = slices.Clone(units)
+	slices.Sort(units)
+	capacity := (len(units) + len(members) - 1) / len(members)
+	load := map[string]int{}
+	ranked := make([]string, len(members))
+	for _, u := range units {
+		copy(ranked, members)
+		slices.SortFunc(ranked, func(a, b string) int {
+			sa, sb := score(a, u), score(b, u)
+			switch {
+			case sa > sb:
+				return -1
+			case sa < sb:
+				return 1
+			}
+			return strings.Compare(a, b)
+		})
+		for _, m := range ranked {
+			if load[m] < capacity {
+				out[u] = m
+				load[m]++
+				break
+			}
+		}
+	}
+	return out
+}
+
+// score is how strongly a unit hashes to a member.
+func score(member, unit string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(member))
+	h.Write([]byte{0})
+	h.Write([]byte(unit))
+	return mix(h.Sum64())
+}
+
+// mix finishes a hash (splitmix64's finalizer): FNV's high bits depend
+// little on a string's last bytes, and those tell units apart.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// renew renews this replica's member record and every lease it holds, in
+// one transaction; a lease another replica has taken is dropped.
+func (l *leaser) renew(ctx context.Context, start time.Time) error {
+	l.mu.Lock()
+	held := make([]*heldLease, 0, len(l.held))
+	for _, h := range l.held {
+		held = append(held, h)
+	}
+	l.mu.Unlock()
+	var renewed, lost []*heldLease
+	err := l.o.store.Txn(ctx, func(ctx context.Context, tx store.Tx) error {
+		renewed, lost = renewed[:0], lost[:0]
+		member := resource.Ref{Kind: resource.KindLease, ID: leaseID(memberPrefix, l.opts.Holder)}
+		if err := l.put(ctx, tx, member, 0, true); err != nil {
+			return err
+		}
+		for _, h := range held {
+			err := l.put(ctx, tx, resource.Ref{Kind: resource.KindLease, ID: h.id}, h.epoch, false)
+			switch {
+			case errors.Is(err, errNotHeld):
+				lost = append(lost, h)
+			case err != nil:
+				return err
+			default:
+				renewed = append(renewed, h)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, h := range renewed {
+		h.mu.Lock()
+		h.validUntil = start.Add(l.opts.TTL)
+		h.mu.Unlock()
+	}
+	l.mu.Lock()
+	for _, h := range lost {
+		if l.held[h.id] == h {
+			delete(l.held, h.id)
+		}
+	}
+	l.mu.Unlock()
+	for _, h := range lost {
+		l.o.log.Warn("a lease was taken by another replica", "lease", h.id)
+	}
+	return nil
+}
+
+// put writes a renewal of ref held at epoch (any epoch for the member
+// record, which is created when missing); errNotHeld when another holds it.
+func (l *leaser) put(ctx context.Context, tx store.Tx, ref resource.Ref, epoch int64, member bool) error {
+	spec := &resource.Lease{Holder: l.opts.Holder, Epoch: epoch, TTLMillis: l.opts.TTL.Milliseconds(), RenewedAt: time.Now().UTC()}
+	r, err := tx.Get(ctx, ref)
+	if member && resource.CodeOf(err) == resource.NotFound {
+		_, err = tx.Create(ctx, &resource.Resource{Ref: ref, Spec: spec})
+		return err
+	}
+	if err != nil {
+		if resource.CodeOf(err) == resource.NotFound {
+			return errNotHeld
+		}
+		return err
+	}
+	cur := r.Spec.(*resource.Lease)
+	if cur.Holder != l.opts.Holder || !member && cur.Epoch != epoch {
+		return errNotHeld
+	}
+	spec.Epoch = cur.Epoch
+	next := *r
+	next.Spec = spec
+	_, err = tx.Update(ctx, &next)
+	return err
+}
+
+// acquire claims the units given to this replica that nobody holds: never
+// claimed, released, or expired (unchanged for TTL by this replica's clock).
+func (l *leaser) acquire(ctx context.Context, mine map[string]bool, units map[string]string, records map[string]*resource.Resource, now time.Time) {
+	var want []string
+	l.mu.Lock()
+	for u := range mine {
+		if l.held[u] != nil {
+			continue
+		}
+		r := records[u]
+		if r != nil {
+			s := r.Spec.(*resource.Lease)
+			expired := now.Sub(l.seen[u].since) >= l.opts.TTL
+			if s.Holder != "" && s.Holder != l.opts.Holder && !expired {
+				continue
+			}
+		}
+		want = append(want, u)
+	}
+	l.mu.Unlock()
+	if len(want) == 0 {
+		return
+	}
+	start := time.Now()
+	var claimed []*heldLease
+	err := l.o.store.Txn(ctx, func(ctx context.Context, tx store.Tx) error {
+		claimed = claimed[:0]
+		for _, u := range want {
+			ref := resource.Ref{Kind: resource.KindLease, ID: u}
+			spec := &resource.Lease{Holder: l.opts.Holder, Epoch: 1, TTLMillis: l.opts.TTL.Milliseconds(), RenewedAt: start.UTC()}
+			cur, err := tx.Get(ctx, ref)
+			switch {
+			case resource.CodeOf(err) == resource.NotFound:
+				if records[u] != nil {
+					continue // deleted since: look again next round
+				}
+				_, err = tx.Create(ctx, &resource.Resource{Ref: ref, Spec: spec})
+			case err != nil:
+			case records[u] == nil || cur.Revision != records[u].Revision:
+				continue // changed since this round's look
+			default:
+				spec.Epoch = cur.Spec.(*resource.Lease).Epoch + 1
+				next := *cur
+				next.Spec = spec
+				_, err = tx.Update(ctx, &next)
+			}
+			if err != nil {
+				return err
+			}
+			claimed = append(claimed, &heldLease{id: u, epoch: spec.Epoch, location: units[u], validUntil: start.Add(l.opts.TTL)})
+		}
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			l.o.log.Warn("claiming leases failed; trying again next round", "err", err)
+		}
+		return
+	}
+	l.mu.Lock()
+	for _, h := range claimed {
+		l.held[h.id] = h
+	}
+	l.mu.Unlock()
+	if len(claimed) == 0 {
+		return
+	}
+	l.o.log.Info("leases claimed", "holder", l.opts.Holder, "count", len(claimed))
+	l.claim.Add(1)
+	go func() {
+		defer l.claim.Done()
+		l.o.takeOver(ctx, claimed)
+	}()
+}
+
+// release gives up the leases this replica holds but should not (the split
+// moved them, or their location is gone), each once its passes finished;
+// it deletes the records of units nobody holds that no longer exist.
+func (l *leaser) release(ctx context.Context, mine map[string]bool, units map[string]string, records map[string]*resource.Resource) {
+	var free []*heldLease
+	l.mu.Lock()
+	for id, h := range l.held {
+		h.mu.Lock()
+		h.releasing = !mine[id] // the split may have given it back
+		idle := h.inflight == 0
+		h.mu.Unlock()
+		if mine[id] {
+			continue
+		}
+		if idle {
+			free = append(free, h)
+		}
+	}
+	l.mu.Unlock()
+	for _, h := range free {
+		err := l.o.store.Txn(ctx, func(ctx context.Context, tx store.Tx) error {
+			r, err := tx.Get(ctx, resource.Ref{Kind: resource.KindLease, ID: h.id})
+			if err != nil {
+				return err
+			}
+			if s := r.Spec.(*resource.Lease); s.Holder != l.opts.Holder || s.Epoch != h.epoch {
+				return nil // taken already
+			}
+			next := *r
+			next.Spec = &resource.Lease{Epoch: h.epoch, TTLMillis: l.opts.TTL.Milliseconds(), RenewedAt: time.Now().UTC()}
+			_, err = tx.Update(ctx, &next)
+			return err
+		})
+		if err != nil && resource.CodeOf(err) != resource.NotFound {
+			continue // held still; it runs out unless renewed
+		}
+		l.mu.Lock()
+		delete(l.held, h.id)
+		l.mu.Unlock()
+	}
+	// Leases of gone locations and members long dead: nobody needs them.
+	now := time.Now()
+	for id, r := range records {
+		s := r.Spec.(*resource.Lease)
+		l.mu.Lock()
+		quiet := now.Sub(l.seen[id].since) >= 3*l.opts.TTL
+		l.mu.Unlock()
+		_, unit := units[id]
+		gone := strings.HasPrefix(id, locPrefix) && !unit && s.Holder == ""
+		if gone || strings.HasPrefix(id, memberPrefix) && quiet {
+			_ = l.o.store.Delete(ctx, r.Ref, r.Revision) // lost to a change: next round
+		}
+	}
+}
+
+// dropExpired forgets leases that ran out without a renewal.
+func (l *leaser) dropExpired() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for id, h := range l.held {
+		if _, ok := h.until(); !ok {
+			delete(l.held, id)
+			l.o.log.Warn("a lease ran out before it was renewed; its work stops here", "lease", id)
+		}
+	}
+}
+
+// releaseAll gives every lease up at a clean stop, so that other replicas
+// take the work over at their next round rather than after TTL.
+func (l *leaser) releaseAll(ctx context.Context) {
+	l.release(ctx, nil, nil, nil)
+	member := resource.Ref{Kind: resource.KindLease, ID: leaseID(memberPrefix, l.opts.Holder)}
+	_ = l.o.store.Delete(ctx, member, 0)
+}

@@ -168,3 +168,23 @@ func TestBasicCredentialsAreVerifiedOnce(t *testing.T) {
 		t.Errorf("a wrong password again: %v after %d verifications, want it verified again (3)", err, counter.n)
 	}
 }
+
+// TestKitTokens: the Kit finds the token issuer it accepts, alone or in a
+// chain, so the status pages sign browsers in with the API's tokens.
+func TestKitTokens(t *testing.T) {
+	tokens := identity.NewTokens(time.Hour)
+	other := identity.Chain{} // an authenticator that is not a token issuer
+	for name, tc := range map[string]struct {
+		auth identity.Authenticator
+		want *identity.Tokens
+	}{
+		"tokens":                 {tokens, tokens},
+		"tokens after another":   {identity.Chain{other, tokens}, tokens},
+		"no tokens in the chain": {identity.Chain{other, identity.Chain{}}, nil},
+		"another authenticator":  {other, nil},
+	} {
+		if got := newKit(t, &Options{Auth: tc.auth}).Tokens(); got != tc.want {
+			t.Errorf("%s: Tokens() = %p, want %p", name, got, tc.want)
+		}
+	}
+}

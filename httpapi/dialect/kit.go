@@ -99,5 +99,23 @@ func (k *Kit) Throttle() *identity.Throttle { return k.opts.Throttle }
 // Authenticator resolves tokens.
 func (k *Kit) Authenticator() identity.Authenticator { return k.opts.Auth }
 
+// Tokens is the issuer of the tokens the Kit accepts: Auth itself, or
+// the first member of an identity.Chain that is an *identity.Tokens; nil
+// when tokens come from elsewhere only (a Keystone). The status pages
+// sign browsers in with it, so that a session is shared as a token is.
+func (k *Kit) Tokens() *identity.Tokens {
+	switch a := k.opts.Auth.(type) {
+	case *identity.Tokens:
+		return a
+	case identity.Chain:
+		for _, m := range a {
+			if t, ok := m.(*identity.Tokens); ok {
+				return t
+			}
+		}
+	}
+	return nil
+}
+
 // MaxBodyBytes is the bound on request bodies.
 func (k *Kit) MaxBodyBytes() int64 { return k.opts.MaxBodyBytes }

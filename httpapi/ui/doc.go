@@ -24,12 +24,20 @@
 //
 //   - Sign-in is the API's: the same users and password check through
 //     the kit's login throttle (kit.CheckPassword, as POST
-//     /v3/auth/tokens). A session is a random cookie value (kept only as
-//     a digest), HttpOnly, SameSite=Strict, Path=/ui/, Secure over TLS;
-//     it ends at sign-out or after Options.SessionTTL.
-//   - Every form carries a CSRF token (the session's; on the sign-in
-//     form, one also set in a cookie): a POST without the right one is
-//     403 and changes nothing.
+//     /v3/auth/tokens). A session is a token of the API's issuer
+//     (identity.Tokens: Options.Tokens, else the kit's) in a cookie,
+//     HttpOnly, SameSite=Strict, Path=/ui/, Secure over TLS. So it is
+//     kept as tokens are (as a digest; with a shared session store, in
+//     the database): behind a load balancer it works at every replica,
+//     and it ends at sign-out (everywhere, within the tokens' Recheck)
+//     or with the token's TTL. The cookie's value is an API token of the
+//     same user; HttpOnly and the pages' ban on scripts keep it out of
+//     page content.
+//   - Every form carries a CSRF token: the session's, an HMAC of its
+//     token (so every replica derives the same, and another origin,
+//     which cannot read the cookie, cannot); on the sign-in form, one
+//     also set in a cookie. A POST without the right one is 403 and
+//     changes nothing.
 //   - Tenancy is the API's (dialect's Fetch, ListTenant): members see
 //     their own tenant only, and another tenant's page or resource is 404,
 //     as if it did not exist; administrators see every tenant. Fields the

@@ -1,16 +1,21 @@
 package ui_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/orca-nfv/orca/httpapi/dialect"
 	"github.com/orca-nfv/orca/httpapi/ui"
+	"github.com/orca-nfv/orca/identity"
 	"github.com/orca-nfv/orca/internal/testutil/apitest"
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/store/memstore"
@@ -23,6 +28,8 @@ type env struct {
 	*apitest.Server
 	t       *testing.T
 	handler http.Handler
+	backend dialect.Backend
+	kit     *dialect.Kit
 }
 
 func newEnv(t *testing.T, opts *ui.Options) *env {
@@ -31,11 +38,95 @@ func newEnv(t *testing.T, opts *ui.Options) *env {
 	e.Server = apitest.New(t, apitest.Options{
 		Store: memstore.New(nil), // many requests under -race
 		Mounts: []apitest.Mount{func(b dialect.Backend, kit *dialect.Kit) (http.Handler, []string, error) {
+			e.backend, e.kit = b, kit
 			e.handler = ui.New(b, kit, opts)
 			return e.handler, ui.Paths, nil
 		}},
 	})
 	return e
+}
+
+// replica serves other pages over the same backend, as another replica
+// over the same database would, and returns their URL. They have a kit of
+// their own, whose Auth is tokens (no passwords: sign in elsewhere), and
+// take their sessions from it. Their host is the env's (another port), so
+// a browser's cookies go to both, as to replicas behind a load balancer.
+func (e *env) replica(tokens *identity.Tokens) string {
+	e.t.Helper()
+	kit, err := dialect.New(&dialect.Options{Auth: tokens, Logger: e.kit.Log()})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	hs := httptest.NewServer(ui.New(e.backend, kit, nil))
+	e.t.Cleanup(hs.Close)
+	return hs.URL
+}
+
+// sharedSessions is an identity.SessionStore in a map, shared by the
+// Tokens of a test's replicas as a database is. Its clock, by which
+// sessions expire, runs ahead of the wall clock by ahead (as a
+// database's may); fail makes every call fail (the database is down).
+type sharedSessions struct {
+	mu    sync.Mutex
+	m     map[string]identity.Principal
+	ahead time.Duration
+	fail  error
+}
+
+func newSharedSessions() *sharedSessions {
+	return &sharedSessions{m: map[string]identity.Principal{}}
+}
+
+// tokens is a replica's issuer over the store. Its Recheck of a
+// nanosecond makes every check read the store (requests are further
+// apart), so what another replica revoked fails at once, without a wait.
+func (s *sharedSessions) tokens() *identity.Tokens {
+	return identity.NewTokensWith(&identity.TokensOptions{TTL: time.Hour, Shared: s, Recheck: time.Nanosecond})
+}
+
+func (s *sharedSessions) advance(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ahead += d
+}
+
+func (s *sharedSessions) failWith(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail = err
+}
+
+func (s *sharedSessions) SaveSession(_ context.Context, digest string, p *identity.Principal) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail != nil {
+		return s.fail
+	}
+	s.m[digest] = *p
+	return nil
+}
+
+func (s *sharedSessions) LoadSession(_ context.Context, digest string) (*identity.Principal, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail != nil {
+		return nil, s.fail
+	}
+	p, ok := s.m[digest]
+	if !ok || !time.Now().Add(s.ahead).Before(p.ExpiresAt) {
+		return nil, nil
+	}
+	return &p, nil
+}
+
+func (s *sharedSessions) DeleteSession(_ context.Context, digest string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail != nil {
+		return s.fail
+	}
+	delete(s.m, digest)
+	return nil
 }
 
 // create stores a resource directly, failing the test on error.
@@ -54,6 +145,7 @@ type browser struct {
 	t      *testing.T
 	e      *env
 	client *http.Client
+	base   string // the server's URL: the env's or a replica's
 }
 
 func (e *env) browser() *browser {
@@ -62,7 +154,14 @@ func (e *env) browser() *browser {
 		e.t.Fatal(err)
 	}
 	return &browser{t: e.t, e: e, client: &http.Client{Jar: jar,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, base: e.URL}
+}
+
+// at is the same browser (the same cookies) sending to base instead.
+func (b *browser) at(base string) *browser {
+	cp := *b
+	cp.base = base
+	return &cp
 }
 
 // page is an answer of the pages.
@@ -88,7 +187,7 @@ func (b *browser) do(req *http.Request) page {
 
 func (b *browser) get(path string) page {
 	b.t.Helper()
-	req, err := http.NewRequestWithContext(b.t.Context(), "GET", b.e.URL+path, nil)
+	req, err := http.NewRequestWithContext(b.t.Context(), "GET", b.base+path, nil)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -98,7 +197,7 @@ func (b *browser) get(path string) page {
 // post sends a form.
 func (b *browser) post(path string, form url.Values) page {
 	b.t.Helper()
-	req, err := http.NewRequestWithContext(b.t.Context(), "POST", b.e.URL+path, strings.NewReader(form.Encode()))
+	req, err := http.NewRequestWithContext(b.t.Context(), "POST", b.base+path, strings.NewReader(form.Encode()))
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -108,7 +207,7 @@ func (b *browser) post(path string, form url.Values) page {
 
 // cookie is the value of the browser's cookie for /ui/, "" without one.
 func (b *browser) cookie(name string) string {
-	u, _ := url.Parse(b.e.URL + "/ui/")
+	u, _ := url.Parse(b.base + "/ui/")
 	for _, c := range b.client.Jar.Cookies(u) {
 		if c.Name == name {
 			return c.Value

@@ -18,7 +18,9 @@ type loginBody struct {
 // loginForm shows the sign-in form, with a fresh CSRF token in a cookie
 // and the form (double submit: no session exists yet to hold it).
 func (u *ui) loginForm(w http.ResponseWriter, r *http.Request) error {
-	if u.sess.get(cookieValue(r, sessionCookie)) != nil {
+	// A session that cannot be checked now gets the form: signing in
+	// says what is wrong.
+	if ss, _ := u.sessionOf(r); ss != nil {
 		http.Redirect(w, r, prefix+"/", http.StatusSeeOther)
 		return nil
 	}
@@ -32,7 +34,8 @@ func (u *ui) showLogin(w http.ResponseWriter, r *http.Request, status int, body 
 }
 
 // login checks a password as POST /v3/auth/tokens does (kit.CheckPassword:
-// the same users, through the same throttle) and opens a session.
+// the same users, through the same throttle) and opens a session: a token
+// of the API's issuer, which every replica sharing its store accepts.
 func (u *ui) login(w http.ResponseWriter, r *http.Request) error {
 	form, err := u.form(w, r)
 	if err != nil {
@@ -58,18 +61,27 @@ func (u *ui) login(w http.ResponseWriter, r *http.Request) error {
 		return u.showLogin(w, r, prob.Status, loginBody{User: user, Error: msg})
 	}
 	if old := cookieValue(r, sessionCookie); old != "" {
-		u.sess.end(old)
+		// Best effort: the new session does not depend on it, and the
+		// old one expires anyway.
+		u.tokens.RevokeContext(r.Context(), old)
 	}
-	id, _ := u.sess.start(p)
-	http.SetCookie(w, cookie(r, sessionCookie, id, 0))
+	token, _, err := u.tokens.IssueContext(r.Context(), p)
+	if err != nil {
+		return err // the shared session store: Unavailable
+	}
+	http.SetCookie(w, cookie(r, sessionCookie, token, 0))
 	http.SetCookie(w, cookie(r, loginCookie, "", -1))
 	http.Redirect(w, r, prefix+"/", http.StatusSeeOther)
 	return nil
 }
 
-// logout ends the session (authed has checked the form's CSRF token).
+// logout ends the session everywhere (authed has checked the form's CSRF
+// token). If the shared store cannot end it, the cookie is kept and the
+// error shown, so the user can try again rather than believe it ended.
 func (u *ui) logout(w http.ResponseWriter, r *http.Request, _ *session) error {
-	u.sess.end(cookieValue(r, sessionCookie))
+	if err := u.tokens.RevokeContext(r.Context(), cookieValue(r, sessionCookie)); err != nil {
+		return err
+	}
 	http.SetCookie(w, cookie(r, sessionCookie, "", -1))
 	http.Redirect(w, r, prefix+"/login", http.StatusSeeOther)
 	return nil
@@ -80,11 +92,16 @@ type pageFunc func(w http.ResponseWriter, r *http.Request, ss *session) error
 
 // authed makes a page for signed-in users: without a live session a GET
 // goes to the sign-in page and a POST is refused; a POST must carry the
-// session's CSRF token. The caller is put in the request context, where
-// dialect's tenancy rules (Fetch, ListTenant) find it.
+// session's CSRF token. A session that cannot be checked (the shared
+// store is down) is an error page, not a sign-out. The caller is put in
+// the request context, where dialect's tenancy rules (Fetch, ListTenant)
+// find it.
 func (u *ui) authed(fn pageFunc) dialect.Endpoint {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		ss := u.sess.get(cookieValue(r, sessionCookie))
+		ss, err := u.sessionOf(r)
+		if err != nil {
+			return err
+		}
 		post := r.Method == http.MethodPost
 		switch {
 		case ss == nil && !post:

@@ -1,48 +1,66 @@
 package ui
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
-	"slices"
-	"sync"
-	"time"
 
 	"github.com/orca-nfv/orca/identity"
+	"github.com/orca-nfv/orca/resource"
 )
 
 // Cookie names. Both are HttpOnly, SameSite=Strict, limited to /ui/ and
 // Secure on TLS requests.
 const (
+	// sessionCookie holds the session: a token of the ui's
+	// identity.Tokens, so a session is kept, shared between replicas,
+	// expired and revoked exactly as an API token is.
 	sessionCookie = "orca_ui_session"
 	// loginCookie carries the login form's CSRF token (double submit):
 	// there is no session yet to keep it in.
 	loginCookie = "orca_ui_login"
 )
 
-// session is one signed-in browser.
+// session is one signed-in browser, as a request finds it.
 type session struct {
-	p       *identity.Principal
-	csrf    string // the token every form of the session carries
-	expires time.Time
+	p    *identity.Principal
+	csrf string // the token every form of the session carries
 }
 
-// sessions are kept in memory as digests of their cookie values, as
-// identity.Tokens keeps tokens: a memory dump holds no usable cookie, and
-// a restart signs everyone out.
-type sessions struct {
-	ttl time.Duration
-	max int
-	now func() time.Time
+// csrfLabel separates the CSRF token's derivation from any other use of
+// the session token as a key.
+const csrfLabel = "orca-ui-csrf"
 
-	mu   sync.Mutex
-	byID map[[sha256.Size]byte]*session
+// csrfOf derives a session's CSRF token from its session token. Every
+// replica computes the same one, so nothing is stored; a page of another
+// origin cannot compute it, as it cannot read the (HttpOnly,
+// SameSite=Strict) cookie; and the token, which pages show, does not
+// reveal the session token.
+func csrfOf(token string) string {
+	mac := hmac.New(sha256.New, []byte(token))
+	mac.Write([]byte(csrfLabel))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
-func newSessions(ttl time.Duration, max int, now func() time.Time) *sessions {
-	return &sessions{ttl: ttl, max: max, now: now, byID: map[[sha256.Size]byte]*session{}}
+// sessionOf returns the live session of the request's cookie: nil, nil
+// without one (none, unknown, expired or revoked); an error when it cannot
+// be checked (the shared session store is down), which is not a sign-out.
+func (u *ui) sessionOf(r *http.Request) (*session, error) {
+	token := cookieValue(r, sessionCookie)
+	if token == "" {
+		return nil, nil
+	}
+	p, err := u.tokens.Authenticate(r.Context(), token)
+	if err != nil {
+		if resource.CodeOf(err) == resource.Unauthorized {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return &session{p: p, csrf: csrfOf(token)}, nil
 }
 
 // randomToken returns 32 random bytes, URL-safe.
@@ -50,67 +68,6 @@ func randomToken() string {
 	var raw [32]byte
 	rand.Read(raw[:]) // never fails
 	return base64.RawURLEncoding.EncodeToString(raw[:])
-}
-
-// start opens a session for p and returns its cookie value.
-func (s *sessions) start(p *identity.Principal) (string, *session) {
-	id := randomToken()
-	cp := *p
-	cp.Roles = slices.Clone(p.Roles)
-	ss := &session{p: &cp, csrf: randomToken(), expires: s.now().Add(s.ttl)}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.byID) >= s.max {
-		s.makeRoomLocked()
-	}
-	s.byID[sha256.Sum256([]byte(id))] = ss
-	return id, ss
-}
-
-// makeRoomLocked drops the expired sessions and, if none were, the one
-// closest to its end, so memory stays bounded by max.
-func (s *sessions) makeRoomLocked() {
-	now := s.now()
-	var oldest [sha256.Size]byte
-	var oldestAt time.Time
-	for k, ss := range s.byID {
-		if !now.Before(ss.expires) {
-			delete(s.byID, k)
-			continue
-		}
-		if oldestAt.IsZero() || ss.expires.Before(oldestAt) {
-			oldest, oldestAt = k, ss.expires
-		}
-	}
-	if len(s.byID) >= s.max {
-		delete(s.byID, oldest)
-	}
-}
-
-// get returns the live session of a cookie value, or nil.
-func (s *sessions) get(id string) *session {
-	if id == "" {
-		return nil
-	}
-	key := sha256.Sum256([]byte(id))
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ss, ok := s.byID[key]
-	if !ok {
-		return nil
-	}
-	if !s.now().Before(ss.expires) {
-		delete(s.byID, key)
-		return nil
-	}
-	return ss
-}
-
-// end closes a session; unknown ones are ignored.
-func (s *sessions) end(id string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.byID, sha256.Sum256([]byte(id)))
 }
 
 // cookie is a cookie of the UI's: HttpOnly, SameSite=Strict, Path=/ui/,

@@ -6,13 +6,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/orca-nfv/orca/httpapi/ui"
+	"github.com/orca-nfv/orca/resource"
 )
 
 // TestLoginLogout: the form signs a user in (a session cookie, the pages
@@ -219,47 +219,97 @@ func TestCookieAttributes(t *testing.T) {
 	}
 }
 
-// clock is a settable time for sessions to expire by.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// TestSessionExpires: a session lasts SessionTTL, however used, then
-// the pages send the browser to sign in again.
+// TestSessionExpires: a session lasts its token's TTL, however used,
+// then the pages send the browser to sign in again.
 func TestSessionExpires(t *testing.T) {
-	c := &clock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	e := newEnv(t, &ui.Options{SessionTTL: time.Hour, Now: c.Now})
+	shared := newSharedSessions() // tokens of an hour
+	e := newEnv(t, &ui.Options{Tokens: shared.tokens()})
 	b := e.browser().login("alice", "alice-pw")
-	c.advance(59 * time.Minute)
-	b.get("/ui/").want(t, http.StatusOK, "a page within the session's hour")
-	c.advance(time.Minute)
-	b.get("/ui/").wantRedirect(t, "/ui/login", "a page after the session's hour")
+	shared.advance(59 * time.Minute)
+	b.get("/ui/").want(t, http.StatusOK, "a page within the token's hour")
+	shared.advance(time.Minute)
+	b.get("/ui/").wantRedirect(t, "/ui/login", "a page after the token's hour")
 }
 
-// TestMaxSessions: the sessions kept are bounded; beyond the bound the one
-// nearest its end goes, and every other still works.
-func TestMaxSessions(t *testing.T) {
-	c := &clock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	e := newEnv(t, &ui.Options{MaxSessions: 2, Now: c.Now})
-	first := e.browser().login("alice", "alice-pw")
-	c.advance(time.Second)
-	second := e.browser().login("alice", "alice-pw")
-	c.advance(time.Second)
-	third := e.browser().login("bob", "bob-pw")
-	first.get("/ui/").wantRedirect(t, "/ui/login", "the oldest session beyond the bound")
-	second.get("/ui/").want(t, http.StatusOK, "the second session")
-	third.get("/ui/").want(t, http.StatusOK, "the newest session")
+// TestSessionsSharedByReplicas: two replicas whose tokens share a session
+// store (as on one database) share the sessions: signed in at one, the
+// browser's cookie opens the other's pages and the CSRF token of either
+// one's forms is accepted at both; a CSRF token is its session's only;
+// signed out at the other, the cookie no longer works at the first.
+func TestSessionsSharedByReplicas(t *testing.T) {
+	shared := newSharedSessions()
+	e := newEnv(t, &ui.Options{Tokens: shared.tokens()})
+	other := e.replica(shared.tokens())
+
+	alice := e.browser().login("alice", "alice-pw")
+	session := alice.cookie("orca_ui_session")
+	there := alice.at(other).get("/ui/").want(t, http.StatusOK, "a page at the other replica")
+	if !strings.Contains(there.body, "alice · tenant t1") {
+		t.Errorf("the other replica does not say who is signed in:\n%s", there.body)
+	}
+	csrf := alice.get("/ui/").want(t, http.StatusOK, "a page at the first replica").csrf(t)
+	if got := there.csrf(t); got != csrf {
+		t.Errorf("the replicas give one session different CSRF tokens: %q and %q", csrf, got)
+	}
+
+	// Another session's CSRF token is refused, at either replica, both
+	// ways, and changes nothing.
+	bob := e.browser().login("bob", "bob-pw")
+	bobCSRF := bob.get("/ui/").want(t, http.StatusOK, "bob's page").csrf(t)
+	if bobCSRF == csrf {
+		t.Fatal("two sessions have the same CSRF token")
+	}
+	for _, base := range []string{e.URL, other} {
+		alice.at(base).post("/ui/logout", url.Values{"csrf": {bobCSRF}}).want(t, http.StatusForbidden, "alice signing out with bob's CSRF token")
+		bob.at(base).post("/ui/logout", url.Values{"csrf": {csrf}}).want(t, http.StatusForbidden, "bob signing out with alice's CSRF token")
+	}
+	alice.get("/ui/").want(t, http.StatusOK, "alice's session after the refused POSTs")
+	bob.at(other).get("/ui/").want(t, http.StatusOK, "bob's session after the refused POSTs")
+
+	// Signed out at the other replica, with the first one's form.
+	alice.at(other).post("/ui/logout", url.Values{"csrf": {csrf}}).wantRedirect(t, "/ui/login", "signing out at the other replica")
+	replay := e.browser()
+	u, _ := url.Parse(e.URL + "/ui/")
+	replay.client.Jar.SetCookies(u, []*http.Cookie{{Name: "orca_ui_session", Value: session, Path: "/ui/"}})
+	replay.get("/ui/").wantRedirect(t, "/ui/login", "the signed-out cookie at the first replica")
+	replay.at(other).get("/ui/").wantRedirect(t, "/ui/login", "the signed-out cookie at the other replica")
+	bob.get("/ui/").want(t, http.StatusOK, "another session after alice signed out")
+}
+
+// TestSessionIsAnAPIToken: without Options.Tokens the pages sign in with
+// the kit's issuer, the API's: the session cookie is a token the API
+// accepts, and revoking it there (DELETE /v3/auth/tokens) signs the
+// browser out.
+func TestSessionIsAnAPIToken(t *testing.T) {
+	e := newEnv(t, nil)
+	b := e.browser().login("alice", "alice-pw")
+	token := b.cookie("orca_ui_session")
+	e.Do("GET", "/v3/auth/tokens", token, nil, "X-Subject-Token", token).Want(t, http.StatusOK, "the session's token at the API")
+	e.Do("DELETE", "/v3/auth/tokens", token, nil, "X-Subject-Token", token).Want(t, http.StatusNoContent, "revoking it at the API")
+	b.get("/ui/").wantRedirect(t, "/ui/login", "a page after its token was revoked")
+}
+
+// TestSessionStoreDown: while the shared session store fails, pages and
+// sign-ins are a 503, not a sign-out, and signing out keeps the cookie
+// (the session did not end); once the store is back the session works.
+func TestSessionStoreDown(t *testing.T) {
+	shared := newSharedSessions()
+	e := newEnv(t, &ui.Options{Tokens: shared.tokens()})
+	b := e.browser().login("alice", "alice-pw")
+	csrf := b.get("/ui/").want(t, http.StatusOK, "a page").csrf(t)
+
+	shared.failWith(resource.Errorf(resource.Unavailable, "the database is down"))
+	b.get("/ui/").want(t, http.StatusServiceUnavailable, "a page while the store is down")
+	b.post("/ui/logout", url.Values{"csrf": {csrf}}).want(t, http.StatusServiceUnavailable, "signing out while the store is down")
+	if b.cookie("orca_ui_session") == "" {
+		t.Error("a sign-out that failed removed the cookie")
+	}
+	other := e.browser()
+	other.tryLogin("bob", "bob-pw").want(t, http.StatusServiceUnavailable, "signing in while the store is down")
+	if other.cookie("orca_ui_session") != "" {
+		t.Error("a sign-in whose session was not saved set a cookie")
+	}
+
+	shared.failWith(nil)
+	b.get("/ui/").want(t, http.StatusOK, "the session once the store is back")
 }

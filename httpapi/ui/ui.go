@@ -31,30 +31,29 @@ var staticFiles embed.FS
 
 // Options configure the pages; the zero value (or nil) takes the defaults.
 type Options struct {
-	// SessionTTL is how long a sign-in lasts, however busy; default 8h
-	// (identity.DefaultTokenTTL, as API tokens).
-	SessionTTL time.Duration
-	// MaxSessions bounds the sessions kept; when full, expired ones go,
-	// then the one nearest its end. Default 10,000.
-	MaxSessions int
+	// Tokens keeps the sessions: a sign-in is one of its tokens, so it
+	// lasts its TTL, however busy, and with a shared store
+	// (TokensOptions.Shared) works at every replica, a sign-out holding
+	// everywhere within its Recheck. nil means the kit's (Kit.Tokens, the
+	// issuer the API's tokens come from), or without one a new
+	// identity.NewTokens(0), whose sessions live in this process only.
+	Tokens *identity.Tokens
 	// RefreshSeconds is how often pages reload themselves (a meta
 	// refresh, which the user can pause); default 10, negative never.
 	RefreshSeconds int
 	// MaxRows bounds the rows of one kind on a page (the matrix, a
 	// resource's copies and events); further ones are paged. Default 200.
 	MaxRows int
-	// Now is the clock sessions expire by; nil means time.Now (tests).
-	Now func() time.Time
 }
 
 // ui serves the pages.
 type ui struct {
-	b     dialect.Backend
-	kit   *dialect.Kit
-	reg   *resource.Registry
-	opts  Options
-	sess  *sessions
-	pages map[string]*template.Template
+	b      dialect.Backend
+	kit    *dialect.Kit
+	reg    *resource.Registry
+	opts   Options
+	tokens *identity.Tokens
+	pages  map[string]*template.Template
 }
 
 // New returns the status pages over b, signing users in through kit (the
@@ -64,22 +63,19 @@ func New(b dialect.Backend, kit *dialect.Kit, opts *Options) http.Handler {
 	if opts != nil {
 		u.opts = *opts
 	}
-	if u.opts.SessionTTL <= 0 {
-		u.opts.SessionTTL = identity.DefaultTokenTTL
-	}
-	if u.opts.MaxSessions <= 0 {
-		u.opts.MaxSessions = 10_000
-	}
 	if u.opts.RefreshSeconds == 0 {
 		u.opts.RefreshSeconds = 10
 	}
 	if u.opts.MaxRows <= 0 {
 		u.opts.MaxRows = 200
 	}
-	if u.opts.Now == nil {
-		u.opts.Now = time.Now
+	u.tokens = u.opts.Tokens
+	if u.tokens == nil {
+		u.tokens = kit.Tokens()
 	}
-	u.sess = newSessions(u.opts.SessionTTL, u.opts.MaxSessions, u.opts.Now)
+	if u.tokens == nil {
+		u.tokens = identity.NewTokens(0)
+	}
 	u.pages = parsePages()
 
 	rt := kit.NewRouter(u.renderProblem, nil)

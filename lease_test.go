@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -240,15 +239,9 @@ func (rs *replicas) checkNoOverlap(locations int) {
 	rs.t.Helper()
 	for i := 1; i <= locations; i++ {
 		loc := fmt.Sprintf("loc-%d", i)
-		calls := rs.f.VIM(loc).CallLog()
-		sort.Slice(calls, func(a, b int) bool { return calls[a].Start.Before(calls[b].Start) })
-		for a := range calls {
-			for b := a + 1; b < len(calls) && calls[b].Start.Before(calls[a].End); b++ {
-				if calls[b].Caller != calls[a].Caller {
-					rs.t.Errorf("%s: %s's %s call (%v–%v) overlaps %s's %s call (%v–%v)", loc,
-						calls[a].Caller, calls[a].Op, calls[a].Start, calls[a].End, calls[b].Caller, calls[b].Op, calls[b].Start, calls[b].End)
-				}
-			}
+		for _, p := range fake.Overlaps(rs.f.VIM(loc).CallLog()) {
+			rs.t.Errorf("%s: %s's %s call (%v–%v) overlaps %s's %s call (%v–%v)", loc,
+				p[0].Caller, p[0].Op, p[0].Start, p[0].End, p[1].Caller, p[1].Op, p[1].Start, p[1].End)
 		}
 	}
 }

@@ -58,3 +58,24 @@ func (v *VIM) CallLog() []Call {
 	defer v.log.mu.Unlock()
 	return slices.Clone(v.log.calls)
 }
+
+// Overlaps returns the pairs of calls by different callers that ran at the
+// same time (the second started before the first ended), ordered by the
+// first's start: for one location's log, what work split between callers
+// one at a time (orca's leases) rules out.
+func Overlaps(calls []Call) [][2]Call {
+	calls = slices.Clone(calls)
+	slices.SortStableFunc(calls, func(a, b Call) int { return a.Start.Compare(b.Start) })
+	var out [][2]Call
+	for i, c := range calls {
+		for _, d := range calls[i+1:] {
+			if !d.Start.Before(c.End) {
+				break // sorted by start: no later one starts before c ends
+			}
+			if d.Caller != c.Caller {
+				out = append(out, [2]Call{c, d})
+			}
+		}
+	}
+	return out
+}

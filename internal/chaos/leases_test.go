@@ -43,19 +43,11 @@ func locHolders(ctx context.Context, srv *server) (map[string]string, error) {
 // overlaps lists the calls at one location that ran at the same time as a
 // call of another caller: what a location's lease rules out.
 func overlaps(log []fake.Call) []string {
-	log = slices.Clone(log)
-	slices.SortStableFunc(log, func(a, b fake.Call) int { return a.Start.Compare(b.Start) })
 	var out []string
-	for i, c := range log {
-		for _, d := range log[i+1:] {
-			if !d.Start.Before(c.End) {
-				break // sorted by start: no later one starts before c ends
-			}
-			if d.Caller != c.Caller {
-				out = append(out, fmt.Sprintf("%s %s [%s, %s] overlaps %s %s [%s, %s]", c.Caller, c.Op, stamp(c.Start), stamp(c.End),
-					d.Caller, d.Op, stamp(d.Start), stamp(d.End)))
-			}
-		}
+	for _, p := range fake.Overlaps(log) {
+		c, d := p[0], p[1]
+		out = append(out, fmt.Sprintf("%s %s [%s, %s] overlaps %s %s [%s, %s]", c.Caller, c.Op, stamp(c.Start), stamp(c.End),
+			d.Caller, d.Op, stamp(d.Start), stamp(d.End)))
 	}
 	return out
 }

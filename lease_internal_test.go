@@ -179,3 +179,45 @@ func TestAssignIsFairAndStable(t *testing.T) {
 		})
 	}
 }
+
+// TestLapsedLeaseResumesItsWork: a renewal that waited its turn to write
+// past the lease's end (the lease lapsed, nobody claimed it) looks at the
+// unit's work again, since passes refused meanwhile were dropped.
+func TestLapsedLeaseResumesItsWork(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		s := memstore.New(nil)
+		loc := resource.Ref{Kind: resource.KindLocation, ID: "loc-1"}
+		if _, err := s.Create(ctx, &resource.Resource{Ref: loc, Name: "loc-1", Spec: &resource.Location{KeystoneEndpoint: "fake://loc-1"}}); err != nil {
+			t.Fatal(err)
+		}
+		o := leased(s, "a")
+		o.leases.tick(ctx)
+		o.leases.claim.Wait()
+		h := o.leases.enter(locUnit("loc-1"))
+		if h == nil {
+			t.Fatal("loc-1 not held after claiming alone")
+		}
+		h.exit()
+		for tick := range 2 {
+			o.q = newQueue() // what the claim scheduled is done
+			if tick == 1 {
+				h.mu.Lock()
+				h.validUntil = time.Now().Add(-time.Millisecond) // lapsed
+				h.mu.Unlock()
+			}
+			time.Sleep(time.Second)
+			o.leases.tick(ctx)
+			o.leases.claim.Wait()
+			o.q.mu.Lock()
+			queued := o.q.dirty[loc]
+			o.q.mu.Unlock()
+			if want := tick == 1; queued != want {
+				t.Errorf("round %d (lapsed %v): location scheduled = %v, want %v", tick, want, queued, want)
+			}
+		}
+		if got := lease(t, s, "loc.loc-1"); got.Holder != "a" || got.Epoch != h.epoch {
+			t.Errorf("after the lapse: %+v, want still a's at epoch %d", got, h.epoch)
+		}
+	})
+}

@@ -96,7 +96,9 @@ func assign(members, units []string) map[string]string {
 	}
 	units = slices.Clone(units)
 	slices.Sort(units)
-	capacity := (len(units) + len(members) - 1) / len(members)
+	// Each member takes base units, and the first extra to get there one
+	// more: shares differ by one at most.
+	base, extra := len(units)/len(members), len(units)%len(members)
 	load := map[string]int{}
 	ranked := make([]string, len(members))
 	for _, u := range units {
@@ -112,7 +114,10 @@ func assign(members, units []string) map[string]string {
 			return strings.Compare(a, b)
 		})
 		for _, m := range ranked {
-			if load[m] < capacity {
+			if load[m] < base || load[m] == base && extra > 0 {
+				if load[m] == base {
+					extra--
+				}
 				out[u] = m
 				load[m]++
 				break
@@ -173,10 +178,25 @@ func (l *leaser) renew(ctx context.Context, start time.Time) error {
 	if err != nil {
 		return err
 	}
+	now := time.Now()
+	var restored []*heldLease
 	for _, h := range renewed {
 		h.mu.Lock()
+		if now.After(h.validUntil) {
+			// The renewal waited its turn to write past the lease's
+			// end: passes refused meanwhile were dropped as another's.
+			restored = append(restored, h)
+		}
 		h.validUntil = start.Add(l.opts.TTL)
 		h.mu.Unlock()
+	}
+	if len(restored) > 0 {
+		l.o.log.Warn("leases lapsed while their renewal waited to write; their work is looked at again (a longer TTL avoids this)", "count", len(restored))
+		l.claim.Add(1)
+		go func() {
+			defer l.claim.Done()
+			l.o.takeOver(ctx, restored)
+		}()
 	}
 	l.mu.Lock()
 	for _, h := range lost {

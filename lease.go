@@ -196,15 +196,33 @@ func (l *leaser) check(ctx context.Context, tx store.Reader, h *heldLease) error
 }
 
 // run keeps the leases until ctx ends, then releases them.
+//
+// Renewals run on a ticker of their own: a round (listing, claiming,
+// releasing) also waits its turn to write, and a renewal that waited for a
+// round as well would let leases lapse under load.
 func (l *leaser) run(ctx context.Context) {
-	tick := time.NewTicker(l.opts.Renew)
-	defer tick.Stop()
+	l.renewOnce(ctx) // the member record first: the others count this replica
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		every(ctx, l.opts.Renew, l.renewOnce)
+	}()
+	l.round(ctx)
+	every(ctx, l.opts.Renew, l.round)
+	wg.Wait()
+	l.claim.Wait()
+}
+
+// every calls fn every d until ctx ends.
+func every(ctx context.Context, d time.Duration, fn func(context.Context)) {
+	t := time.NewTicker(d)
+	defer t.Stop()
 	for {
-		l.tick(ctx)
 		select {
-		case <-tick.C:
+		case <-t.C:
+			fn(ctx)
 		case <-ctx.Done():
-			l.claim.Wait()
 			return
 		}
 	}

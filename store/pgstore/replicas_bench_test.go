@@ -45,6 +45,10 @@ func BenchmarkReplicas(b *testing.B) {
 	if n, err := strconv.Atoi(os.Getenv("REPLICAS_NETS")); err == nil && n > 0 {
 		nets = n
 	}
+	ttl := 10 * time.Second // the demo's default
+	if d, err := time.ParseDuration(os.Getenv("REPLICAS_TTL")); err == nil && d > 0 {
+		ttl = d
+	}
 	b.StopTimer()
 	for range b.N {
 		dsn := freshSchema(b)
@@ -82,11 +86,9 @@ func BenchmarkReplicas(b *testing.B) {
 				Workers: locs * perLocation, LocationConcurrency: perLocation,
 				PollInterval: latency, RetryBase: latency, ResyncInterval: time.Hour,
 				FollowWrites: 100 * time.Millisecond,
-				// The demo's default TTL: with 3s, renewals that wait
-				// their turn to write behind 320 workers' writes (up
-				// to 2s here) let leases lapse, and the work they
-				// resume is measured instead.
-				Leases: &orca.LeaseOptions{Holder: name, TTL: 10 * time.Second},
+				// REPLICAS_TTL shorter than the waits for a turn to
+				// write lets leases lapse: "warnings" counts them.
+				Leases: &orca.LeaseOptions{Holder: name, TTL: ttl},
 			})
 			go func() { done <- orcs[i].Run(fake.WithCaller(ctx, name)) }()
 		}

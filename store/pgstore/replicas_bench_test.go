@@ -29,8 +29,9 @@ import (
 // second, VIM calls and store writes per copy, how unevenly the replicas
 // shared the VIM calls and the locations (the busiest replica's over the
 // idlest's), the longest a write transaction waited for its turn, the
-// warnings logged, and the leases that changed hands while converging.
-// Run it with -benchtime=1x (scripts/bench).
+// warnings logged (a lapsed lease is one), and the leases that changed
+// hands while converging. REPLICAS_TTL sets the lease TTL (default 10s,
+// the demo's). Run it with -benchtime=1x (scripts/bench).
 func BenchmarkReplicas(b *testing.B) {
 	const (
 		locs        = 10

@@ -38,6 +38,12 @@
 // volumes, networks and subnets, which it keeps to its spec, recovers
 // (recovery.go) and scales on VIM metrics (autoscale.go).
 //
+// Several replicas can share one store (PostgreSQL, store/pgstore): with
+// Options.Leases they split the work by leases kept in the store, one per
+// location and hash shards of the rest (lease.go, leasesplit.go), and
+// every write of a pass is fenced by its lease's epoch (fence.go); each
+// follows what the others write (follow.go).
+//
 // The dependency direction is strictly downward:
 //
 //	resource ← store ← vim ← drivers ← orca (reconciler) ← httpapi ← cmd/demo

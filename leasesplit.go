@@ -1,6 +1,7 @@
 package orca
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"hash/fnv"
@@ -67,21 +68,20 @@ func (l *leaser) round(ctx context.Context) {
 	}
 	l.mu.Unlock()
 	units := make(map[string]string, l.opts.Shards+len(locs.Keys)) // lease ID → location
+	var shardUnits, locUnits []string
 	for i := range l.opts.Shards {
-		units[shardPrefix+strconv.Itoa(i)] = ""
+		u := shardPrefix + strconv.Itoa(i)
+		units[u] = ""
+		shardUnits = append(shardUnits, u)
 	}
 	for _, k := range locs.Keys {
-		units[locUnit(k.Ref.ID)] = k.Ref.ID
+		u := locUnit(k.Ref.ID)
+		units[u] = k.Ref.ID
+		locUnits = append(locUnits, u)
 	}
+	// Locations and shards are shared out apart: each replica gets its
+	// share of both.
 	mine := map[string]bool{}
-	var locUnits, shardUnits []string
-	for u, loc := range units {
-		if loc != "" {
-			locUnits = append(locUnits, u)
-		} else {
-			shardUnits = append(shardUnits, u)
-		}
-	}
 	for _, group := range [][]string{locUnits, shardUnits} {
 		for u, m := range assign(members, group) {
 			if m == l.opts.Holder {
@@ -96,7 +96,8 @@ func (l *leaser) round(ctx context.Context) {
 
 // assign shares units out between members by rendezvous hashing with
 // bounded load: each unit goes to the member it hashes highest with that
-// has fewer than its fair share (units ÷ members, rounded up). Every
+// has not yet taken its share (units ÷ members, one more for the first
+// units mod members to reach it). Every
 // replica computes the same answer from the same members and units, and a
 // member joining or leaving moves few units besides its own.
 func assign(members, units []string) map[string]string {
@@ -110,20 +111,23 @@ func assign(members, units []string) map[string]string {
 	// more: shares differ by one at most.
 	base, extra := len(units)/len(members), len(units)%len(members)
 	load := map[string]int{}
-	ranked := make([]string, len(members))
+	type ranking struct {
+		member string
+		score  uint64
+	}
+	ranked := make([]ranking, len(members))
 	for _, u := range units {
-		copy(ranked, members)
-		slices.SortFunc(ranked, func(a, b string) int {
-			sa, sb := score(a, u), score(b, u)
-			switch {
-			case sa > sb:
-				return -1
-			case sa < sb:
-				return 1
+		for i, m := range members {
+			ranked[i] = ranking{m, score(m, u)}
+		}
+		slices.SortFunc(ranked, func(a, b ranking) int {
+			if c := cmp.Compare(b.score, a.score); c != 0 {
+				return c // highest first
 			}
-			return strings.Compare(a, b)
+			return strings.Compare(a.member, b.member)
 		})
-		for _, m := range ranked {
+		for _, r := range ranked {
+			m := r.member
 			if load[m] < base || load[m] == base && extra > 0 {
 				if load[m] == base {
 					extra--

@@ -192,8 +192,8 @@ func (o *Orchestrator) Run(ctx context.Context) error {
 	}
 	defer o.running.Store(false)
 	if o.leases != nil {
-		if err := resource.CheckID(leaseID(memberPrefix, o.leases.opts.Holder)); err != nil || o.leases.opts.Holder == "" {
-			return fmt.Errorf("orca: LeaseOptions.Holder %q: must be letters, digits, '-', '_', '.' or ':'", o.leases.opts.Holder)
+		if err := resource.CheckID(o.leases.opts.Holder); err != nil {
+			return fmt.Errorf("orca: LeaseOptions.Holder %q: %v (letters, digits, '-', '_', '.' or ':')", o.leases.opts.Holder, err)
 		}
 	}
 	o.q.reopen()

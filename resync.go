@@ -21,13 +21,13 @@ func (o *Orchestrator) resync(ctx context.Context) error {
 	if err := o.resyncGlobal(ctx); err != nil {
 		return err
 	}
-	locs, err := o.store.List(ctx, store.Filter{Kind: resource.KindLocation})
+	locs, err := o.store.List(ctx, store.Filter{Kind: resource.KindLocation, Known: keysOnly})
 	if err != nil {
 		return fmt.Errorf("resync: %w", err)
 	}
 	var wg sync.WaitGroup
 	parents := &parentCache{m: map[resource.Ref]*resource.Resource{}}
-	for _, l := range locs.Items {
+	for _, l := range locs.Keys {
 		ctx := ctx
 		var h *heldLease
 		if o.leases != nil {

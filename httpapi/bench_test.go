@@ -104,7 +104,7 @@ func bareHandler(db *sql.DB) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1.0/tenant/networks/{id}", func(w http.ResponseWriter, r *http.Request) {
 		var name, tenant, spec string
-		err := db.QueryRowContext(r.Context(), `SELECT name, tenant, spec FROM resources WHERE id = ? AND kind = 'network'`,
+		err := db.QueryRowContext(r.Context(), `SELECT name, tenant, json(spec) FROM resources WHERE id = ? AND kind = 'network'`,
 			r.PathValue("id")).Scan(&name, &tenant, &spec)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusNotFound)
@@ -132,7 +132,7 @@ func bareHandler(db *sql.DB) http.Handler {
 		now := time.Now().UnixNano()
 		_, err := db.ExecContext(context.Background(), `INSERT INTO resources (kind, id, tenant, name, location, owner_kind, owner_id,
 			revision, generation, deleting, phase, spec, status, created_at, updated_at)
-			VALUES ('network', ?, 't1', ?, '', '', '', 1, 1, 0, 'Pending', ?, '{}', ?, ?)`, id, name, string(spec), now, now)
+			VALUES ('network', ?, 't1', ?, '', '', '', 1, 1, 0, 'Pending', jsonb(?), '{}', ?, ?)`, id, name, string(spec), now, now)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusConflict)
 			return

@@ -43,7 +43,7 @@ func BenchmarkBare(b *testing.B) {
 	insert := func(bk *backend, id string, rev int64) error {
 		now := time.Now().UnixNano()
 		_, err := bk.write.ExecContext(b.Context(), `INSERT INTO resources (`+rowColumns+`)
-			VALUES (?, ?, ?, ?, ?, '', '', ?, ?, 1, 0, 'Pending', ?, ?, ?, ?, NULL)`,
+			VALUES (?, ?, ?, ?, ?, '', '', ?, ?, 1, 0, 'Pending', jsonb(?), ?, ?, ?, NULL)`,
 			"network", id, r.Tenant, r.Name, "", string(labels), rev, string(spec), string(status), now, now)
 		return err
 	}
@@ -66,7 +66,7 @@ func BenchmarkBare(b *testing.B) {
 		}
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
-			if _, err := scanRow(bk.read.QueryRowContext(b.Context(), `SELECT `+rowColumns+` FROM resources WHERE id = ?`, fmt.Sprintf("n-%d", i%n))); err != nil {
+			if _, err := scanRow(bk.read.QueryRowContext(b.Context(), `SELECT `+readColumns+` FROM resources WHERE id = ?`, fmt.Sprintf("n-%d", i%n))); err != nil {
 				b.Fatal(err)
 			}
 		}

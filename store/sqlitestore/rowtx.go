@@ -27,8 +27,21 @@ type rowTx struct {
 	missed []string
 }
 
-const rowColumns = `kind, id, tenant, name, location, owner_kind, owner_id, labels,
+// rowColumns are a row's columns, in scanRow's order, as an INSERT names
+// them; rowValues are their values, spec turned into JSONB (schema.go,
+// migration 4), and readColumns read them back, spec as JSON text again.
+// JSONB keeps each string's and number's text as written, so the text
+// read is the canonical JSON stored, byte for byte.
+const (
+	rowColumns = `kind, id, tenant, name, location, owner_kind, owner_id, labels,
 	revision, generation, deleting, phase, spec, status, created_at, updated_at, placement`
+	rowValues   = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, jsonb(?), ?, ?, ?, ?)`
+	readColumns = `kind, id, tenant, name, location, owner_kind, owner_id, labels,
+	revision, generation, deleting, phase, json(spec), status, created_at, updated_at, placement`
+)
+
+// getRowSQL reads one row by ID.
+const getRowSQL = `SELECT ` + readColumns + ` FROM resources WHERE id = ?`
 
 // keyColumns are what a keys-only list reads (engine.Query.KeysOnly).
 const keyColumns = `kind, id, revision`
@@ -78,14 +91,8 @@ func scanRow(s scanner) (*engine.Row, error) {
 }
 
 func (t *rowTx) Get(ctx context.Context, id string) (*engine.Row, error) {
-	r, err := scanRow(t.queryRow(ctx, `SELECT `+rowColumns+` FROM resources WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, classify(ctx, err)
-	}
-	return r, nil
+	r, err := scanRow(t.queryRow(ctx, getRowSQL, id))
+	return gotRow(ctx, r, err)
 }
 
 // revisions hands out a write batch's revisions from memory: the counter
@@ -116,8 +123,7 @@ func (t *rowTx) NextRevision(ctx context.Context) (int64, error) {
 // Insert stores a new row (engine.Inserter); a taken ID is
 // engine.ErrExists, and the statement changed nothing.
 func (t *rowTx) Insert(ctx context.Context, r *engine.Row) error {
-	err := t.putRow(ctx, r, `INSERT INTO resources (`+rowColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	err := t.putRow(ctx, r, `INSERT INTO resources (`+rowColumns+`) VALUES `+rowValues)
 	var se *sqlite.Error
 	if errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY {
 		return engine.ErrExists
@@ -128,8 +134,7 @@ func (t *rowTx) Insert(ctx context.Context, r *engine.Row) error {
 func (t *rowTx) Put(ctx context.Context, r *engine.Row) error {
 	// An upsert, not REPLACE: REPLACE deletes the old row first, which the
 	// refs foreign keys would refuse (or cascade).
-	return classify(ctx, t.putRow(ctx, r, `INSERT INTO resources (`+rowColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	return classify(ctx, t.putRow(ctx, r, `INSERT INTO resources (`+rowColumns+`) VALUES `+rowValues+`
 		ON CONFLICT (id) DO UPDATE SET
 			kind = excluded.kind, tenant = excluded.tenant, name = excluded.name,
 			location = excluded.location, owner_kind = excluded.owner_kind, owner_id = excluded.owner_id,
@@ -250,7 +255,7 @@ func (t *rowTx) List(ctx context.Context, q *engine.Query) ([]*engine.Row, int, 
 	// bound LIMIT's value, and so recompiles the statement at every run,
 	// which costs more than the query. Limits take few values, and each
 	// gets its prepared statement.
-	columns, scan := rowColumns, scanRow
+	columns, scan := readColumns, scanRow
 	if q.KeysOnly {
 		columns, scan = keyColumns, scanKey
 	}

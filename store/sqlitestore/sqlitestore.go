@@ -247,6 +247,35 @@ func (b *backend) Txn(ctx context.Context, write bool, fn func(engine.RowTx) err
 	return nil
 }
 
+// GetRow reads one row in autocommit mode (engine.RowGetter): one SELECT
+// sees one committed state without a transaction around it.
+func (b *backend) GetRow(ctx context.Context, id string) (*engine.Row, error) {
+	if b.closed.Load() {
+		return nil, store.ErrClosed
+	}
+	stmt := b.readStmts.lookup(getRowSQL)
+	if stmt == nil {
+		// No connection is held here, so it can be prepared now.
+		b.readStmts.prepare(context.WithoutCancel(ctx), []string{getRowSQL})
+		if stmt = b.readStmts.lookup(getRowSQL); stmt == nil {
+			r, err := scanRow(b.read.QueryRowContext(ctx, getRowSQL, id))
+			return gotRow(ctx, r, err)
+		}
+	}
+	r, err := scanRow(stmt.QueryRowContext(ctx, id))
+	return gotRow(ctx, r, err)
+}
+
+func gotRow(ctx context.Context, r *engine.Row, err error) (*engine.Row, error) {
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, classify(ctx, err)
+	}
+	return r, nil
+}
+
 // classify maps an error from database/sql or SQLite to a resource code.
 // Context errors keep their identity (errors.Is(err, context.Canceled)),
 // even when SQLite reports them as an interrupt.

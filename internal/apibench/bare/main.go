@@ -1,8 +1,11 @@
 // Command bare is the baseline of the API benchmark (internal/apibench):
 // a plain net/http server doing the same work as orca's /v1.0 networks
 // endpoints on the same SQLite schema — one token check, one SQL statement
-// and JSON each way — and nothing else: no validation, tenancy, revisions,
-// events or reconciliation. It prints "bare listening on http://ADDR".
+// (a list two: its page, and the COUNT of every match that Gohan clients
+// read from X-Total-Count) and JSON each way — and nothing else: no
+// validation, tenancy, revisions, events or reconciliation. Specs are
+// stored as JSONB, as orca's schema keeps them. It prints "bare listening
+// on http://ADDR".
 //
 //	go run ./internal/apibench/bare -db FILE -token TOKEN [-addr 127.0.0.1:0]
 package main
@@ -106,7 +109,7 @@ func handler(write, read *sql.DB, token string) http.Handler {
 	}
 	mux.HandleFunc("GET /v1.0/tenant/networks/{id}", authed(func(w http.ResponseWriter, r *http.Request) {
 		var name, tenant, spec string
-		err := read.QueryRowContext(r.Context(), `SELECT name, tenant, spec FROM resources WHERE kind = 'network' AND id = ?`,
+		err := read.QueryRowContext(r.Context(), `SELECT name, tenant, json(spec) FROM resources WHERE kind = 'network' AND id = ?`,
 			r.PathValue("id")).Scan(&name, &tenant, &spec)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusNotFound)
@@ -121,7 +124,7 @@ func handler(write, read *sql.DB, token string) http.Handler {
 		if d := q.Get("description"); d != "" {
 			where, arg = `json_extract(spec, '$.description') = ?`, d
 		}
-		rows, err := read.QueryContext(r.Context(), `SELECT id, name, tenant, spec FROM resources
+		rows, err := read.QueryContext(r.Context(), `SELECT id, name, tenant, json(spec) FROM resources
 			WHERE kind = 'network' AND `+where+` ORDER BY id LIMIT ?`, arg, limit)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -137,6 +140,13 @@ func handler(write, read *sql.DB, token string) http.Handler {
 			}
 			items = append(items, row(id, name, tenant, spec))
 		}
+		var total int
+		err = read.QueryRowContext(r.Context(), `SELECT COUNT(*) FROM resources WHERE kind = 'network' AND `+where, arg).Scan(&total)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("X-Total-Count", strconv.Itoa(total))
 		reply(w, http.StatusOK, map[string]any{"networks": items})
 	}))
 	decode := func(r *http.Request) (id, name string, spec []byte, err error) {
@@ -162,7 +172,7 @@ func handler(write, read *sql.DB, token string) http.Handler {
 		now := time.Now().UnixNano()
 		_, err = write.ExecContext(r.Context(), `INSERT INTO resources (kind, id, tenant, name, location, owner_kind, owner_id,
 			revision, generation, deleting, phase, spec, status, created_at, updated_at)
-			VALUES ('network', ?, 'admin', ?, '', '', '', 1, 1, 0, 'Pending', ?, '{}', ?, ?)`, id, name, string(spec), now, now)
+			VALUES ('network', ?, 'admin', ?, '', '', '', 1, 1, 0, 'Pending', jsonb(?), '{}', ?, ?)`, id, name, string(spec), now, now)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusConflict)
 			return
@@ -176,7 +186,7 @@ func handler(write, read *sql.DB, token string) http.Handler {
 			return
 		}
 		id := r.PathValue("id")
-		res, err := write.ExecContext(r.Context(), `UPDATE resources SET name = ?, spec = json_patch(spec, ?),
+		res, err := write.ExecContext(r.Context(), `UPDATE resources SET name = ?, spec = jsonb_patch(spec, ?),
 			revision = revision + 1, updated_at = ? WHERE kind = 'network' AND id = ?`, name, string(spec), time.Now().UnixNano(), id)
 		if n, _ := res.RowsAffected(); err != nil || n == 0 {
 			http.Error(w, "not found", http.StatusNotFound)

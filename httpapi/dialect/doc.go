@@ -24,6 +24,11 @@
 //     answered in the dialect's error shape;
 //   - Wrap: recover from panics (a 500 in the dialect's shape, details
 //     logged), count requests in shared Metrics, set nosniff.
+//   - Memo: what a surface derives from the records it reads (whole
+//     records, a tenant's name), by revision, so that a GET reads keys
+//     and decodes only what changed since;
+//   - appending JSON without reflection, byte for byte as encoding/json
+//     writes it, for the answers served most.
 //
 // What it promises a dialect: nothing here writes a response except through
 // the dialect's Render; no error text of an internal failure reaches a

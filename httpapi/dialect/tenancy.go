@@ -113,9 +113,8 @@ func Tenants(ctx context.Context, b Backend) ([]*resource.Resource, error) {
 // member their own only. The error is NotFound when it does not exist or
 // is not theirs.
 func FetchTenant(ctx context.Context, b Backend, id string) (*resource.Resource, error) {
-	p := PrincipalFrom(ctx)
-	notFound := resource.Errorf(resource.NotFound, "tenant %q not found", id)
-	if resource.CheckID(id) != nil || (!p.IsAdmin() && id != p.TenantID) {
+	notFound, ok := tenantAllowed(ctx, id)
+	if !ok {
 		return nil, notFound
 	}
 	t, err := b.Get(ctx, resource.Ref{Kind: resource.KindTenant, ID: id})
@@ -123,6 +122,32 @@ func FetchTenant(ctx context.Context, b Backend, id string) (*resource.Resource,
 		return nil, notFound
 	}
 	return t, err
+}
+
+// FetchTenantShared is FetchTenant through a memo of records (as
+// FetchShared): the record returned is shared, read-only.
+func FetchTenantShared(ctx context.Context, b Backend, m *Records, id string) (*resource.Resource, error) {
+	notFound, ok := tenantAllowed(ctx, id)
+	if !ok {
+		return nil, notFound
+	}
+	recs, _, err := m.List(ctx, b, store.Filter{Kind: resource.KindTenant, ID: id}, func(t *resource.Resource) *resource.Resource { return t })
+	switch {
+	case err != nil:
+		return nil, err
+	case len(recs) == 0:
+		return nil, notFound
+	}
+	return recs[0], nil
+}
+
+// tenantAllowed says whether the caller in ctx may read tenant id (a
+// member their own only), and the NotFound to answer when it does not
+// exist or is not theirs.
+func tenantAllowed(ctx context.Context, id string) (notFound error, ok bool) {
+	p := PrincipalFrom(ctx)
+	notFound = resource.Errorf(resource.NotFound, "tenant %q not found", id)
+	return notFound, resource.CheckID(id) == nil && (p.IsAdmin() || id == p.TenantID)
 }
 
 // maxChangeAttempts bounds the re-reads of a resource whose record keeps

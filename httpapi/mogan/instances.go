@@ -67,11 +67,14 @@ func (a *api) many(w http.ResponseWriter, r *http.Request, tenant string, fields
 	if err != nil {
 		return err
 	}
-	out := make([]map[string]any, 0, len(page.Items))
-	for _, inst := range page.Items {
-		out = append(out, a.view(r, inst, f.stateOf(inst), fields))
+	out := append(make([]byte, 0, 1024*(1+len(page.Items))), `{"instances":[`...)
+	for i, inst := range page.Items {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = a.appendView(out, r, inst, f.stateOf(inst), fields)
 	}
-	dialect.WriteJSON(w, http.StatusOK, map[string]any{"instances": out})
+	dialect.WriteJSONBytes(w, http.StatusOK, append(out, "]}"...))
 	return nil
 }
 
@@ -81,7 +84,7 @@ func (a *api) one(w http.ResponseWriter, r *http.Request, status int, inst *reso
 	if err != nil {
 		return err
 	}
-	dialect.WriteJSON(w, status, a.view(r, inst, f.stateOf(inst), fields))
+	dialect.WriteJSONBytes(w, status, a.appendView(make([]byte, 0, 1024), r, inst, f.stateOf(inst), fields))
 	return nil
 }
 
@@ -96,7 +99,7 @@ func (a *api) show(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	inst, err := a.fetch(r)
+	inst, err := a.fetchShown(r)
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,7 @@
 package mogan
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 
@@ -60,11 +61,17 @@ type api struct {
 	kit  *dialect.Kit
 	opts Options
 	info resource.KindInfo
+	// Memos keep, by revision, what the GETs read (dialect.Memo): the
+	// instances show reads, the instances' copies (shared: read only),
+	// and what an action says.
+	shown, copies *dialect.Records
+	actions       *dialect.Memo[action]
 }
 
 // New returns the seed 003 handler over b, built on kit.
 func New(b dialect.Backend, kit *dialect.Kit, opts *Options) http.Handler {
-	a := &api{b: b, kit: kit}
+	a := &api{b: b, kit: kit, shown: dialect.NewMemo[*resource.Resource](2000),
+		copies: dialect.NewMemo[*resource.Resource](4000), actions: dialect.NewMemo[action](10000)}
 	if opts != nil {
 		a.opts = *opts
 	}
@@ -121,8 +128,22 @@ func (a *api) base(r *http.Request) string { return dialect.BaseURL(r, a.opts.Ba
 // fetch gets the instance in the path as the caller may see it; Mogan
 // says so when it is not found.
 func (a *api) fetch(r *http.Request) (*resource.Resource, error) {
+	return a.fetchFrom(r, func(ctx context.Context, id string) (*resource.Resource, error) {
+		return dialect.Fetch(ctx, a.b, a.info, id)
+	})
+}
+
+// fetchShown is fetch for show, which only reads the instance: a shared
+// record, decoded once per revision.
+func (a *api) fetchShown(r *http.Request) (*resource.Resource, error) {
+	return a.fetchFrom(r, func(ctx context.Context, id string) (*resource.Resource, error) {
+		return dialect.FetchShared(ctx, a.b, a.shown, a.info, id)
+	})
+}
+
+func (a *api) fetchFrom(r *http.Request, get func(context.Context, string) (*resource.Resource, error)) (*resource.Resource, error) {
 	id := r.PathValue("id")
-	res, err := dialect.Fetch(r.Context(), a.b, a.info, id)
+	res, err := get(r.Context(), id)
 	if resource.CodeOf(err) == resource.NotFound {
 		return nil, resource.Errorf(resource.NotFound, "Instance %s could not be found.", id)
 	}

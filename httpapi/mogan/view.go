@@ -2,7 +2,6 @@ package mogan
 
 import (
 	"context"
-	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -104,19 +103,14 @@ func (a *api) gather(ctx context.Context, tenant string, insts []*resource.Resou
 	for _, i := range insts {
 		want[i.ID] = i
 	}
-	var copies []*resource.Resource
-	if len(insts) == 1 {
-		page, err := a.b.List(ctx, store.Filter{Kind: resource.KindLocalBaremetalInstance, Owner: &insts[0].Ref})
-		if err != nil {
-			return nil, err
-		}
-		copies = page.Items
-	} else {
-		page, err := a.b.List(ctx, store.Filter{Kind: resource.KindLocalBaremetalInstance, Tenant: tenant})
-		if err != nil {
-			return nil, err
-		}
-		copies = page.Items
+	// Copies are shared records (a.copies), read only here.
+	copyFilter := store.Filter{Kind: resource.KindLocalBaremetalInstance, Owner: &insts[0].Ref}
+	if len(insts) > 1 {
+		copyFilter = store.Filter{Kind: resource.KindLocalBaremetalInstance, Tenant: tenant}
+	}
+	copies, _, err := a.copies.List(ctx, a.b, copyFilter, func(c *resource.Resource) *resource.Resource { return c })
+	if err != nil {
+		return nil, err
 	}
 	sort.Slice(copies, func(i, j int) bool { return copies[i].Location < copies[j].Location })
 	for _, c := range copies {
@@ -129,31 +123,41 @@ func (a *api) gather(ctx context.Context, tenant string, insts []*resource.Resou
 		}
 		f.copies[inst.ID] = c
 	}
-	var actions []*resource.Resource
+	var actions []action
 	if len(insts) == 1 {
-		page, err := a.b.List(ctx, store.Filter{Kind: resource.KindAction, Fields: map[string]string{"target_id": insts[0].ID}})
+		page, _, err := a.actions.List(ctx, a.b, store.Filter{Kind: resource.KindAction, Fields: map[string]string{"target_id": insts[0].ID}}, actionOf)
 		if err != nil {
 			return nil, err
 		}
-		actions = page.Items
+		actions = page
 	} else {
 		for _, phase := range []resource.Phase{resource.PhasePending, resource.PhaseProvisioning} {
-			page, err := a.b.List(ctx, store.Filter{Kind: resource.KindAction, Tenant: tenant, Phase: phase})
+			page, _, err := a.actions.List(ctx, a.b, store.Filter{Kind: resource.KindAction, Tenant: tenant, Phase: phase}, actionOf)
 			if err != nil {
 				return nil, err
 			}
-			actions = append(actions, page.Items...)
+			actions = append(actions, page...)
 		}
 	}
 	for _, act := range actions {
-		spec := act.Spec.(*resource.Action)
-		if spec.TargetKind == resource.KindBaremetalInstance && want[spec.TargetID] != nil && orca.Unfinished(act) {
-			if t := targetOf(spec); t != "" {
-				f.inFlight[spec.TargetID] = t
-			}
+		if act.kind == resource.KindBaremetalInstance && want[act.id] != nil && act.unfinished && act.target != "" {
+			f.inFlight[act.id] = act.target
 		}
 	}
 	return f, nil
+}
+
+// action is what gather needs of an action: its target, the Mogan target
+// it stands for, and whether it is still to finish.
+type action struct {
+	kind       resource.Kind
+	id, target string
+	unfinished bool
+}
+
+func actionOf(a *resource.Resource) action {
+	spec := a.Spec.(*resource.Action)
+	return action{kind: spec.TargetKind, id: spec.TargetID, target: targetOf(spec), unfinished: orca.Unfinished(a)}
 }
 
 // placedAt reports whether the instance's placement names the location
@@ -222,57 +226,4 @@ func zone(inst *resource.Resource) any {
 		return p.Locations[0]
 	}
 	return nil
-}
-
-// view renders an instance with the given fields (links always, as in
-// Mogan).
-func (a *api) view(r *http.Request, inst *resource.Resource, st state, fields []string) map[string]any {
-	spec := inst.Spec.(*resource.BaremetalInstance)
-	base := a.base(r)
-	all := map[string]any{
-		"uuid": inst.ID, "name": inst.Name, "description": spec.Description, "status": st.status,
-		"power_state": st.power, "project_id": inst.Tenant, "user_id": spec.UserID,
-		"availability_zone": zone(inst), "instance_type_uuid": spec.FlavorID, "image_uuid": spec.ImageID,
-		"created_at": timestamp(inst.CreatedAt), "updated_at": nil, "launched_at": nil,
-		"extra": spec.Extra,
-	}
-	if spec.Extra == nil {
-		all["extra"] = map[string]string{}
-	}
-	if inst.Generation > 1 || !inst.UpdatedAt.Equal(inst.CreatedAt) {
-		all["updated_at"] = timestamp(inst.UpdatedAt)
-	}
-	info := map[string]any{}
-	if c := st.local; c != nil {
-		if c.Status.ExternalID != "" && c.Status.Phase == resource.PhaseReady {
-			all["launched_at"] = timestamp(c.CreatedAt)
-		}
-		nics, _ := c.Status.Output["nics"].([]any)
-		for i, n := range nics {
-			nic, _ := n.(map[string]any)
-			mac, _ := nic["mac_address"].(string)
-			network := nic["network_id"]
-			if i < len(spec.Networks) {
-				network = spec.Networks[i].NetworkID // NICs come in the spec's order
-			}
-			ips, _ := nic["fixed_ips"].([]any)
-			if ips == nil {
-				ips = []any{}
-			}
-			info[mac] = map[string]any{"network": network, "mac_address": mac, "fixed_ips": ips}
-		}
-	}
-	all["network_info"] = info
-	out := map[string]any{}
-	if fields == nil {
-		fields = allFields
-	}
-	for _, f := range fields {
-		out[f] = all[f]
-	}
-	out["links"] = []map[string]string{
-		{"href": base + collection + "/" + inst.ID, "rel": "self"},
-		{"href": base + "/instances/" + inst.ID, "rel": "bookmark"},
-	}
-	return out
 }

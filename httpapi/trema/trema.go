@@ -42,6 +42,10 @@ type api struct {
 	b      dialect.Backend
 	kit    *dialect.Kit
 	tenant resource.KindInfo
+	// Memos keep, by revision, what a tenant's GET reads (dialect.Memo):
+	// the tenant's record (shared: read only), each network's summary.
+	shown  *dialect.Records
+	slices *dialect.Memo[summary]
 }
 
 // statuses are Trema's: unacceptable parameters are 422.
@@ -49,7 +53,7 @@ var statuses = dialect.DefaultStatuses().With(resource.Invalid, http.StatusUnpro
 
 // New returns the seed 001 handler over b, built on kit.
 func New(b dialect.Backend, kit *dialect.Kit) http.Handler {
-	a := &api{b: b, kit: kit}
+	a := &api{b: b, kit: kit, shown: dialect.NewMemo[*resource.Resource](2000), slices: dialect.NewMemo[summary](20000)}
 	a.tenant, _ = b.Registry().Info(resource.KindTenant)
 	rt := kit.NewRouter(render, statuses)
 	authed := func(e dialect.Endpoint) dialect.Endpoint { return kit.Authed(dialect.XAuthToken, e) }
@@ -80,11 +84,13 @@ type summary struct {
 	Description string `json:"description"`
 }
 
-// details is one tenant with its networks.
-type details struct {
-	ID          string    `json:"id"`
-	Description string    `json:"description"`
-	Networks    []summary `json:"networks"`
+// append appends s as encoding/json writes it.
+func (s summary) append(b []byte) []byte {
+	b = append(b, `{"id":`...)
+	b = dialect.AppendString(b, s.ID)
+	b = append(b, `,"description":`...)
+	b = dialect.AppendString(b, s.Description)
+	return append(b, '}')
 }
 
 func describe(r *resource.Resource) summary {
@@ -115,19 +121,31 @@ func (a *api) fetch(r *http.Request) (*resource.Resource, error) {
 }
 
 func (a *api) show(w http.ResponseWriter, r *http.Request) error {
-	t, err := a.fetch(r)
+	t, err := dialect.FetchTenantShared(r.Context(), a.b, a.shown, r.PathValue("tenant_id"))
 	if err != nil {
 		return err
 	}
-	page, err := a.b.List(r.Context(), store.Filter{Kind: resource.KindNetwork, Tenant: t.ID})
+	networks, _, err := a.slices.List(r.Context(), a.b, store.Filter{Kind: resource.KindNetwork, Tenant: t.ID},
+		func(n *resource.Resource) summary {
+			return summary{ID: n.ID, Description: n.Spec.(*resource.Network).Description}
+		})
 	if err != nil {
 		return err
 	}
-	d := details{ID: t.ID, Description: describe(t).Description, Networks: []summary{}}
-	for _, n := range page.Items {
-		d.Networks = append(d.Networks, summary{ID: n.ID, Description: n.Spec.(*resource.Network).Description})
+	// details, written without reflection: its fields in declaration
+	// order, as encoding/json writes them.
+	b := append(make([]byte, 0, 256+64*len(networks)), `{"id":`...)
+	b = dialect.AppendString(b, t.ID)
+	b = append(b, `,"description":`...)
+	b = dialect.AppendString(b, describe(t).Description)
+	b = append(b, `,"networks":[`...)
+	for i, n := range networks {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = n.append(b)
 	}
-	dialect.WriteJSON(w, http.StatusOK, d)
+	dialect.WriteJSONBytes(w, http.StatusOK, append(b, "]}"...))
 	return nil
 }
 

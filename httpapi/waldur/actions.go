@@ -104,12 +104,12 @@ func (a *api) create(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := a.lookups(r).view(r, out, nil)
+	body, err := a.lookups(r).appendView(nil, r, out, nil)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Location", a.base(r)+collection+out.ID+"/")
-	dialect.WriteJSON(w, http.StatusCreated, v)
+	dialect.WriteJSONBytes(w, http.StatusCreated, body)
 	return nil
 }
 

@@ -118,8 +118,8 @@ func (a *api) parse(r *http.Request) (*query, error) {
 			v := strings.ToLower(v)
 			q.match = append(q.match, func(l *lookups, g *resource.Resource) bool {
 				return slices.ContainsFunc(backends(g), func(b backend) bool {
-					loc := l.record(l.locations, resource.KindLocation, b.Location)
-					return loc != nil && strings.Contains(strings.ToLower(loc.Name), v)
+					loc := l.location(b.Location)
+					return loc != nil && strings.Contains(strings.ToLower(loc.name), v)
 				})
 			})
 		case "external_ip":
@@ -210,11 +210,13 @@ func (a *api) list(w http.ResponseWriter, r *http.Request) error {
 	if !q.none {
 		// The store orders by tenant then ID (Waldur: by tenant name);
 		// what it cannot filter is filtered here.
-		page, err := a.b.List(r.Context(), store.Filter{Kind: resource.KindServerGroup, Tenant: q.tenant, Name: q.name, Sort: "tenant_id"})
+		// Shared records (a.memos.groups): read, never modified.
+		all, _, err := a.memos.groups.List(r.Context(), a.b, store.Filter{Kind: resource.KindServerGroup, Tenant: q.tenant, Name: q.name, Sort: "tenant_id"},
+			func(g *resource.Resource) *resource.Resource { return g })
 		if err != nil {
 			return err
 		}
-		for _, g := range page.Items {
+		for _, g := range all {
 			if !slices.ContainsFunc(q.match, func(m func(*lookups, *resource.Resource) bool) bool { return !m(l, g) }) {
 				groups = append(groups, g)
 			}
@@ -230,8 +232,8 @@ func (a *api) list(w http.ResponseWriter, r *http.Request) error {
 			case "created":
 				return timestamp(g.CreatedAt)
 			case "service_name":
-				if loc := l.record(l.locations, resource.KindLocation, primary(g, backends(g)).Location); loc != nil {
-					return loc.Name
+				if loc := l.location(primary(g, backends(g)).Location); loc != nil {
+					return loc.name
 				}
 				return ""
 			case "customer_native_name", "customer_abbreviation":
@@ -259,17 +261,18 @@ func (a *api) list(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	from, to := dialect.Paginate(len(groups), (n-1)*q.pageSize, q.pageSize)
-	out := make([]map[string]any, 0, to-from)
-	for _, g := range groups[from:to] {
-		v, err := l.view(r, g, q.fields)
-		if err != nil {
+	out := []byte{'['}
+	for i, g := range groups[from:to] {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		if out, err = l.appendView(out, r, g, q.fields); err != nil {
 			return err
 		}
-		out = append(out, v)
 	}
 	w.Header().Set("X-Result-Count", strconv.Itoa(len(groups)))
 	w.Header().Set("Link", a.links(r, n, pages))
-	dialect.WriteJSON(w, http.StatusOK, out)
+	dialect.WriteJSONBytes(w, http.StatusOK, append(out, ']'))
 	return nil
 }
 
@@ -315,14 +318,14 @@ func (a *api) show(w http.ResponseWriter, r *http.Request) error {
 			return resource.InvalidField(name, "Unknown parameter.")
 		}
 	}
-	g, err := a.fetch(r)
+	g, err := dialect.FetchShared(r.Context(), a.b, a.memos.groups, a.info, r.PathValue("uuid"))
 	if err != nil {
 		return err
 	}
-	v, err := a.lookups(r).view(r, g, fields)
+	body, err := a.lookups(r).appendView(make([]byte, 0, 2048), r, g, fields)
 	if err != nil {
 		return err
 	}
-	dialect.WriteJSON(w, http.StatusOK, v)
+	dialect.WriteJSONBytes(w, http.StatusOK, body)
 	return nil
 }

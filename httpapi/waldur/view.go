@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/orca-nfv/orca"
+	"github.com/orca-nfv/orca/httpapi/dialect"
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/store"
 )
@@ -56,15 +57,6 @@ func stateOf(r *resource.Resource) string {
 		return stateUpdateScheduled
 	}
 	return stateCreationScheduled
-}
-
-// stateOfLocation is a location's state in Waldur's words: its service
-// settings' state.
-func stateOfLocation(l *resource.Resource) string {
-	if l == nil {
-		return ""
-	}
-	return stateOf(l)
 }
 
 // fieldNames are the seed's fields (OpenStackServerGroupFieldEnum), and
@@ -128,60 +120,124 @@ func primary(r *resource.Resource, bs []backend) backend {
 	return backend{}
 }
 
-// lookups caches what renderings of one request share: tenants' and
-// locations' records, and the servers of each group.
+// location is what a group's rendering shows of its service settings.
+type location struct {
+	name, state, errMsg string
+}
+
+// member is what a group's rendering shows of a server in it.
+type member struct {
+	id, name string
+	backends []backend
+}
+
+// memos keep, across requests, what renderings derive from the records
+// they read alongside a group, by revision (dialect.Memo): a lookup reads
+// keys alone and decodes only what changed.
+type memos struct {
+	groups      *dialect.Records // for show and list, which only read them
+	tenantNames *dialect.Memo[string]
+	locations   *dialect.Memo[location]
+	members     *dialect.Memo[member]
+}
+
+// memoSize bounds each memo, recordsSize the memo of whole groups; a miss
+// costs a decode, no more.
+const (
+	memoSize    = 10000
+	recordsSize = 2000
+)
+
+func newMemos() memos {
+	return memos{dialect.NewMemo[*resource.Resource](recordsSize), dialect.NewMemo[string](memoSize),
+		dialect.NewMemo[location](memoSize), dialect.NewMemo[member](memoSize)}
+}
+
+// lookups caches what renderings of one request share: tenants' names and
+// locations.
 type lookups struct {
 	a         *api
 	ctx       context.Context
-	tenants   map[string]*resource.Resource
-	locations map[string]*resource.Resource
+	tenants   map[string]string
+	locations map[string]*location
 }
 
 func (a *api) lookups(r *http.Request) *lookups {
-	return &lookups{a: a, ctx: r.Context(), tenants: map[string]*resource.Resource{}, locations: map[string]*resource.Resource{}}
+	return &lookups{a: a, ctx: r.Context()}
 }
 
-// record returns a tenant's or location's record, nil if there is none.
-func (l *lookups) record(cache map[string]*resource.Resource, kind resource.Kind, id string) *resource.Resource {
-	if id == "" {
-		return nil
-	}
-	if r, ok := cache[id]; ok {
-		return r
-	}
-	r, err := l.a.b.Get(l.ctx, resource.Ref{Kind: kind, ID: id})
-	if err != nil {
-		r = nil
-	}
-	cache[id] = r
-	return r
-}
-
+// tenantName is the name on a tenant's record, or its ID when it has none
+// (or no record).
 func (l *lookups) tenantName(id string) string {
-	if t := l.record(l.tenants, resource.KindTenant, id); t != nil && t.Name != "" {
-		return t.Name
+	if name, ok := l.tenants[id]; ok {
+		return name
 	}
-	return id
+	name := id
+	if id != "" {
+		names, _, err := l.a.memos.tenantNames.List(l.ctx, l.a.b, store.Filter{Kind: resource.KindTenant, ID: id},
+			func(t *resource.Resource) string { return t.Name })
+		if err == nil && len(names) == 1 && names[0] != "" {
+			name = names[0]
+		}
+	}
+	if l.tenants == nil {
+		l.tenants = map[string]string{}
+	}
+	l.tenants[id] = name
+	return name
 }
 
-// instances are the servers in a group: {backend_id, name, uuid} sorted
-// by name, backend_id being the server's VIM ID at the group's location.
-func (l *lookups) instances(group, loc string) ([]map[string]any, error) {
-	page, err := l.a.b.List(l.ctx, store.Filter{Kind: resource.KindServer, Fields: map[string]string{"server_group_id": group}})
+// location returns a location's record as the rendering shows it, nil if
+// there is none.
+func (l *lookups) location(id string) *location {
+	if loc, ok := l.locations[id]; ok {
+		return loc
+	}
+	var loc *location
+	if id != "" {
+		locs, _, err := l.a.memos.locations.List(l.ctx, l.a.b, store.Filter{Kind: resource.KindLocation, ID: id},
+			func(r *resource.Resource) location {
+				v := location{name: r.Name, state: stateOf(r)}
+				if r.Status.Phase == resource.PhaseFailed {
+					v.errMsg = r.Status.Message
+				}
+				return v
+			})
+		if err == nil && len(locs) == 1 {
+			loc = &locs[0]
+		}
+	}
+	if l.locations == nil {
+		l.locations = map[string]*location{}
+	}
+	l.locations[id] = loc
+	return loc
+}
+
+// instance is a server in a group as Waldur shows it.
+type instance struct {
+	backendID, name, uuid string
+}
+
+// instances are the servers in a group sorted by name, backend_id being
+// the server's VIM ID at the group's location.
+func (l *lookups) instances(group, loc string) ([]instance, error) {
+	servers, _, err := l.a.memos.members.List(l.ctx, l.a.b,
+		store.Filter{Kind: resource.KindServer, Fields: map[string]string{"server_group_id": group}},
+		func(s *resource.Resource) member { return member{id: s.ID, name: s.Name, backends: backends(s)} })
 	if err != nil {
 		return nil, err
 	}
-	servers := page.Items
-	sort.SliceStable(servers, func(i, j int) bool { return servers[i].Name < servers[j].Name })
-	out := make([]map[string]any, 0, len(servers))
+	sort.SliceStable(servers, func(i, j int) bool { return servers[i].name < servers[j].name })
+	out := make([]instance, 0, len(servers))
 	for _, s := range servers {
 		id := ""
-		for _, b := range backends(s) {
+		for _, b := range s.backends {
 			if b.Location == loc {
 				id = b.ID
 			}
 		}
-		out = append(out, map[string]any{"backend_id": id, "name": s.Name, "uuid": s.ID})
+		out = append(out, instance{backendID: id, name: s.name, uuid: s.id})
 	}
 	return out, nil
 }
@@ -189,87 +245,55 @@ func (l *lookups) instances(group, loc string) ([]map[string]any, error) {
 // timestamp is Django REST framework's rendering of a time.
 func timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
 
-// view renders a server group; fields selects (nil: every field).
-func (l *lookups) view(r *http.Request, g *resource.Resource, fields []string) (map[string]any, error) {
-	base := l.a.base(r)
-	spec, _ := g.Spec.(*resource.ServerGroup)
-	if spec == nil {
-		spec = &resource.ServerGroup{}
+// groupView is what a group's rendering shows, gathered before it is
+// written.
+type groupView struct {
+	g                *resource.Resource
+	spec             *resource.ServerGroup
+	base             string
+	backends         []backend
+	primary          backend
+	state            string
+	errMsg, errTrace string
+	tenantName       string
+	loc              *location  // the primary location's record; nil: none
+	instances        []instance // nil: not asked for
+}
+
+// gather reads what a group's rendering shows; fields selects (nil: every
+// field), and the servers are read only when instances is among them.
+func (l *lookups) gather(r *http.Request, g *resource.Resource, fields []string) (*groupView, error) {
+	v := &groupView{g: g, base: l.a.base(r), state: stateOf(g)}
+	v.spec, _ = g.Spec.(*resource.ServerGroup)
+	if v.spec == nil {
+		v.spec = &resource.ServerGroup{}
 	}
-	bs := backends(g)
-	p := primary(g, bs)
-	state := stateOf(g)
-	errMsg, errTrace := "", ""
-	if state == stateErred {
-		errMsg = g.Status.Message
-		errTrace, _ = g.Status.Output[orca.ErrorTracebackKey].(string)
+	v.backends = backends(g)
+	v.primary = primary(g, v.backends)
+	if v.state == stateErred {
+		v.errMsg = g.Status.Message
+		v.errTrace, _ = g.Status.Output[orca.ErrorTracebackKey].(string)
 	}
-	tenantName := l.tenantName(g.Tenant)
-	v := map[string]any{
-		"url":                            base + collection + g.ID + "/",
-		"uuid":                           g.ID,
-		"name":                           g.Name,
-		"description":                    spec.Description,
-		"policy":                         spec.Policy,
-		"display_name":                   "Name: " + g.Name + ", Policy: " + spec.Policy,
-		"state":                          state,
-		"error_message":                  errMsg,
-		"error_traceback":                errTrace,
-		"resource_type":                  "OpenStack.ServerGroup",
-		"created":                        timestamp(g.CreatedAt),
-		"modified":                       timestamp(g.UpdatedAt),
-		"backend_id":                     p.ID,
-		"backends":                       bs,
-		"access_url":                     nil,
-		"customer":                       base + "/api/customers/" + g.Tenant + "/",
-		"customer_uuid":                  g.Tenant,
-		"customer_name":                  tenantName,
-		"customer_native_name":           "",
-		"customer_abbreviation":          "",
-		"project":                        base + "/api/projects/" + g.Tenant + "/",
-		"project_uuid":                   g.Tenant,
-		"project_name":                   tenantName,
-		"tenant":                         base + "/api/openstack-tenants/" + g.Tenant + "/",
-		"tenant_uuid":                    g.Tenant,
-		"tenant_name":                    tenantName,
-		"service_settings":               nil,
-		"service_settings_uuid":          nil,
-		"service_name":                   nil,
-		"service_settings_state":         nil,
-		"service_settings_error_message": nil,
-		"is_usage_based":                 false,
-		"is_limit_based":                 false,
-	}
-	for _, f := range marketplaceFields {
-		v[f] = nil // orca has no marketplace
-	}
-	if p.Location != "" {
-		loc := l.record(l.locations, resource.KindLocation, p.Location)
-		v["service_settings"] = base + "/api/service-settings/" + p.Location + "/"
-		v["service_settings_uuid"] = p.Location
-		if loc != nil {
-			v["service_name"] = loc.Name
-			v["service_settings_state"] = stateOfLocation(loc)
-			msg := ""
-			if loc.Status.Phase == resource.PhaseFailed {
-				msg = loc.Status.Message
-			}
-			v["service_settings_error_message"] = msg
-		}
+	v.tenantName = l.tenantName(g.Tenant)
+	if v.primary.Location != "" {
+		v.loc = l.location(v.primary.Location)
 	}
 	if fields == nil || slices.Contains(fields, "instances") {
-		inst, err := l.instances(g.ID, p.Location)
+		inst, err := l.instances(g.ID, v.primary.Location)
 		if err != nil {
 			return nil, err
 		}
-		v["instances"] = inst
+		v.instances = inst
 	}
-	if fields == nil {
-		return v, nil
+	return v, nil
+}
+
+// appendView appends a group's rendering; fields selects (nil: every
+// field).
+func (l *lookups) appendView(b []byte, r *http.Request, g *resource.Resource, fields []string) ([]byte, error) {
+	v, err := l.gather(r, g, fields)
+	if err != nil {
+		return nil, err
 	}
-	out := make(map[string]any, len(fields))
-	for _, f := range fields {
-		out[f] = v[f]
-	}
-	return out, nil
+	return v.append(b, fields), nil
 }

@@ -62,10 +62,11 @@ type Options struct {
 }
 
 type api struct {
-	b    dialect.Backend
-	kit  *dialect.Kit
-	opts Options
-	info resource.KindInfo
+	b     dialect.Backend
+	kit   *dialect.Kit
+	opts  Options
+	info  resource.KindInfo
+	memos memos
 	// naming serializes a create's name check with the create, so two
 	// concurrent creates cannot both take a name. It holds within one
 	// process; the store has no unique index on names to hold it across
@@ -75,7 +76,7 @@ type api struct {
 
 // New returns the seed 002 handler over b, built on kit.
 func New(b dialect.Backend, kit *dialect.Kit, opts *Options) http.Handler {
-	a := &api{b: b, kit: kit}
+	a := &api{b: b, kit: kit, memos: newMemos()}
 	if opts != nil {
 		a.opts = *opts
 	}

@@ -224,6 +224,12 @@ func (r *Registry) entry(k Kind) (*entry, bool) {
 	return e, ok
 }
 
+// Has reports whether k is registered; cheaper than Info, which copies.
+func (r *Registry) Has(k Kind) bool {
+	_, ok := r.entry(k)
+	return ok
+}
+
 // Info returns a copy of the kind's description.
 func (r *Registry) Info(k Kind) (KindInfo, bool) {
 	e, ok := r.entry(k)

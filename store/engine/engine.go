@@ -86,24 +86,46 @@ func (s *Store) run(ctx context.Context, write bool, fn func(RowTx) error) error
 	return err
 }
 
-func (s *Store) Get(ctx context.Context, ref resource.Ref) (out *resource.Resource, err error) {
-	err = s.run(ctx, false, func(rtx RowTx) error {
-		out, err = s.get(ctx, rtx, ref)
-		return err
-	})
-	return out, err
+// Get and List decode the rows they read after their transaction: rows
+// are read-only and outlive it, and decoding while a read transaction is
+// open keeps writers waiting (the in-memory store's lock).
+func (s *Store) Get(ctx context.Context, ref resource.Ref) (*resource.Resource, error) {
+	var row *Row
+	var err error
+	if g, ok := s.b.(RowGetter); ok {
+		if err = s.usable(ctx); err != nil {
+			return nil, err
+		}
+		if row, err = g.GetRow(ctx, ref.ID); err == nil && (row == nil || row.Kind != ref.Kind) {
+			err = notFound(ref)
+		}
+	} else {
+		err = s.run(ctx, false, func(rtx RowTx) (err error) {
+			row, err = s.current(ctx, rtx, ref)
+			return err
+		})
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.decode(row)
 }
 
-func (s *Store) List(ctx context.Context, f store.Filter) (out *store.Page, err error) {
+func (s *Store) List(ctx context.Context, f store.Filter) (*store.Page, error) {
 	q, err := Compile(s.reg, f)
 	if err != nil {
 		return nil, err
 	}
-	err = s.run(ctx, false, func(rtx RowTx) error {
-		out, err = s.list(ctx, rtx, q)
+	var rows []*Row
+	var page *store.Page
+	err = s.run(ctx, false, func(rtx RowTx) (err error) {
+		page, rows, err = s.listRows(ctx, rtx, q)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return s.decodePage(page, rows)
 }
 
 func (s *Store) Referrers(ctx context.Context, ref resource.Ref) (out []resource.Ref, err error) {
@@ -303,40 +325,63 @@ func (s *Store) current(ctx context.Context, rtx RowTx, ref resource.Ref) (*Row,
 		return nil, err
 	}
 	if row == nil || row.Kind != ref.Kind {
-		return nil, resource.Errorf(resource.NotFound, "%s %q not found", ref.Kind, ref.ID)
+		return nil, notFound(ref)
 	}
 	return row, nil
 }
 
+func notFound(ref resource.Ref) error {
+	return resource.Errorf(resource.NotFound, "%s %q not found", ref.Kind, ref.ID)
+}
+
 func (s *Store) list(ctx context.Context, rtx RowTx, q *Query) (*store.Page, error) {
-	rows, total, err := rtx.List(ctx, q)
+	page, rows, err := s.listRows(ctx, rtx, q)
 	if err != nil {
 		return nil, err
 	}
-	page := &store.Page{Items: make([]*resource.Resource, 0, len(rows)), Total: total}
-	if q.known != nil {
-		page.Keys = make([]store.Key, 0, len(rows))
+	return s.decodePage(page, rows)
+}
+
+// listRows reads a page's rows: rows[i] is nil where q.known knows item i
+// (its Items entry stays nil).
+func (s *Store) listRows(ctx context.Context, rtx RowTx, q *Query) (*store.Page, []*Row, error) {
+	rows, total, err := rtx.List(ctx, q)
+	if err != nil {
+		return nil, nil, err
 	}
-	for _, row := range rows {
-		if q.known != nil {
-			k := store.Key{Ref: row.Ref(), Revision: row.Revision}
-			page.Keys = append(page.Keys, k)
-			if q.known(k.Ref, k.Revision) {
-				page.Items = append(page.Items, nil)
-				continue
+	page := &store.Page{Total: total}
+	if q.known == nil {
+		return page, rows, nil
+	}
+	page.Keys = make([]store.Key, 0, len(rows))
+	for i, row := range rows {
+		k := store.Key{Ref: row.Ref(), Revision: row.Revision}
+		page.Keys = append(page.Keys, k)
+		switch {
+		case q.known(k.Ref, k.Revision):
+			rows[i] = nil
+		case q.KeysOnly:
+			// The same snapshot: the row is at that revision.
+			if rows[i], err = s.current(ctx, rtx, k.Ref); err != nil {
+				return nil, nil, err
 			}
-			if q.KeysOnly {
-				// The same snapshot: the row is at that revision.
-				if row, err = s.current(ctx, rtx, k.Ref); err != nil {
-					return nil, err
-				}
-			}
+		}
+	}
+	return page, rows, nil
+}
+
+// decodePage fills page.Items from rows, nil for nil.
+func (s *Store) decodePage(page *store.Page, rows []*Row) (*store.Page, error) {
+	page.Items = make([]*resource.Resource, len(rows))
+	for i, row := range rows {
+		if row == nil {
+			continue
 		}
 		r, err := s.decode(row)
 		if err != nil {
 			return nil, err
 		}
-		page.Items = append(page.Items, r)
+		page.Items[i] = r
 	}
 	return page, nil
 }

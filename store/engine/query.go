@@ -83,7 +83,7 @@ func Compile(reg *resource.Registry, f store.Filter) (*Query, error) {
 		q.Owner = &o
 	}
 	if f.Kind != "" {
-		if _, ok := reg.Info(f.Kind); !ok {
+		if !reg.Has(f.Kind) {
 			return nil, resource.InvalidField("kind", "unknown kind %q", f.Kind)
 		}
 	}

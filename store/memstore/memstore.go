@@ -3,7 +3,8 @@
 // "-db memory" mode use it. It passes the same conformance suite
 // (store/storetest) as the SQLite store.
 //
-// Write transactions hold one exclusive lock; reads share it.
+// Reads share one lock; write transactions are run one after another by
+// a combiner that holds it exclusively for a batch of them (combine.go).
 package memstore
 
 import (
@@ -68,7 +69,9 @@ func (r *memRow) field(f string) any {
 }
 
 type backend struct {
+	// mu is held shared by reads and exclusively by the write combiner.
 	mu     sync.RWMutex
+	writes combiner
 	closed bool
 	rev    int64
 	rows   map[string]*memRow
@@ -90,7 +93,7 @@ type backend struct {
 }
 
 func newBackend() *backend {
-	return &backend{
+	b := &backend{
 		rows:       map[string]*memRow{},
 		byKind:     map[resource.Kind]map[string]*memRow{},
 		byOwner:    map[string]map[string]*memRow{},
@@ -99,6 +102,8 @@ func newBackend() *backend {
 		refsOut:    map[string][]engine.Link{},
 		refsIn:     map[string]map[string]engine.Via{},
 	}
+	b.writes.backend = b
+	return b
 }
 
 func (b *backend) Close() error {
@@ -109,31 +114,38 @@ func (b *backend) Close() error {
 	return nil
 }
 
-func (b *backend) Txn(ctx context.Context, write bool, fn func(engine.RowTx) error) (err error) {
+func (b *backend) Txn(ctx context.Context, write bool, fn func(engine.RowTx) error) error {
 	if write {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-	} else {
-		b.mu.RLock()
-		defer b.mu.RUnlock()
+		return b.writes.run(ctx, fn)
 	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
 	if b.closed {
 		return store.ErrClosed
 	}
+	return fn(&rowTx{b: b, startRev: b.rev})
+}
+
+// write runs one write transaction; the caller holds mu exclusively. It
+// rolls back on an error or a panic, and returns the panic's value rather
+// than continuing it: the combiner running it is not its caller's goroutine.
+func (b *backend) write(fn func(engine.RowTx) error) (err error, panicked bool, value any) {
+	if b.closed {
+		return store.ErrClosed, false, nil
+	}
 	t := &rowTx{b: b, startRev: b.rev}
-	committed := false
+	panicked = true
 	defer func() {
-		// Runs on error and on panic alike; a panic continues after.
-		// Read transactions changed nothing and share the lock: they
-		// must not touch the counter.
-		if write && !committed {
+		if panicked {
+			value = recover()
+		}
+		if err != nil || panicked {
 			t.rollback()
 		}
 	}()
-	if err = fn(t); err == nil {
-		committed = true
-	}
-	return err
+	err = fn(t)
+	panicked = false
+	return err, false, nil
 }
 
 // rowTx records an undo entry for every change, newest last.
@@ -182,6 +194,35 @@ func (t *rowTx) Put(ctx context.Context, row *engine.Row) error {
 	})
 	t.b.setRow(&memRow{Row: row, keys: keys})
 	return nil
+}
+
+// PutStatus stores a status-only change (engine.StatusPutter): the row's
+// kind, owner, location and spec are unchanged, so each index entry is
+// pointed at the new row in place rather than removed and added again.
+func (t *rowTx) PutStatus(ctx context.Context, row *engine.Row) error {
+	prev, had := t.b.rows[row.ID]
+	if !had || prev.Kind != row.Kind {
+		return t.Put(ctx, row)
+	}
+	t.undo = append(t.undo, func() { t.b.repoint(prev) })
+	t.b.repoint(&memRow{Row: row, keys: prev.keys})
+	return nil
+}
+
+// repoint replaces the row with r's ID by r in the rows and every index,
+// which must hold it under the same keys.
+func (b *backend) repoint(r *memRow) {
+	b.rows[r.ID] = r
+	b.byKind[r.Kind][r.ID] = r
+	if r.Owner != nil {
+		b.byOwner[r.Owner.ID][r.ID] = r
+	}
+	if r.Location != "" {
+		b.byLocation[r.Location][r.ID] = r
+	}
+	for _, key := range r.keys {
+		b.byField[key][r.ID] = r
+	}
 }
 
 // indexKeys returns the field-index keys of row's indexed scalar fields,

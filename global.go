@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -199,8 +200,12 @@ func locationsOf(rs []*resource.Resource) string {
 	return strings.Join(ids, ", ")
 }
 
-// sameSpec compares specs by their JSON.
+// sameSpec compares specs by their JSON. Equal values encode alike, and
+// most specs compared are unchanged: those skip the encoding.
 func sameSpec(a, b resource.Spec) bool {
+	if reflect.DeepEqual(a, b) {
+		return true
+	}
 	ja, errA := json.Marshal(a)
 	jb, errB := json.Marshal(b)
 	return errA == nil && errB == nil && string(ja) == string(jb)
@@ -217,14 +222,10 @@ func (o *Orchestrator) localSpec(r *resource.Resource, info resource.KindInfo, e
 	}
 	// Every built-in local kind has a description copied from its parent;
 	// an embedder's local kind gets it if it has the field.
-	var desc struct {
-		Description string `json:"description"`
-	}
-	if raw, err := json.Marshal(r.Spec); err == nil {
-		json.Unmarshal(raw, &desc)
-	}
-	if raw, err := json.Marshal(desc); err == nil {
-		json.Unmarshal(raw, spec)
+	if f := o.descriptions.field(spec); f.IsValid() {
+		if pf := o.descriptions.field(r.Spec); pf.IsValid() {
+			f.SetString(pf.String())
+		}
 	}
 	switch s := spec.(type) {
 	case *resource.LocalNetwork:

@@ -23,6 +23,7 @@ type site struct {
 	credRev    int64 // of its credential, 0 without one
 	labels     map[string]string
 	drivers    []vim.Driver
+	byKind     map[resource.Kind]vim.Driver // the first of drivers serving each kind
 	sem        *semaphore.Weighted
 	err        error // why the drivers could not be built
 	brk        breaker
@@ -33,6 +34,9 @@ type site struct {
 
 // driver returns the driver for a global kind: the first that serves it.
 func (s *site) driver(k resource.Kind) vim.Driver {
+	if s.byKind != nil {
+		return s.byKind[k]
+	}
 	for _, d := range s.drivers {
 		if vim.Serves(d, k) {
 			return d
@@ -230,6 +234,15 @@ func (o *Orchestrator) openSite(ctx context.Context, loc *resource.Resource) *si
 		s.err = errors.New("no driver factory is configured")
 	default:
 		s.drivers, s.err = o.opts.Drivers.Open(ctx, loc, creds)
+		// Looked up at every pass; a driver's kinds do not change.
+		s.byKind = map[resource.Kind]vim.Driver{}
+		for _, d := range s.drivers {
+			for _, k := range d.Kinds() {
+				if _, ok := s.byKind[k]; !ok {
+					s.byKind[k] = d
+				}
+			}
+		}
 	}
 	o.mu.Lock()
 	old := o.sites[loc.ID]

@@ -139,9 +139,11 @@ type Orchestrator struct {
 	leases *leaser     // nil without Options.Leases
 	own    *ownWrites  // nil unless following the store
 	reg    *resource.Registry
-	opts   Options
-	log    *slog.Logger
-	q      *queue
+	// descriptions finds spec types' description fields (describe.go).
+	descriptions descriptions
+	opts         Options
+	log          *slog.Logger
+	q            *queue
 
 	mu       sync.Mutex
 	sites    map[string]*site // by location ID

@@ -116,6 +116,9 @@ func (s *Store) List(ctx context.Context, f store.Filter) (*store.Page, error) {
 	if err != nil {
 		return nil, err
 	}
+	if g, ok := s.b.(RowGetter); ok && q.byIDOnly() {
+		return s.listByID(ctx, g, q)
+	}
 	var rows []*Row
 	var page *store.Page
 	err = s.run(ctx, false, func(rtx RowTx) (err error) {
@@ -338,6 +341,40 @@ func (s *Store) list(ctx context.Context, rtx RowTx, q *Query) (*store.Page, err
 	page, rows, err := s.listRows(ctx, rtx, q)
 	if err != nil {
 		return nil, err
+	}
+	return s.decodePage(page, rows)
+}
+
+// listByID answers a list of at most one row, by ID and kind alone, with
+// one read outside a transaction, as Get does: the surfaces' memos ask
+// this (Filter{ID, Known}) to learn whether a record changed.
+func (s *Store) listByID(ctx context.Context, g RowGetter, q *Query) (*store.Page, error) {
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	row, err := g.GetRow(ctx, q.ID)
+	if err != nil {
+		return nil, err
+	}
+	page := &store.Page{}
+	if q.known != nil {
+		page.Keys = []store.Key{}
+	}
+	if row == nil || (q.Kind != "" && row.Kind != q.Kind) || q.Offset > 0 {
+		page.Items = []*resource.Resource{}
+		if row != nil && (q.Kind == "" || row.Kind == q.Kind) {
+			page.Total = 1 // past the offset
+		}
+		return page, nil
+	}
+	page.Total = 1
+	rows := []*Row{row}
+	if q.known != nil {
+		k := store.Key{Ref: row.Ref(), Revision: row.Revision}
+		page.Keys = append(page.Keys, k)
+		if q.known(k.Ref, k.Revision) {
+			rows[0] = nil
+		}
 	}
 	return s.decodePage(page, rows)
 }

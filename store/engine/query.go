@@ -70,6 +70,13 @@ type Query struct {
 	known func(resource.Ref, int64) bool
 }
 
+// byIDOnly reports whether q selects by ID (and perhaps kind) alone: at
+// most one row, whatever the order and limit.
+func (q *Query) byIDOnly() bool {
+	return q.ID != "" && q.Tenant == "" && q.Location == "" && q.Owner == nil && q.Name == "" &&
+		q.Phase == "" && q.AfterRevision == 0 && len(q.Labels) == 0 && len(q.Fields) == 0
+}
+
 // Compile checks f against reg. Every problem is Invalid and names the
 // filter parameter.
 func Compile(reg *resource.Registry, f store.Filter) (*Query, error) {

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/store"
@@ -80,6 +81,49 @@ func testListKnown(t *testing.T, f *fixture) {
 	// Without Known, no keys.
 	if plain.Keys != nil {
 		t.Errorf("List without Known gave keys %v", plain.Keys)
+	}
+}
+
+// testListKnownByID: a list by ID alone (how a caller asks whether one
+// record changed) answers as any list does: the match in Keys, left out
+// when known, counted past an offset, nothing for another kind.
+func testListKnownByID(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	n := f.create(t, network("n1", tenantA, "10.0.0.0/16"))
+	key := store.Key{Ref: n.Ref, Revision: n.Revision}
+	knows := func(held bool) func(resource.Ref, int64) bool {
+		return func(ref resource.Ref, rev int64) bool { return held && ref == key.Ref && rev == key.Revision }
+	}
+	tests := map[string]struct {
+		filter    store.Filter
+		wantKeys  []store.Key
+		wantItems []*resource.Resource
+		wantTotal int
+	}{
+		"held":            {store.Filter{Kind: n.Kind, ID: n.ID, Known: knows(true)}, []store.Key{key}, []*resource.Resource{nil}, 1},
+		"not held":        {store.Filter{Kind: n.Kind, ID: n.ID, Known: knows(false)}, []store.Key{key}, []*resource.Resource{n}, 1},
+		"any kind":        {store.Filter{ID: n.ID, Known: knows(false)}, []store.Key{key}, []*resource.Resource{n}, 1},
+		"without Known":   {store.Filter{Kind: n.Kind, ID: n.ID, Limit: 1}, nil, []*resource.Resource{n}, 1},
+		"past its offset": {store.Filter{Kind: n.Kind, ID: n.ID, Offset: 1, Known: knows(false)}, []store.Key{}, []*resource.Resource{}, 1},
+		"another kind":    {store.Filter{Kind: resource.KindImage, ID: n.ID, Known: knows(false)}, []store.Key{}, []*resource.Resource{}, 0},
+		"no such ID":      {store.Filter{Kind: n.Kind, ID: "nope", Known: knows(false)}, []store.Key{}, []*resource.Resource{}, 0},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			page, err := f.s.List(ctx, tc.filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.wantKeys, page.Keys, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("Keys (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantItems, page.Items, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("Items (-want +got):\n%s", diff)
+			}
+			if page.Total != tc.wantTotal {
+				t.Errorf("Total = %d, want %d", page.Total, tc.wantTotal)
+			}
+		})
 	}
 }
 

@@ -46,6 +46,7 @@ func Run(t *testing.T, open Open) {
 		"Sort":                     testSort,
 		"Pagination":               testPagination,
 		"ListKnown":                testListKnown,
+		"ListKnownByID":            testListKnownByID,
 		"AfterRevision":            testAfterRevision,
 		"FilterErrors":             testFilterErrors,
 		"NoAliasing":               testNoAliasing,

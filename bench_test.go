@@ -24,10 +24,11 @@ import (
 
 // BenchmarkConverge converges CONVERGE_NETS networks (default 10,000) at 10
 // fake locations whose every call takes 20ms, with at most 32 calls at once
-// per location. It reports elapsed time against the bound the VIM calls
-// impose (calls × latency / (32 × 10)), the VIM calls and store writes per
-// copy, the process's peak RSS, and what a quiet resync costs afterwards
-// per location. Run it with -benchtime=1x (scripts/bench).
+// per location and as many workers as calls at once (CONVERGE_WPS workers
+// per call to change). It reports elapsed time against the bound the VIM
+// calls impose (calls × latency / (32 × 10)), the VIM calls, store writes
+// and CPU per copy, the process's peak RSS, and what a quiet resync costs
+// afterwards per location. Run it with -benchtime=1x (scripts/bench).
 func BenchmarkConverge(b *testing.B) {
 	const (
 		locs        = 10
@@ -51,7 +52,7 @@ func BenchmarkConverge(b *testing.B) {
 		f := fake.NewFactory(&fake.Options{Latency: latency})
 		o := orca.New(s, &orca.Options{
 			Drivers: f, Logger: slog.New(slog.DiscardHandler),
-			Workers: locs * perLocation, LocationConcurrency: perLocation,
+			Workers: workersPerSlot() * locs * perLocation, LocationConcurrency: perLocation,
 			PollInterval: latency, RetryBase: latency, ResyncInterval: time.Hour,
 		})
 		done := make(chan error, 1)
@@ -100,6 +101,7 @@ func BenchmarkConverge(b *testing.B) {
 			}()
 		}
 		wg.Wait()
+		applied := time.Since(start)
 		close(errs)
 		if err := <-errs; err != nil {
 			b.Fatal(err)
@@ -115,6 +117,7 @@ func BenchmarkConverge(b *testing.B) {
 		b.ReportMetric(float64(s.(interface{ Writes() int64 }).Writes()-writes)/float64(nets*locs), "writes/copy")
 		b.ReportMetric(float64(o.StatsSnapshot().Reconciles-passes)/float64(nets*locs), "passes/copy")
 		b.ReportMetric(elapsed.Seconds(), "s-converge")
+		b.ReportMetric(applied.Seconds(), "s-applied")
 		// CPU per copy, including the fake VIMs' and the writers': on a
 		// shared machine it varies less than elapsed time does.
 		b.ReportMetric(float64(cpuUsed.Microseconds())/float64(nets*locs), "us-cpu/copy")
@@ -199,4 +202,12 @@ func peakRSS(b *testing.B) float64 {
 	}
 	b.Fatal("no VmHWM in /proc/self/status")
 	return 0
+}
+
+// workersPerSlot is CONVERGE_WPS, default 1.
+func workersPerSlot() int {
+	if n, err := strconv.Atoi(os.Getenv("CONVERGE_WPS")); err == nil && n > 0 {
+		return n
+	}
+	return 1
 }

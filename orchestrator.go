@@ -31,6 +31,10 @@ type Options struct {
 	Logger *slog.Logger
 
 	// Workers bounds how many resources are reconciled at once; default 8.
+	// A pass also spends time in the store, between and around its VIM
+	// calls: to keep every location's LocationConcurrency calls in flight,
+	// give more workers than that in total (BenchmarkConverge measured
+	// twice as many about a tenth faster).
 	Workers int
 	// LocationConcurrency bounds concurrent VIM calls per location;
 	// default 16.

@@ -3,7 +3,6 @@ package engine
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -559,7 +558,7 @@ func (s *Store) updateStatus(ctx context.Context, rtx RowTx, r *resource.Resourc
 	var st resource.Status
 	if value != nil {
 		st = *value
-	} else if err := json.Unmarshal(raw, &st); err != nil {
+	} else if st, err = resource.DecodeStatus(raw); err != nil {
 		return nil, resource.Errorf(resource.Unknown, "status of %s cannot be decoded: %v", r.Ref, err)
 	}
 	return s.fromRow(&row, r.Spec, st), nil
@@ -702,8 +701,8 @@ func (s *Store) decode(row *Row) (*resource.Resource, error) {
 	if err != nil {
 		return nil, resource.Errorf(resource.Unknown, "stored %s cannot be decoded: %v", row.Ref(), err)
 	}
-	var st resource.Status
-	if err := json.Unmarshal(row.Status, &st); err != nil {
+	st, err := resource.DecodeStatus(row.Status)
+	if err != nil {
 		return nil, resource.Errorf(resource.Unknown, "stored status of %s cannot be decoded: %v", row.Ref(), err)
 	}
 	return s.fromRow(row, spec, st), nil

@@ -18,8 +18,12 @@ type queue struct {
 	dirty      map[resource.Ref]bool // waiting in items, or to re-run after processing
 	processing map[resource.Ref]bool
 	timers     map[resource.Ref]*delayedAdd
-	wake       chan struct{} // closed and replaced whenever items grow
-	closed     bool
+	// ready holds a token when a waiting Get should look again. One Get
+	// takes it and passes it on while items remain (or the queue is
+	// closed): closing a channel per add woke every idle worker for one
+	// item, hundreds at a time.
+	ready  chan struct{}
+	closed bool
 }
 
 type delayedAdd struct {
@@ -32,7 +36,7 @@ func newQueue() *queue {
 		dirty:      map[resource.Ref]bool{},
 		processing: map[resource.Ref]bool{},
 		timers:     map[resource.Ref]*delayedAdd{},
-		wake:       make(chan struct{}),
+		ready:      make(chan struct{}, 1),
 	}
 }
 
@@ -52,8 +56,15 @@ func (q *queue) addLocked(ref resource.Ref) {
 		return // Done re-queues it
 	}
 	q.items = append(q.items, ref)
-	close(q.wake)
-	q.wake = make(chan struct{})
+	q.signal()
+}
+
+// signal wakes one waiting Get, if none is woken already; callers hold mu.
+func (q *queue) signal() {
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
 }
 
 // AddAfter makes ref due after d, unless it is due sooner already.
@@ -97,17 +108,20 @@ func (q *queue) Get(ctx context.Context) (resource.Ref, bool) {
 			q.items = q.items[1:]
 			delete(q.dirty, ref)
 			q.processing[ref] = true
+			if len(q.items) > 0 {
+				q.signal() // the next waiting worker takes the next item
+			}
 			q.mu.Unlock()
 			return ref, true
 		}
 		if q.closed {
+			q.signal() // and the next Get sees it too
 			q.mu.Unlock()
 			return resource.Ref{}, false
 		}
-		wake := q.wake
 		q.mu.Unlock()
 		select {
-		case <-wake:
+		case <-q.ready:
 		case <-ctx.Done():
 			return resource.Ref{}, false
 		}
@@ -121,8 +135,7 @@ func (q *queue) Done(ref resource.Ref) {
 	delete(q.processing, ref)
 	if q.dirty[ref] && !q.closed {
 		q.items = append(q.items, ref)
-		close(q.wake)
-		q.wake = make(chan struct{})
+		q.signal()
 	}
 }
 
@@ -141,7 +154,6 @@ func (q *queue) reopen() {
 	if q.closed {
 		q.closed = false
 		q.timers = map[resource.Ref]*delayedAdd{}
-		q.wake = make(chan struct{})
 	}
 }
 
@@ -157,5 +169,5 @@ func (q *queue) Close() {
 		t.timer.Stop()
 	}
 	q.timers = nil
-	close(q.wake)
+	q.signal()
 }

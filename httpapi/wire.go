@@ -59,14 +59,14 @@ func (h *Handler) render(r *resource.Resource) []byte {
 	}
 	b := make([]byte, 0, len(spec)+384)
 	b = append(b, `{"id":`...)
-	b = appendString(b, r.ID)
+	b = dialect.AppendString(b, r.ID)
 	if !info.NoName {
 		b = append(b, `,"name":`...)
-		b = appendString(b, r.Name)
+		b = dialect.AppendString(b, r.Name)
 	}
 	if !info.NoTenant {
 		b = append(b, `,"tenant_id":`...)
-		b = appendString(b, r.Tenant)
+		b = dialect.AppendString(b, r.Tenant)
 	}
 	if inner := spec[1 : len(spec)-1]; len(inner) > 0 {
 		b = append(b, ',')
@@ -74,17 +74,17 @@ func (h *Handler) render(r *resource.Resource) []byte {
 	}
 	if info.ParentField != "" && r.Owner != nil {
 		b = append(b, ',')
-		b = appendString(b, info.ParentField)
+		b = dialect.AppendString(b, info.ParentField)
 		b = append(b, ':')
-		b = appendString(b, r.Owner.ID)
+		b = dialect.AppendString(b, r.Owner.ID)
 	}
 	if info.Located {
 		b = append(b, `,"location_id":`...)
-		b = appendString(b, r.Location)
+		b = dialect.AppendString(b, r.Location)
 		b = append(b, `,"status":`...)
-		b = appendString(b, string(r.Status.Phase))
+		b = dialect.AppendString(b, string(r.Status.Phase))
 		b = append(b, `,"task_status":`...)
-		b = appendString(b, r.Status.TaskStatus)
+		b = dialect.AppendString(b, r.Status.TaskStatus)
 		b = append(b, `,"output":`...)
 		if len(r.Status.Output) == 0 {
 			b = append(b, "{}"...)

@@ -40,19 +40,3 @@ func TestAppendMetaIsMarshal(t *testing.T) {
 		})
 	}
 }
-
-// FuzzAppendString: appendString writes what json.Marshal writes.
-func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "plain", "<a href=\"x\">&amp;</a>", "\x00\x01\b\f\n\r\t\x1f\x7f", "\u2028\u2029", "\xff\xfe", "é日本\U0001F600", "a\\b"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		want, err := json.Marshal(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := appendString([]byte("x"), s); string(got) != "x"+string(want) {
-			t.Fatalf("appendString(%q) = %s, want %s", s, got[1:], want)
-		}
-	})
-}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 )
 
 // Appending JSON without reflection. A dialect's hot answers (one object
@@ -16,12 +17,12 @@ import (
 // AppendString appends the concatenation of parts as one JSON string,
 // byte for byte as encoding/json writes it (HTML characters, U+2028 and
 // U+2029 escaped, invalid UTF-8 replaced). Plain ASCII, the usual case, is
-// copied; anything else goes through encoding/json itself.
+// copied; anything else is escaped as a whole.
 func AppendString(b []byte, parts ...string) []byte {
 	for _, s := range parts {
 		if !plain(s) {
-			m, _ := json.Marshal(strings.Join(parts, "")) // a string always marshals
-			return append(b, m...)
+			// Escaped as a whole: a character may be split between parts.
+			return appendQuoted(b, strings.Join(parts, ""))
 		}
 	}
 	b = append(b, '"')
@@ -84,4 +85,57 @@ func WriteJSONBytes(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	w.Write(append(body, '\n')) // a failed write means the client left
+}
+
+// appendQuoted appends s as a JSON string exactly as encoding/json writes
+// it (FuzzAppendString): HTML-sensitive characters, U+2028 and U+2029
+// escaped, invalid UTF-8 replaced by U+FFFD.
+func appendQuoted(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }

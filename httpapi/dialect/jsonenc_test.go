@@ -12,7 +12,8 @@ import (
 // included: a character split between two parts must come out as
 // marshalling their concatenation does.
 func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "plain", `q"b\s`, "<a>&", "\t\n\x00\x1f", "é", "\u2028", "\xff", "\xe2\x80"} {
+	for _, s := range []string{"", "plain", `q"b\s`, "<a>&", "\t\n\x00\x1f", "é", "\u2028", "\xff", "\xe2\x80",
+		"<a href=\"x\">&amp;</a>", "\x00\x01\b\f\n\r\t\x1f\x7f", "\u2028\u2029", "\xff\xfe", "é日本\U0001F600", "a\\b"} {
 		f.Add(s, "\xa8/")
 	}
 	f.Fuzz(func(t *testing.T, a, b string) {

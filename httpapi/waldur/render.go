@@ -19,22 +19,10 @@ var members = []struct {
 	{"access_url", null},
 	{"backend_id", func(b []byte, v *groupView) []byte { return dialect.AppendString(b, v.primary.ID) }},
 	{"backends", func(b []byte, v *groupView) []byte {
-		b = append(b, '[')
-		for i, e := range v.backends {
-			if i > 0 {
-				b = append(b, ',')
-			}
+		return appendArray(b, v.backends, func(b []byte, e backend) []byte {
 			// A struct: its fields in declaration order.
-			b = append(b, '{')
-			b = dialect.AppendKey(b, "service_settings_uuid")
-			b = dialect.AppendString(b, e.Location)
-			b = dialect.AppendKey(b, "backend_id")
-			b = dialect.AppendString(b, e.ID)
-			b = dialect.AppendKey(b, "state")
-			b = dialect.AppendString(b, e.Phase)
-			b = append(b, '}')
-		}
-		return append(b, ']')
+			return appendStrings(b, "service_settings_uuid", e.Location, "backend_id", e.ID, "state", e.Phase)
+		})
 	}},
 	{"created", func(b []byte, v *groupView) []byte { return dialect.AppendString(b, timestamp(v.g.CreatedAt)) }},
 	{"customer", func(b []byte, v *groupView) []byte {
@@ -51,21 +39,9 @@ var members = []struct {
 	{"error_message", func(b []byte, v *groupView) []byte { return dialect.AppendString(b, v.errMsg) }},
 	{"error_traceback", func(b []byte, v *groupView) []byte { return dialect.AppendString(b, v.errTrace) }},
 	{"instances", func(b []byte, v *groupView) []byte {
-		b = append(b, '[')
-		for i, s := range v.instances {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, '{')
-			b = dialect.AppendKey(b, "backend_id")
-			b = dialect.AppendString(b, s.backendID)
-			b = dialect.AppendKey(b, "name")
-			b = dialect.AppendString(b, s.name)
-			b = dialect.AppendKey(b, "uuid")
-			b = dialect.AppendString(b, s.uuid)
-			b = append(b, '}')
-		}
-		return append(b, ']')
+		return appendArray(b, v.instances, func(b []byte, s instance) []byte {
+			return appendStrings(b, "backend_id", s.backendID, "name", s.name, "uuid", s.uuid)
+		})
 	}},
 	{"is_limit_based", no},
 	{"is_usage_based", no},
@@ -146,6 +122,29 @@ func (v *groupView) append(b []byte, fields []string) []byte {
 		}
 		b = dialect.AppendKey(b, m.name)
 		b = m.write(b, v)
+	}
+	return append(b, '}')
+}
+
+// appendArray appends items as a JSON array, each written by each.
+func appendArray[T any](b []byte, items []T, each func([]byte, T) []byte) []byte {
+	b = append(b, '[')
+	for i, it := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = each(b, it)
+	}
+	return append(b, ']')
+}
+
+// appendStrings appends an object of string members, given as key, value
+// pairs in the order encoding/json writes them.
+func appendStrings(b []byte, kv ...string) []byte {
+	b = append(b, '{')
+	for i := 0; i+1 < len(kv); i += 2 {
+		b = dialect.AppendKey(b, kv[i])
+		b = dialect.AppendString(b, kv[i+1])
 	}
 	return append(b, '}')
 }

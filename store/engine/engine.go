@@ -355,25 +355,16 @@ func (s *Store) listByID(ctx context.Context, g RowGetter, q *Query) (*store.Pag
 	if err != nil {
 		return nil, err
 	}
-	page := &store.Page{}
-	if q.known != nil {
-		page.Keys = []store.Key{}
+	var rows []*Row
+	if row != nil && (q.Kind == "" || row.Kind == q.Kind) {
+		rows = []*Row{row}
 	}
-	if row == nil || (q.Kind != "" && row.Kind != q.Kind) || q.Offset > 0 {
-		page.Items = []*resource.Resource{}
-		if row != nil && (q.Kind == "" || row.Kind == q.Kind) {
-			page.Total = 1 // past the offset
-		}
-		return page, nil
+	page := &store.Page{Total: len(rows)}
+	if q.Offset > 0 {
+		rows = nil // past the offset; any limit keeps one row
 	}
-	page.Total = 1
-	rows := []*Row{row}
-	if q.known != nil {
-		k := store.Key{Ref: row.Ref(), Revision: row.Revision}
-		page.Keys = append(page.Keys, k)
-		if q.known(k.Ref, k.Revision) {
-			rows[0] = nil
-		}
+	if err := s.withKeys(page, rows, q, nil); err != nil {
+		return nil, err
 	}
 	return s.decodePage(page, rows)
 }
@@ -386,8 +377,22 @@ func (s *Store) listRows(ctx context.Context, rtx RowTx, q *Query) (*store.Page,
 		return nil, nil, err
 	}
 	page := &store.Page{Total: total}
+	var full func(resource.Ref) (*Row, error)
+	if q.KeysOnly {
+		// The same snapshot: the row is at the revision its key says.
+		full = func(ref resource.Ref) (*Row, error) { return s.current(ctx, rtx, ref) }
+	}
+	if err := s.withKeys(page, rows, q, full); err != nil {
+		return nil, nil, err
+	}
+	return page, rows, nil
+}
+
+// withKeys fills page.Keys when q has Known and sets to nil the rows it
+// knows; full, when rows were read as keys only, reads each other row.
+func (s *Store) withKeys(page *store.Page, rows []*Row, q *Query, full func(resource.Ref) (*Row, error)) error {
 	if q.known == nil {
-		return page, rows, nil
+		return nil
 	}
 	page.Keys = make([]store.Key, 0, len(rows))
 	for i, row := range rows {
@@ -396,14 +401,14 @@ func (s *Store) listRows(ctx context.Context, rtx RowTx, q *Query) (*store.Page,
 		switch {
 		case q.known(k.Ref, k.Revision):
 			rows[i] = nil
-		case q.KeysOnly:
-			// The same snapshot: the row is at that revision.
-			if rows[i], err = s.current(ctx, rtx, k.Ref); err != nil {
-				return nil, nil, err
+		case full != nil:
+			var err error
+			if rows[i], err = full(k.Ref); err != nil {
+				return err
 			}
 		}
 	}
-	return page, rows, nil
+	return nil
 }
 
 // decodePage fills page.Items from rows, nil for nil.

@@ -93,7 +93,7 @@ func (c *combiner) combine() {
 				r.err = fmt.Errorf("store: %w", err) // its caller gave up waiting
 				continue
 			}
-			r.err, r.panicked, r.value = b.write(r.fn)
+			r.panicked, r.value, r.err = b.write(r.fn)
 		}
 		b.mu.Unlock()
 		for _, r := range batch {

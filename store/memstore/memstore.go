@@ -129,9 +129,9 @@ func (b *backend) Txn(ctx context.Context, write bool, fn func(engine.RowTx) err
 // write runs one write transaction; the caller holds mu exclusively. It
 // rolls back on an error or a panic, and returns the panic's value rather
 // than continuing it: the combiner running it is not its caller's goroutine.
-func (b *backend) write(fn func(engine.RowTx) error) (err error, panicked bool, value any) {
+func (b *backend) write(fn func(engine.RowTx) error) (panicked bool, value any, err error) {
 	if b.closed {
-		return store.ErrClosed, false, nil
+		return false, nil, store.ErrClosed
 	}
 	t := &rowTx{b: b, startRev: b.rev}
 	panicked = true
@@ -145,7 +145,7 @@ func (b *backend) write(fn func(engine.RowTx) error) (err error, panicked bool, 
 	}()
 	err = fn(t)
 	panicked = false
-	return err, false, nil
+	return false, nil, err
 }
 
 // rowTx records an undo entry for every change, newest last.

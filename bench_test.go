@@ -24,8 +24,8 @@ import (
 
 // BenchmarkConverge converges CONVERGE_NETS networks (default 10,000) at 10
 // fake locations whose every call takes 20ms, with at most 32 calls at once
-// per location and as many workers as calls at once (CONVERGE_WPS workers
-// per call to change). It reports elapsed time against the bound the VIM
+// per location and the reconciler's default workers (CONVERGE_WPS sets
+// that many per call slot instead). It reports elapsed time against the bound the VIM
 // calls impose (calls × latency / (32 × 10)), the VIM calls, store writes
 // and CPU per copy, the process's peak RSS, and what a quiet resync costs
 // afterwards per location. Run it with -benchtime=1x (scripts/bench).
@@ -204,10 +204,11 @@ func peakRSS(b *testing.B) float64 {
 	return 0
 }
 
-// workersPerSlot is CONVERGE_WPS, default 1.
+// workersPerSlot is CONVERGE_WPS; 0 (unset) leaves Options.Workers to its
+// default.
 func workersPerSlot() int {
 	if n, err := strconv.Atoi(os.Getenv("CONVERGE_WPS")); err == nil && n > 0 {
 		return n
 	}
-	return 1
+	return 0
 }

@@ -33,6 +33,11 @@ type fencedStore struct {
 	own    *ownWrites // nil when not following
 }
 
+// GetSpec passes store.SpecGetter through: reads are not fenced.
+func (s *fencedStore) GetSpec(ctx context.Context, ref resource.Ref) (*resource.Resource, error) {
+	return store.GetSpec(ctx, s.Store, ref)
+}
+
 func (s *fencedStore) Create(ctx context.Context, r *resource.Resource) (*resource.Resource, error) {
 	return s.write(ctx, func(ctx context.Context, w store.Writer) (*resource.Resource, error) { return w.Create(ctx, r) })
 }

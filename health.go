@@ -25,9 +25,12 @@ type LocationHealth struct {
 
 // Health summarizes the orchestrator for health checks and operators.
 type Health struct {
-	Running    bool             `json:"running"`
-	QueueDepth int              `json:"queue_depth"`
-	Locations  []LocationHealth `json:"locations"`
+	Running    bool `json:"running"`
+	QueueDepth int  `json:"queue_depth"`
+	// Workers is how many reconciler workers Run started (see
+	// Options.Workers); 0 when it is not running.
+	Workers   int              `json:"workers"`
+	Locations []LocationHealth `json:"locations"`
 }
 
 // Health reports whether Run is running, the queue depth, and every
@@ -38,7 +41,7 @@ func (o *Orchestrator) Health(ctx context.Context) (*Health, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Health{Running: o.running.Load(), QueueDepth: o.q.Len(), Locations: []LocationHealth{}}
+	h := &Health{Running: o.running.Load(), QueueDepth: o.q.Len(), Workers: o.workers.running(), Locations: []LocationHealth{}}
 	for _, l := range page.Items {
 		lh := LocationHealth{ID: l.ID, Phase: l.Status.Phase, Message: l.Status.Message}
 		if s := o.site(l.ID); s != nil {

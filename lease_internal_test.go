@@ -200,7 +200,7 @@ func TestLapsedLeaseResumesItsWork(t *testing.T) {
 		}
 		h.exit()
 		for tick := range 2 {
-			o.q = newQueue() // what the claim scheduled is done
+			o.q = newQueue(o.q.isFan, o.q.fanCap) // what the claim scheduled is done
 			if tick == 1 {
 				h.mu.Lock()
 				h.validUntil = time.Now().Add(-time.Millisecond) // lapsed

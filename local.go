@@ -34,7 +34,10 @@ func (o *Orchestrator) reconcileLocal(ctx context.Context, ref resource.Ref, inf
 		defer h.exit()
 		ctx = withFence(ctx, h)
 	}
-	parent, err := o.store.Get(ctx, *l.Owner)
+	// Its spec and metadata only: a copy's pass never writes its parent,
+	// and the parent's status (the aggregate of every location) was most
+	// of what reading it decoded.
+	parent, err := store.GetSpec(ctx, o.store, *l.Owner)
 	if err != nil {
 		return Result{}, err // the parent outlives its copies; NotFound is retried
 	}

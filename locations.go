@@ -247,7 +247,9 @@ func (o *Orchestrator) openSite(ctx context.Context, loc *resource.Resource) *si
 	o.mu.Lock()
 	old := o.sites[loc.ID]
 	o.sites[loc.ID] = s
+	open := len(o.sites)
 	o.mu.Unlock()
+	o.workers.locations(open)
 	if old != nil {
 		if err := old.close(); err != nil {
 			o.log.Warn("closing replaced drivers", "location", loc.ID, "err", err)

@@ -12,10 +12,22 @@ import (
 // never handed to two workers at once, adding a key that is already waiting
 // does nothing, adding one that is being processed makes it run once more
 // afterwards, and a delayed add keeps only the earliest deadline.
+//
+// Keys wait in two lanes, each first in, first out. The fan lane holds the
+// passes that only touch the store (a global resource fanning out to its
+// copies and aggregating them): short, and what makes VIM work and finishes
+// what users wait for, so they go first, but only up to fanCap at once.
+// Everything else (a copy's VIM calls, a location's ping, actions) takes
+// the rest. In one lane, thousands of new resources' passes queued ahead of
+// their copies took every worker at once, waiting on each other's store
+// writes, while every location's VIM slots stood idle.
 type queue struct {
 	mu         sync.Mutex
-	items      []resource.Ref
-	dirty      map[resource.Ref]bool // waiting in items, or to re-run after processing
+	lanes      [2][]resource.Ref // laneFan, laneWork
+	fanBusy    int               // fan-lane keys being processed
+	fanCap     int
+	isFan      func(resource.Ref) bool
+	dirty      map[resource.Ref]bool // waiting in a lane, or to re-run after processing
 	processing map[resource.Ref]bool
 	timers     map[resource.Ref]*delayedAdd
 	// ready holds a token when a waiting Get should look again. One Get
@@ -31,13 +43,31 @@ type delayedAdd struct {
 	timer *time.Timer
 }
 
-func newQueue() *queue {
+const (
+	laneFan = iota
+	laneWork
+)
+
+// newQueue makes a queue whose fan lane takes the keys isFan reports (nil:
+// none) and runs at most fanCap of them at once while other work waits.
+func newQueue(isFan func(resource.Ref) bool, fanCap int) *queue {
+	if isFan == nil {
+		isFan = func(resource.Ref) bool { return false }
+	}
 	return &queue{
+		isFan: isFan, fanCap: max(fanCap, 1),
 		dirty:      map[resource.Ref]bool{},
 		processing: map[resource.Ref]bool{},
 		timers:     map[resource.Ref]*delayedAdd{},
 		ready:      make(chan struct{}, 1),
 	}
+}
+
+// setFanCap changes how many fan-lane keys may run while other work waits.
+func (q *queue) setFanCap(n int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.fanCap = max(n, 1)
 }
 
 // Add makes ref due now.
@@ -55,8 +85,39 @@ func (q *queue) addLocked(ref resource.Ref) {
 	if q.processing[ref] {
 		return // Done re-queues it
 	}
-	q.items = append(q.items, ref)
+	q.push(ref)
+}
+
+// push appends ref to its lane and wakes a Get; callers hold mu.
+func (q *queue) push(ref resource.Ref) {
+	lane := laneWork
+	if q.isFan(ref) {
+		lane = laneFan
+	}
+	q.lanes[lane] = append(q.lanes[lane], ref)
 	q.signal()
+}
+
+// pop takes the next key: the fan lane's while fewer than fanCap of its
+// keys run, else the other lane's, else (no other work waits) the fan
+// lane's all the same. Callers hold mu; false when both lanes are empty.
+func (q *queue) pop() (resource.Ref, bool) {
+	fan, work := len(q.lanes[laneFan]) > 0, len(q.lanes[laneWork]) > 0
+	lane := laneFan
+	switch {
+	case fan && q.fanBusy < q.fanCap:
+	case work:
+		lane = laneWork
+	case !fan:
+		return resource.Ref{}, false
+	}
+	ref := q.lanes[lane][0]
+	q.lanes[lane][0] = resource.Ref{}
+	q.lanes[lane] = q.lanes[lane][1:]
+	if lane == laneFan {
+		q.fanBusy++
+	}
+	return ref, true
 }
 
 // signal wakes one waiting Get, if none is woken already; callers hold mu.
@@ -102,13 +163,10 @@ func (q *queue) AddAfter(ref resource.Ref, d time.Duration) {
 func (q *queue) Get(ctx context.Context) (resource.Ref, bool) {
 	for {
 		q.mu.Lock()
-		if len(q.items) > 0 {
-			ref := q.items[0]
-			q.items[0] = resource.Ref{}
-			q.items = q.items[1:]
+		if ref, ok := q.pop(); ok {
 			delete(q.dirty, ref)
 			q.processing[ref] = true
-			if len(q.items) > 0 {
+			if q.len() > 0 {
 				q.signal() // the next waiting worker takes the next item
 			}
 			q.mu.Unlock()
@@ -133,9 +191,11 @@ func (q *queue) Done(ref resource.Ref) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	delete(q.processing, ref)
+	if q.isFan(ref) {
+		q.fanBusy--
+	}
 	if q.dirty[ref] && !q.closed {
-		q.items = append(q.items, ref)
-		q.signal()
+		q.push(ref)
 	}
 }
 
@@ -143,8 +203,10 @@ func (q *queue) Done(ref resource.Ref) {
 func (q *queue) Len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.items)
+	return q.len()
 }
+
+func (q *queue) len() int { return len(q.lanes[laneFan]) + len(q.lanes[laneWork]) }
 
 // reopen makes a closed queue usable again (for a second Run). Keys added
 // while it was closed were dropped; Run's opening resync covers them.

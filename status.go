@@ -41,17 +41,17 @@ func (o *Orchestrator) writeStatusEvent(ctx context.Context, r *resource.Resourc
 	var out *resource.Resource
 	var err error
 	if changed && event {
-		// The status and its event in one transaction: one commit.
+		// The status, its event and the pruning of its oldest events in
+		// one transaction: one commit, one wait for the store.
 		ev := o.newEvent(r, r.Status.Phase, st.Phase, st.Message)
 		err = o.store.Txn(ctx, func(ctx context.Context, tx store.Tx) error {
 			if out, err = tx.UpdateStatus(ctx, &next); err != nil {
 				return err
 			}
-			_, err := tx.Create(ctx, ev)
-			return err
+			return o.addEvent(ctx, tx, ev)
 		})
 		if err == nil {
-			o.eventRecorded(ctx, out, ev)
+			o.eventRecorded(out, ev)
 		}
 	} else {
 		out, err = o.store.UpdateStatus(ctx, &next)
@@ -121,11 +121,11 @@ func truncate(s string, n int) string {
 // event is worth less than the reconciliation that produced it.
 func (o *Orchestrator) recordEvent(ctx context.Context, subject *resource.Resource, from, to resource.Phase, msg string) {
 	ev := o.newEvent(subject, from, to, msg)
-	if _, err := o.store.Create(ctx, ev); err != nil {
+	if err := o.store.Txn(ctx, func(ctx context.Context, tx store.Tx) error { return o.addEvent(ctx, tx, ev) }); err != nil {
 		o.log.Warn("recording an event", "ref", subject.Ref.String(), "err", err)
 		return
 	}
-	o.eventRecorded(ctx, subject, ev)
+	o.eventRecorded(subject, ev)
 }
 
 // newEvent is the event of a phase change of subject, to store.
@@ -140,26 +140,35 @@ func (o *Orchestrator) newEvent(subject *resource.Resource, from, to resource.Ph
 	}
 }
 
-// eventRecorded counts and logs a stored event, and prunes its subject's
-// events down to the newest EventsPerResource.
-func (o *Orchestrator) eventRecorded(ctx context.Context, subject *resource.Resource, ev *resource.Resource) {
+// addEvent stores ev in tx and deletes its subject's events beyond the
+// newest EventsPerResource. Pruning in the event's own transaction costs a
+// lookup in the subject's events where it was a read of its own, and one
+// more wait for the store, after every event.
+func (o *Orchestrator) addEvent(ctx context.Context, tx store.Tx, ev *resource.Resource) error {
+	if _, err := tx.Create(ctx, ev); err != nil {
+		return err
+	}
+	old, err := tx.List(ctx, store.Filter{
+		Kind: resource.KindEvent, Fields: map[string]string{"subject_id": ev.Spec.(*resource.Event).SubjectID},
+		Sort: "revision", Desc: true, Offset: o.opts.EventsPerResource,
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range old.Items {
+		if err := tx.Delete(ctx, e.Ref, 0); err != nil && resource.CodeOf(err) != resource.NotFound {
+			return err
+		}
+	}
+	return nil
+}
+
+// eventRecorded counts and logs a stored event.
+func (o *Orchestrator) eventRecorded(subject *resource.Resource, ev *resource.Resource) {
 	e := ev.Spec.(*resource.Event)
 	o.stats.Events.Add(1)
 	o.log.Info("phase change", "ref", subject.Ref.String(), "location", subject.Location,
 		"from", string(e.From), "to", string(e.To), "message", e.Message)
-	old, err := o.store.List(ctx, store.Filter{
-		Kind: resource.KindEvent, Fields: map[string]string{"subject_id": subject.ID},
-		Sort: "revision", Desc: true, Offset: o.opts.EventsPerResource,
-	})
-	if err != nil {
-		o.log.Warn("pruning events", "ref", subject.Ref.String(), "err", err)
-		return
-	}
-	for _, e := range old.Items {
-		if err := o.store.Delete(ctx, e.Ref, 0); err != nil && resource.CodeOf(err) != resource.NotFound {
-			o.log.Warn("pruning events", "ref", subject.Ref.String(), "err", err)
-		}
-	}
 }
 
 // Events returns the recorded events of a resource, newest first.

@@ -230,6 +230,15 @@ func (r *Registry) Has(k Kind) bool {
 	return ok
 }
 
+// Local is the kind's per-location counterpart (KindInfo.Local; "" for a
+// kind without one, or not registered), without Info's copy.
+func (r *Registry) Local(k Kind) Kind {
+	if e, ok := r.entry(k); ok {
+		return e.info.Local
+	}
+	return ""
+}
+
 // Info returns a copy of the kind's description.
 func (r *Registry) Info(k Kind) (KindInfo, bool) {
 	e, ok := r.entry(k)

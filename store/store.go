@@ -111,6 +111,26 @@ type Writer interface {
 	Delete(ctx context.Context, ref resource.Ref, revision int64) error
 }
 
+// SpecGetter is implemented by stores that can read a resource without
+// decoding its status (every store built on store/engine). The reconciler
+// reads a copy's parent at every pass of the copy and needs only its spec
+// and metadata, while the parent's status (its aggregate of every
+// location) was most of what such a read decoded.
+type SpecGetter interface {
+	// GetSpec is Get, except that the resource's Status is left zero:
+	// it is not what is stored, and must not be written back.
+	GetSpec(ctx context.Context, ref resource.Ref) (*resource.Resource, error)
+}
+
+// GetSpec reads ref with r's GetSpec when r is a SpecGetter, and with Get
+// otherwise: either way, the status it returns is not to be relied on.
+func GetSpec(ctx context.Context, r Reader, ref resource.Ref) (*resource.Resource, error) {
+	if g, ok := r.(SpecGetter); ok {
+		return g.GetSpec(ctx, ref)
+	}
+	return r.Get(ctx, ref)
+}
+
 // Tx is the view of the store inside Txn: reads see the transaction's own
 // writes.
 type Tx interface {

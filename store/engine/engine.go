@@ -89,6 +89,28 @@ func (s *Store) run(ctx context.Context, write bool, fn func(RowTx) error) error
 // are read-only and outlive it, and decoding while a read transaction is
 // open keeps writers waiting (the in-memory store's lock).
 func (s *Store) Get(ctx context.Context, ref resource.Ref) (*resource.Resource, error) {
+	row, err := s.getRow(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return s.decode(row)
+}
+
+// GetSpec is Get without decoding the status (store.SpecGetter).
+func (s *Store) GetSpec(ctx context.Context, ref resource.Ref) (*resource.Resource, error) {
+	row, err := s.getRow(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	spec, err := s.decodeSpec(row)
+	if err != nil {
+		return nil, err
+	}
+	return s.fromRow(row, spec, resource.Status{}), nil
+}
+
+// getRow reads the row of ref; NotFound when absent or of another kind.
+func (s *Store) getRow(ctx context.Context, ref resource.Ref) (*Row, error) {
 	var row *Row
 	var err error
 	if g, ok := s.b.(RowGetter); ok {
@@ -104,10 +126,7 @@ func (s *Store) Get(ctx context.Context, ref resource.Ref) (*resource.Resource, 
 			return err
 		})
 	}
-	if err != nil {
-		return nil, err
-	}
-	return s.decode(row)
+	return row, err
 }
 
 func (s *Store) List(ctx context.Context, f store.Filter) (*store.Page, error) {
@@ -702,15 +721,23 @@ func (s *Store) written(row *Row, p *prepared) (*resource.Resource, error) {
 
 // decode turns a row into a Resource that shares nothing with the row.
 func (s *Store) decode(row *Row) (*resource.Resource, error) {
-	spec, err := s.reg.DecodeSpec(row.Kind, row.Spec, nil)
+	spec, err := s.decodeSpec(row)
 	if err != nil {
-		return nil, resource.Errorf(resource.Unknown, "stored %s cannot be decoded: %v", row.Ref(), err)
+		return nil, err
 	}
 	st, err := resource.DecodeStatus(row.Status)
 	if err != nil {
 		return nil, resource.Errorf(resource.Unknown, "stored status of %s cannot be decoded: %v", row.Ref(), err)
 	}
 	return s.fromRow(row, spec, st), nil
+}
+
+func (s *Store) decodeSpec(row *Row) (resource.Spec, error) {
+	spec, err := s.reg.DecodeSpec(row.Kind, row.Spec, nil)
+	if err != nil {
+		return nil, resource.Errorf(resource.Unknown, "stored %s cannot be decoded: %v", row.Ref(), err)
+	}
+	return spec, nil
 }
 
 // fromRow is a Resource of row's metadata, copied, with spec and st.

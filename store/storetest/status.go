@@ -114,3 +114,42 @@ func testUpdateStatus(t *testing.T, f *fixture) {
 }
 
 func errOf(_ *resource.Resource, err error) error { return err }
+
+// testGetSpec: store.GetSpec answers what Get does but for the status,
+// which it leaves zero when the store is a SpecGetter; it is NotFound as
+// Get is, for an absent ID and for another kind's.
+func testGetSpec(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	n := network("n1", tenantA, "10.0.0.0/16")
+	n.Labels = map[string]string{"k": "v"}
+	c := f.create(t, n)
+	w := *c
+	w.Status = resource.Status{Phase: resource.PhaseReady, Output: map[string]any{"locations": map[string]any{"l1": "Ready"}}}
+	if _, err := f.s.UpdateStatus(ctx, &w); err != nil {
+		t.Fatal(err)
+	}
+	full := f.get(t, c.Ref)
+	got, err := store.GetSpec(ctx, f.s, c.Ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := *full
+	if _, ok := f.s.(store.SpecGetter); ok {
+		want.Status = resource.Status{}
+	}
+	if diff := cmp.Diff(&want, got); diff != "" {
+		t.Errorf("GetSpec against Get (-want +got):\n%s", diff)
+	}
+	got.Labels["k"] = "mutated" // the answer is the caller's
+	if f.get(t, c.Ref).Labels["k"] != "v" {
+		t.Error("changing GetSpec's answer changed the store")
+	}
+	for name, ref := range map[string]resource.Ref{
+		"absent":     {Kind: resource.KindNetwork, ID: "nope"},
+		"other kind": {Kind: resource.KindImage, ID: c.ID},
+	} {
+		if _, err := store.GetSpec(ctx, f.s, ref); resource.CodeOf(err) != resource.NotFound {
+			t.Errorf("%s: GetSpec error %v, want NotFound", name, err)
+		}
+	}
+}

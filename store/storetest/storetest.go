@@ -36,6 +36,7 @@ func Run(t *testing.T, open Open) {
 		"UpdateRevisionsAndGen":    testUpdateRevisionAndGeneration,
 		"UpdateErrors":             testUpdateErrors,
 		"UpdateStatus":             testUpdateStatus,
+		"GetSpec":                  testGetSpec,
 		"ConcurrentCAS":            testConcurrentCAS,
 		"Delete":                   testDelete,
 		"DeleteReferenced":         testDeleteReferenced,

@@ -547,9 +547,12 @@ func EncodeStatus(st Status) ([]byte, *Status, error) {
 		return nil, nil, InvalidField("status.phase", "%q is not a phase", st.Phase)
 	}
 	st.CreatePendingSince = st.CreatePendingSince.UTC()
-	raw, err := json.Marshal(st)
-	if err != nil {
-		return nil, nil, InvalidField("status.output", "not representable as JSON: %v", err)
+	raw, ok := appendStatus(make([]byte, 0, 128), &st)
+	if !ok {
+		var err error
+		if raw, err = json.Marshal(st); err != nil {
+			return nil, nil, InvalidField("status.output", "not representable as JSON: %v", err)
+		}
 	}
 	if v, ok := decodedStatus(st); ok {
 		return raw, &v, nil

@@ -235,18 +235,25 @@ func (b *backend) indexKeys(row *engine.Row) ([]string, error) {
 		}
 		return nil, nil
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(row.Spec, &raw); err != nil {
-		return nil, err
-	}
 	var keys []string
-	for f, v := range raw {
+	add := func(f string, v []byte) {
 		if len(v) == 0 || v[0] == '{' || v[0] == '[' || string(v) == "null" {
-			continue // never an equality match
+			return // never an equality match
 		}
 		if b.isIndexed(row.Kind, f) {
 			keys = append(keys, fieldKey(row.Kind, f, v))
 		}
+	}
+	if json.Valid(row.Spec) && topLevel(row.Spec, add) {
+		return keys, nil
+	}
+	keys = nil
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(row.Spec, &raw); err != nil {
+		return nil, err
+	}
+	for f, v := range raw {
+		add(f, v)
 	}
 	return keys, nil
 }

@@ -51,6 +51,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orca-nfv/orca/internal/jsontop"
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/vim"
 )
@@ -419,6 +420,9 @@ func taskStatus(o *object) string {
 // content returns the canonical JSON of the specs of o's dependencies that
 // this VIM does not realize, keyed by the field naming each.
 func (v *VIM) content(o *vim.Object) map[string][]byte {
+	if len(o.Deps) == 0 {
+		return nil // as good as empty to every reader
+	}
 	out := map[string][]byte{}
 	probe := &resource.Resource{Ref: resource.Ref{Kind: o.Kind, ID: o.Ref.ID}, Spec: o.Spec}
 	for ref, dep := range o.Deps {
@@ -441,9 +445,13 @@ func encode(o *vim.Object) (map[string]json.RawMessage, []byte, error) {
 	if err != nil {
 		return nil, nil, resource.Errorf(resource.Invalid, "fake: spec: %v", err)
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return nil, nil, resource.Errorf(resource.Invalid, "fake: spec is not an object: %v", err)
+	fields := map[string]json.RawMessage{}
+	// Split without decoding: every create and observe encodes one.
+	if !jsontop.Members(raw, func(name string, v []byte) { fields[name] = v }) {
+		fields = nil
+		if err := json.Unmarshal(raw, &fields); err != nil {
+			return nil, nil, resource.Errorf(resource.Invalid, "fake: spec is not an object: %v", err)
+		}
 	}
 	parts := slices.Clone(o.Parts)
 	slices.SortFunc(parts, func(a, b vim.Part) int {

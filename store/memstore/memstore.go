@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orca-nfv/orca/internal/jsontop"
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/store"
 	"github.com/orca-nfv/orca/store/engine"
@@ -244,7 +245,7 @@ func (b *backend) indexKeys(row *engine.Row) ([]string, error) {
 			keys = append(keys, fieldKey(row.Kind, f, v))
 		}
 	}
-	if json.Valid(row.Spec) && topLevel(row.Spec, add) {
+	if json.Valid(row.Spec) && jsontop.Members(row.Spec, add) {
 		return keys, nil
 	}
 	keys = nil

@@ -1,15 +1,19 @@
-package memstore
+// Package jsontop splits a JSON object into its members without decoding
+// them. store/memstore indexes a row's fields with it while holding its
+// lock, where decoding the spec into a map was a quarter of a create's
+// cost; the fake VIM keeps what it was asked to make with it. Its answers
+// are json.Unmarshal's into a map[string]json.RawMessage, or none.
+package jsontop
 
 import "unicode/utf8"
 
-// topLevel calls fn with the name and raw value of each member of the JSON
-// object spec, in order, without decoding it: a write indexes its row's
-// indexed fields while holding the store's lock, and decoding the spec into
-// a map there was a quarter of a create's cost. spec must be valid JSON
-// (the caller checks). It reports false, having called fn for some members
-// perhaps, when spec is not an object or when a name holds an escape or
-// repeats or is not UTF-8; the caller then decodes it as encoding/json does.
-func topLevel(spec []byte, fn func(name string, raw []byte)) bool {
+// Members calls fn with the name and raw value of each member of the JSON
+// object spec, in order. spec must be valid JSON (the caller checks, or
+// made it with json.Marshal). It reports false, having called fn for some
+// members perhaps, when spec is not an object, or when a name holds an
+// escape, is not UTF-8 or repeats: the caller then decodes it with
+// encoding/json.
+func Members(spec []byte, fn func(name string, raw []byte)) bool {
 	i := skipSpace(spec, 0)
 	if i >= len(spec) || spec[i] != '{' {
 		return false

@@ -110,6 +110,7 @@ type entry struct {
 	info   KindInfo
 	typ    reflect.Type
 	fields map[string]*Field
+	plain  bool // plainType(typ): normalize copies by assignment
 }
 
 // Registry knows every kind a process handles. It is safe for concurrent use;
@@ -190,7 +191,9 @@ func (r *Registry) Register(info KindInfo) error {
 		return err
 	}
 	info.Fields = fields
-	e := &entry{info: info, typ: reflect.TypeOf(spec), fields: map[string]*Field{}}
+	e := &entry{info: info, typ: reflect.TypeOf(spec), fields: map[string]*Field{},
+		// A New that presets fields would show through omitted ones.
+		plain: plainType(reflect.TypeOf(spec)) && reflect.ValueOf(spec).Elem().IsZero()}
 	for i := range e.info.Fields {
 		e.fields[e.info.Fields[i].Name] = &e.info.Fields[i]
 	}
@@ -571,22 +574,32 @@ func (r *Registry) normalize(e *entry, spec Spec) (_ Spec, _ []byte, exact bool,
 	if t := reflect.TypeOf(spec); t != e.typ {
 		return nil, nil, false, InvalidField("spec", "a %s spec must be a %v, not a %v", e.info.Kind, e.typ, t)
 	}
-	raw, err := json.Marshal(spec)
+	var out Spec
+	if e.plain {
+		out = plainCopy(spec) // nil: a string that is not UTF-8
+	}
+	if out == nil {
+		raw, err := json.Marshal(spec)
+		if err != nil {
+			return nil, nil, false, InvalidField("spec", "not representable as JSON: %v", err)
+		}
+		out = e.info.New()
+		if err := json.Unmarshal(raw, out); err != nil {
+			return nil, nil, false, InvalidField("spec", "does not survive a JSON round trip: %v", err)
+		}
+		if _, ok := out.(Defaulter); !ok {
+			return out, raw, true, nil
+		}
+	}
+	d, defaulted := out.(Defaulter)
+	if defaulted {
+		d.Default()
+	}
+	raw, err := json.Marshal(out)
 	if err != nil {
 		return nil, nil, false, InvalidField("spec", "not representable as JSON: %v", err)
 	}
-	out := e.info.New()
-	if err := json.Unmarshal(raw, out); err != nil {
-		return nil, nil, false, InvalidField("spec", "does not survive a JSON round trip: %v", err)
-	}
-	if d, ok := out.(Defaulter); ok {
-		d.Default()
-		if raw, err = json.Marshal(out); err != nil {
-			return nil, nil, false, InvalidField("spec", "not representable as JSON: %v", err)
-		}
-		return out, raw, false, nil
-	}
-	return out, raw, true, nil
+	return out, raw, !defaulted, nil
 }
 
 // UpdateValidator is implemented by specs whose allowed changes depend on

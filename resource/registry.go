@@ -550,7 +550,7 @@ func EncodeStatus(st Status) ([]byte, *Status, error) {
 		return nil, nil, InvalidField("status.phase", "%q is not a phase", st.Phase)
 	}
 	st.CreatePendingSince = st.CreatePendingSince.UTC()
-	raw, ok := appendStatus(make([]byte, 0, 128), &st)
+	raw, ok := appendStatus(make([]byte, 0, statusSize(&st)), &st)
 	if !ok {
 		var err error
 		if raw, err = json.Marshal(st); err != nil {

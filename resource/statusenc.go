@@ -57,6 +57,37 @@ func appendStatus(b []byte, st *Status) ([]byte, bool) {
 	return append(b, '}'), true
 }
 
+// statusSize is about the length of st's JSON, a little over for plain
+// text: one allocation where growing a buffer to a global resource's
+// status (its every location's state) took several.
+func statusSize(st *Status) int {
+	n := 128 + len(st.ExternalID) + len(st.Message) + len(st.TaskStatus)
+	if len(st.Output) > 0 {
+		n += jsonSize(st.Output)
+	}
+	return n
+}
+
+func jsonSize(v any) int {
+	switch v := v.(type) {
+	case string:
+		return len(v) + 2
+	case map[string]any:
+		n := 2
+		for k, e := range v {
+			n += len(k) + 4 + jsonSize(e)
+		}
+		return n
+	case []any:
+		n := 2
+		for _, e := range v {
+			n += 1 + jsonSize(e)
+		}
+		return n
+	}
+	return 24 // a number, a literal, or what json.Marshal writes instead
+}
+
 // appendJSONValue appends v as json.Marshal writes it, for the types
 // jsonValue accepts (finite floats; ints written as integers); false for
 // any other.

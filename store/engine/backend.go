@@ -121,6 +121,27 @@ type RowGetter interface {
 	GetRow(ctx context.Context, id string) (*Row, error)
 }
 
+// KeyGetter is implemented by a RowGetter that can read a row's key alone
+// (Kind, ID and Revision set) outside any transaction: nil, nil for an ID
+// not in use. The engine uses it for a list by ID whose caller may hold
+// the row already (store.Filter.Known), and reads the row in full only
+// when it does not: the surfaces' memos check a record at every request,
+// and reading and scanning every column was most of such a check.
+type KeyGetter interface {
+	GetKey(ctx context.Context, id string) (*Row, error)
+}
+
+// RowLister is implemented by a Backend that can run a list outside any
+// transaction when one statement answers it (SQLite: a SELECT in autocommit
+// mode, as RowGetter's). complete is false when answering takes more (a
+// count of a full page's matches, in the same snapshot): the engine then
+// lists in a read transaction. Rows are as RowTx.List returns them, keys
+// only for a KeysOnly query; the engine reads in a transaction when it
+// needs others in full. It returns store.ErrClosed once closed.
+type RowLister interface {
+	ListRows(ctx context.Context, q *Query) (rows []*Row, total int, complete bool, err error)
+}
+
 // StatusPutter is implemented by a RowTx that stores a row whose status,
 // phase, revision and update time alone changed more cheaply than Put
 // does (SQLite: one narrow UPDATE that touches no index, where an upsert

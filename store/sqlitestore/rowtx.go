@@ -20,6 +20,7 @@ import (
 
 type rowTx struct {
 	tx      *sql.Tx
+	auto    *sql.DB // with tx nil: statements run in autocommit mode on it
 	cache   *stmtCache
 	revs    *revisions      // the write batch's; nil: the counter per call
 	indexed map[string]bool // spec fields with an index (schema.go)
@@ -43,8 +44,12 @@ const (
 // getRowSQL reads one row by ID.
 const getRowSQL = `SELECT ` + readColumns + ` FROM resources WHERE id = ?`
 
-// keyColumns are what a keys-only list reads (engine.Query.KeysOnly).
-const keyColumns = `kind, id, revision`
+// keyColumns are what a keys-only list reads (engine.Query.KeysOnly),
+// and getKeySQL reads them of one row by ID.
+const (
+	keyColumns = `kind, id, revision`
+	getKeySQL  = `SELECT ` + keyColumns + ` FROM resources WHERE id = ?`
+)
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -239,13 +244,20 @@ func (t *rowTx) Referrers(ctx context.Context, id string, limit int, via ...engi
 }
 
 func (t *rowTx) List(ctx context.Context, q *engine.Query) ([]*engine.Row, int, error) {
+	rows, total, _, err := t.list(ctx, q, true)
+	return rows, total, err
+}
+
+// list runs q; with count false it leaves out the COUNT a full page needs,
+// and then reports complete false (its total is not to be used).
+func (t *rowTx) list(ctx context.Context, q *engine.Query, count bool) (_ []*engine.Row, total int, complete bool, _ error) {
 	from, where, args, err := whereClause(q, t.indexed)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, false, err
 	}
 	order, orderArgs, err := orderClause(q.Sort)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, false, err
 	}
 	limit := int64(q.Limit)
 	if limit == 0 {
@@ -262,31 +274,33 @@ func (t *rowTx) List(ctx context.Context, q *engine.Query) ([]*engine.Row, int, 
 	query := `SELECT ` + columns + from + where + order + ` LIMIT ` + strconv.FormatInt(limit, 10) + ` OFFSET ?`
 	rows, err := t.query(ctx, query, append(append(slices.Clip(args), orderArgs...), q.Offset)...)
 	if err != nil {
-		return nil, 0, classify(ctx, err)
+		return nil, 0, false, classify(ctx, err)
 	}
 	defer rows.Close()
 	var out []*engine.Row
 	for rows.Next() {
 		r, err := scan(rows)
 		if err != nil {
-			return nil, 0, classify(ctx, err)
+			return nil, 0, false, classify(ctx, err)
 		}
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, classify(ctx, err)
+		return nil, 0, false, classify(ctx, err)
 	}
 	// A page that is not full ends the matches: the total follows, and
 	// the COUNT, a second scan of every match, is not needed. The
 	// transaction reads one snapshot, so both agree.
 	if (q.Limit == 0 || len(out) < q.Limit) && (len(out) > 0 || q.Offset == 0) {
-		return out, q.Offset + len(out), nil
+		return out, q.Offset + len(out), true, nil
 	}
-	var total int
+	if !count {
+		return out, 0, false, nil
+	}
 	if err := t.queryRow(ctx, `SELECT COUNT(*)`+from+where, args...).Scan(&total); err != nil {
-		return nil, 0, classify(ctx, err)
+		return nil, 0, false, classify(ctx, err)
 	}
-	return out, total, nil
+	return out, total, true, nil
 }
 
 var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)

@@ -266,6 +266,40 @@ func (b *backend) GetRow(ctx context.Context, id string) (*engine.Row, error) {
 	return gotRow(ctx, r, err)
 }
 
+// GetKey reads one row's kind, ID and revision in autocommit mode
+// (engine.KeyGetter).
+func (b *backend) GetKey(ctx context.Context, id string) (*engine.Row, error) {
+	if b.closed.Load() {
+		return nil, store.ErrClosed
+	}
+	stmt := b.readStmts.lookup(getKeySQL)
+	if stmt == nil {
+		b.readStmts.prepare(context.WithoutCancel(ctx), []string{getKeySQL})
+		if stmt = b.readStmts.lookup(getKeySQL); stmt == nil {
+			r, err := scanKey(b.read.QueryRowContext(ctx, getKeySQL, id))
+			return gotRow(ctx, r, err)
+		}
+	}
+	r, err := scanKey(stmt.QueryRowContext(ctx, id))
+	return gotRow(ctx, r, err)
+}
+
+// ListRows runs a list's SELECT in autocommit mode (engine.RowLister),
+// complete when that one statement answers it: a page that is not full,
+// whose total it gives. A full page needs a COUNT in the same snapshot,
+// and the engine lists in a transaction instead.
+func (b *backend) ListRows(ctx context.Context, q *engine.Query) ([]*engine.Row, int, bool, error) {
+	if b.closed.Load() {
+		return nil, 0, false, store.ErrClosed
+	}
+	t := &rowTx{auto: b.read, cache: b.readStmts, indexed: b.indexed}
+	rows, total, complete, err := t.list(ctx, q, false)
+	if len(t.missed) > 0 && !b.closed.Load() {
+		b.readStmts.prepare(context.WithoutCancel(ctx), t.missed) // no connection is held now
+	}
+	return rows, total, complete, err
+}
+
 func gotRow(ctx context.Context, r *engine.Row, err error) (*engine.Row, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil

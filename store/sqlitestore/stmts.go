@@ -75,6 +75,9 @@ func (c *stmtCache) close() {
 // prepare once the transaction is over).
 func (t *rowTx) stmt(ctx context.Context, q string) *sql.Stmt {
 	if s := t.cache.lookup(q); s != nil {
+		if t.tx == nil {
+			return s // autocommit: the statement as prepared on the pool
+		}
 		return t.tx.StmtContext(ctx, s)
 	}
 	t.missed = append(t.missed, q)
@@ -85,12 +88,18 @@ func (t *rowTx) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 	if s := t.stmt(ctx, q); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
+	if t.tx == nil {
+		return t.auto.QueryContext(ctx, q, args...)
+	}
 	return t.tx.QueryContext(ctx, q, args...)
 }
 
 func (t *rowTx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	if s := t.stmt(ctx, q); s != nil {
 		return s.QueryRowContext(ctx, args...)
+	}
+	if t.tx == nil {
+		return t.auto.QueryRowContext(ctx, q, args...)
 	}
 	return t.tx.QueryRowContext(ctx, q, args...)
 }

@@ -179,13 +179,14 @@ func testPagination(t *testing.T, f *fixture) {
 		limit, offset int
 		want          []string
 	}{
-		"first page":     {2, 0, []string{"n-a1", "n-b1"}},
-		"second page":    {2, 2, []string{"n-a2"}},
-		"past the end":   {2, 5, []string{}},
-		"offset only":    {0, 1, []string{"n-b1", "n-a2"}},
-		"limit above":    {10, 0, []string{"n-a1", "n-b1", "n-a2"}},
-		"no limit":       {0, 0, []string{"n-a1", "n-b1", "n-a2"}},
-		"exactly at end": {1, 3, []string{}},
+		"first page":      {2, 0, []string{"n-a1", "n-b1"}},
+		"second page":     {2, 2, []string{"n-a2"}},
+		"past the end":    {2, 5, []string{}},
+		"offset only":     {0, 1, []string{"n-b1", "n-a2"}},
+		"limit above":     {10, 0, []string{"n-a1", "n-b1", "n-a2"}},
+		"no limit":        {0, 0, []string{"n-a1", "n-b1", "n-a2"}},
+		"exactly at end":  {1, 3, []string{}},
+		"offset past all": {0, 5, []string{}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

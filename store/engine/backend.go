@@ -142,6 +142,15 @@ type RowLister interface {
 	ListRows(ctx context.Context, q *Query) (rows []*Row, total int, complete bool, err error)
 }
 
+// MetaGetter is implemented by a RowTx that reads a row without its spec
+// and status (both nil) more cheaply than Get does (SQLite: no spec turned
+// back from JSONB into text, no blobs copied). The engine uses it where a
+// row's metadata is all it needs: the current row of a status write that
+// a StatusPutter stores, and the targets of a write's references.
+type MetaGetter interface {
+	GetMeta(ctx context.Context, id string) (*Row, error)
+}
+
 // StatusPutter is implemented by a RowTx that stores a row whose status,
 // phase, revision and update time alone changed more cheaply than Put
 // does (SQLite: one narrow UPDATE that touches no index, where an upsert

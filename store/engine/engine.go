@@ -604,7 +604,20 @@ func (s *Store) update(ctx context.Context, rtx RowTx, p *prepared) (*resource.R
 // updateStatus writes a status-only change: the stored row with the new
 // status, revision and update time. Its refs cannot have changed.
 func (s *Store) updateStatus(ctx context.Context, rtx RowTx, r *resource.Resource, raw []byte, value *resource.Status) (*resource.Resource, error) {
-	cur, err := s.current(ctx, rtx, r.Ref)
+	put := rtx.Put
+	get := rtx.Get
+	if sp, ok := rtx.(StatusPutter); ok {
+		// It stores the status columns alone: the rest of the row is
+		// only read back into the answer, with r's spec.
+		put = sp.PutStatus
+		if mg, ok := rtx.(MetaGetter); ok {
+			get = mg.GetMeta
+		}
+	}
+	cur, err := get(ctx, r.ID)
+	if err == nil && (cur == nil || cur.Kind != r.Kind) {
+		err = notFound(r.Ref)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -621,10 +634,6 @@ func (s *Store) updateStatus(ctx context.Context, rtx RowTx, r *resource.Resourc
 	row.Phase = r.Status.Phase
 	if row.Phase == "" {
 		row.Phase = resource.PhasePending
-	}
-	put := rtx.Put
-	if sp, ok := rtx.(StatusPutter); ok {
-		put = sp.PutStatus
 	}
 	if err := put(ctx, &row); err != nil {
 		return nil, err
@@ -679,14 +688,24 @@ func (s *Store) unreferenced(ctx context.Context, rtx RowTx, ref resource.Ref, v
 // new spec reference to it, and no new child or local under it (creating);
 // the children it already has may still change while they are removed.
 func (s *Store) checkRefs(ctx context.Context, rtx RowTx, r *resource.Resource, links []Link, creating bool) error {
+	get := rtx.Get
+	if mg, ok := rtx.(MetaGetter); ok {
+		get = mg.GetMeta // usableBy reads the spec when it needs it
+	}
 	for _, l := range links {
 		ref := l.To
-		target, err := rtx.Get(ctx, ref.ID)
+		target, err := get(ctx, ref.ID)
 		if err != nil {
 			return err
 		}
 		field := s.reg.RefField(r, ref)
-		if target == nil || target.Kind != ref.Kind || !s.usableBy(r, target) {
+		usable := false
+		if target != nil && target.Kind == ref.Kind {
+			if usable, err = s.usableBy(ctx, rtx, r, target); err != nil {
+				return err
+			}
+		}
+		if !usable {
 			return refError(resource.Invalid, field, "%s %q does not exist", ref.Kind, ref.ID)
 		}
 		if target.Deleting && (creating || l.Via == ViaSpec) {
@@ -707,19 +726,26 @@ func refError(code resource.ErrorCode, field, format string, args ...any) error 
 // usableBy reports whether r may refer to target: always, unless both are
 // owned by tenants and the tenants differ, in which case only a shared target
 // (resource.Sharer, e.g. a public image) may be named.
-func (s *Store) usableBy(r *resource.Resource, target *Row) bool {
+func (s *Store) usableBy(ctx context.Context, rtx RowTx, r *resource.Resource, target *Row) (bool, error) {
 	if r.Tenant == "" || target.Tenant == "" || r.Tenant == target.Tenant {
-		return true
+		return true, nil
 	}
 	if info, ok := s.reg.Info(target.Kind); !ok || info.Scope != resource.ScopeTenant {
-		return true
+		return true, nil
+	}
+	if target.Spec == nil { // read by GetMeta
+		full, err := rtx.Get(ctx, target.ID)
+		if err != nil || full == nil {
+			return false, err
+		}
+		target = full
 	}
 	spec, err := s.reg.DecodeSpec(target.Kind, target.Spec, nil)
 	if err != nil {
-		return false
+		return false, nil
 	}
 	sh, ok := spec.(resource.Sharer)
-	return ok && sh.SharedWithAllTenants()
+	return ok && sh.SharedWithAllTenants(), nil
 }
 
 func sameOwner(a, b *resource.Ref) bool {

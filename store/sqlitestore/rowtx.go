@@ -41,8 +41,13 @@ const (
 	revision, generation, deleting, phase, json(spec), status, created_at, updated_at, placement`
 )
 
-// getRowSQL reads one row by ID.
-const getRowSQL = `SELECT ` + readColumns + ` FROM resources WHERE id = ?`
+// getRowSQL reads one row by ID; getMetaSQL reads it without its spec
+// and status (engine.MetaGetter), in the same columns.
+const (
+	getRowSQL  = `SELECT ` + readColumns + ` FROM resources WHERE id = ?`
+	getMetaSQL = `SELECT kind, id, tenant, name, location, owner_kind, owner_id, labels,
+	revision, generation, deleting, phase, '', '', created_at, updated_at, placement FROM resources WHERE id = ?`
+)
 
 // keyColumns are what a keys-only list reads (engine.Query.KeysOnly),
 // and getKeySQL reads them of one row by ID.
@@ -97,6 +102,15 @@ func scanRow(s scanner) (*engine.Row, error) {
 
 func (t *rowTx) Get(ctx context.Context, id string) (*engine.Row, error) {
 	r, err := scanRow(t.queryRow(ctx, getRowSQL, id))
+	return gotRow(ctx, r, err)
+}
+
+// GetMeta reads a row without its spec and status (engine.MetaGetter).
+func (t *rowTx) GetMeta(ctx context.Context, id string) (*engine.Row, error) {
+	r, err := scanRow(t.queryRow(ctx, getMetaSQL, id))
+	if r != nil {
+		r.Spec, r.Status = nil, nil
+	}
 	return gotRow(ctx, r, err)
 }
 

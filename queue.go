@@ -28,7 +28,7 @@ type queue struct {
 	fanCap     int
 	isFan      func(resource.Ref) bool
 	dirty      map[resource.Ref]bool // waiting in a lane, or to re-run after processing
-	processing map[resource.Ref]bool
+	processing map[resource.Ref]int  // the lane it was taken from
 	timers     map[resource.Ref]*delayedAdd
 	// ready holds a token when a waiting Get should look again. One Get
 	// takes it and passes it on while items remain (or the queue is
@@ -57,7 +57,7 @@ func newQueue(isFan func(resource.Ref) bool, fanCap int) *queue {
 	return &queue{
 		isFan: isFan, fanCap: max(fanCap, 1),
 		dirty:      map[resource.Ref]bool{},
-		processing: map[resource.Ref]bool{},
+		processing: map[resource.Ref]int{},
 		timers:     map[resource.Ref]*delayedAdd{},
 		ready:      make(chan struct{}, 1),
 	}
@@ -82,7 +82,7 @@ func (q *queue) addLocked(ref resource.Ref) {
 		return
 	}
 	q.dirty[ref] = true
-	if q.processing[ref] {
+	if _, ok := q.processing[ref]; ok {
 		return // Done re-queues it
 	}
 	q.push(ref)
@@ -100,8 +100,9 @@ func (q *queue) push(ref resource.Ref) {
 
 // pop takes the next key: the fan lane's while fewer than fanCap of its
 // keys run, else the other lane's, else (no other work waits) the fan
-// lane's all the same. Callers hold mu; false when both lanes are empty.
-func (q *queue) pop() (resource.Ref, bool) {
+// lane's all the same. It returns the key's lane; callers hold mu; false
+// when both lanes are empty.
+func (q *queue) pop() (resource.Ref, int, bool) {
 	fan, work := len(q.lanes[laneFan]) > 0, len(q.lanes[laneWork]) > 0
 	lane := laneFan
 	switch {
@@ -109,7 +110,7 @@ func (q *queue) pop() (resource.Ref, bool) {
 	case work:
 		lane = laneWork
 	case !fan:
-		return resource.Ref{}, false
+		return resource.Ref{}, 0, false
 	}
 	ref := q.lanes[lane][0]
 	q.lanes[lane][0] = resource.Ref{}
@@ -117,7 +118,7 @@ func (q *queue) pop() (resource.Ref, bool) {
 	if lane == laneFan {
 		q.fanBusy++
 	}
-	return ref, true
+	return ref, lane, true
 }
 
 // signal wakes one waiting Get, if none is woken already; callers hold mu.
@@ -163,9 +164,9 @@ func (q *queue) AddAfter(ref resource.Ref, d time.Duration) {
 func (q *queue) Get(ctx context.Context) (resource.Ref, bool) {
 	for {
 		q.mu.Lock()
-		if ref, ok := q.pop(); ok {
+		if ref, lane, ok := q.pop(); ok {
 			delete(q.dirty, ref)
-			q.processing[ref] = true
+			q.processing[ref] = lane
 			if q.len() > 0 {
 				q.signal() // the next waiting worker takes the next item
 			}
@@ -190,10 +191,10 @@ func (q *queue) Get(ctx context.Context) (resource.Ref, bool) {
 func (q *queue) Done(ref resource.Ref) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	delete(q.processing, ref)
-	if q.isFan(ref) {
+	if lane, ok := q.processing[ref]; ok && lane == laneFan {
 		q.fanBusy--
 	}
+	delete(q.processing, ref)
 	if q.dirty[ref] && !q.closed {
 		q.push(ref)
 	}

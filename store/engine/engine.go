@@ -156,6 +156,10 @@ func (s *Store) List(ctx context.Context, f store.Filter) (*store.Page, error) {
 	return s.decodePage(page, rows)
 }
 
+// errInSnapshot is listOutside's signal that a row must be read in a
+// transaction.
+var errInSnapshot = errors.New("engine: to be read in one snapshot")
+
 // listOutside lists with l outside a transaction, when one statement
 // answers q: the BEGIN and COMMIT around a read were a quarter of its cost
 // (SQLite). It returns nil, nil when a transaction is needed: a full
@@ -169,19 +173,17 @@ func (s *Store) listOutside(ctx context.Context, l RowLister, q *Query) (*store.
 		return nil, err
 	}
 	page := &store.Page{Total: total}
-	if q.known != nil {
-		// As withKeys, asking known once a row: what it holds may change.
-		page.Keys = make([]store.Key, 0, len(rows))
-		for i, row := range rows {
-			k := store.Key{Ref: row.Ref(), Revision: row.Revision}
-			page.Keys = append(page.Keys, k)
-			switch {
-			case q.known(k.Ref, k.Revision):
-				rows[i] = nil
-			case q.KeysOnly:
-				return nil, nil // to be read in full, in one snapshot with its key
-			}
+	var full func(resource.Ref) (*Row, error)
+	if q.KeysOnly {
+		// A row the caller does not hold is to be read in full, in one
+		// snapshot with its key: in a transaction.
+		full = func(resource.Ref) (*Row, error) { return nil, errInSnapshot }
+	}
+	if err := s.withKeys(page, rows, q, full); err != nil {
+		if errors.Is(err, errInSnapshot) {
+			return nil, nil
 		}
+		return nil, err
 	}
 	return s.decodePage(page, rows)
 }

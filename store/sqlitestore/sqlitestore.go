@@ -250,37 +250,30 @@ func (b *backend) Txn(ctx context.Context, write bool, fn func(engine.RowTx) err
 // GetRow reads one row in autocommit mode (engine.RowGetter): one SELECT
 // sees one committed state without a transaction around it.
 func (b *backend) GetRow(ctx context.Context, id string) (*engine.Row, error) {
-	if b.closed.Load() {
-		return nil, store.ErrClosed
-	}
-	stmt := b.readStmts.lookup(getRowSQL)
-	if stmt == nil {
-		// No connection is held here, so it can be prepared now.
-		b.readStmts.prepare(context.WithoutCancel(ctx), []string{getRowSQL})
-		if stmt = b.readStmts.lookup(getRowSQL); stmt == nil {
-			r, err := scanRow(b.read.QueryRowContext(ctx, getRowSQL, id))
-			return gotRow(ctx, r, err)
-		}
-	}
-	r, err := scanRow(stmt.QueryRowContext(ctx, id))
-	return gotRow(ctx, r, err)
+	return b.readOne(ctx, getRowSQL, scanRow, id)
 }
 
 // GetKey reads one row's kind, ID and revision in autocommit mode
 // (engine.KeyGetter).
 func (b *backend) GetKey(ctx context.Context, id string) (*engine.Row, error) {
+	return b.readOne(ctx, getKeySQL, scanKey, id)
+}
+
+// readOne runs query, which reads one row by ID, in autocommit mode.
+func (b *backend) readOne(ctx context.Context, query string, scan func(scanner) (*engine.Row, error), id string) (*engine.Row, error) {
 	if b.closed.Load() {
 		return nil, store.ErrClosed
 	}
-	stmt := b.readStmts.lookup(getKeySQL)
+	stmt := b.readStmts.lookup(query)
 	if stmt == nil {
-		b.readStmts.prepare(context.WithoutCancel(ctx), []string{getKeySQL})
-		if stmt = b.readStmts.lookup(getKeySQL); stmt == nil {
-			r, err := scanKey(b.read.QueryRowContext(ctx, getKeySQL, id))
+		// No connection is held here, so it can be prepared now.
+		b.readStmts.prepare(context.WithoutCancel(ctx), []string{query})
+		if stmt = b.readStmts.lookup(query); stmt == nil {
+			r, err := scan(b.read.QueryRowContext(ctx, query, id))
 			return gotRow(ctx, r, err)
 		}
 	}
-	r, err := scanKey(stmt.QueryRowContext(ctx, id))
+	r, err := scan(stmt.QueryRowContext(ctx, id))
 	return gotRow(ctx, r, err)
 }
 

@@ -35,8 +35,8 @@ type Options struct {
 	// call slot (LocationConcurrency per location), at least 8 and at
 	// most 4096, growing as locations open. A pass spends time in the
 	// store around its VIM call, so with one worker per slot the slots
-	// stood idle meanwhile (BenchmarkConverge: 1.5 × its bound, against
-	// 1.2 × with two).
+	// stood idle meanwhile (BenchmarkConverge: 1.3 × its bound, against
+	// 1.15 × with two).
 	Workers int
 	// LocationConcurrency bounds concurrent VIM calls per location;
 	// default 16.

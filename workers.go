@@ -10,8 +10,8 @@ const (
 	// workersPerSlot: a pass spends time in the store before and after
 	// its VIM call, so one worker per call slot leaves slots idle
 	// meanwhile. BenchmarkConverge (10,000 networks × 10 locations)
-	// measured about 1.5 × its bound with one worker per slot and 1.2 ×
-	// with two; three did no better.
+	// measured 1.3 × its bound with one worker per slot and 1.15 × with
+	// two; three did no better.
 	workersPerSlot = 2
 	// minWorkers serves the store-only passes of a process with few or
 	// no locations open.

@@ -23,7 +23,7 @@ type rowTx struct {
 	auto    *sql.DB // with tx nil: statements run in autocommit mode on it
 	cache   *stmtCache
 	revs    *revisions      // the write batch's; nil: the counter per call
-	indexed map[string]bool // spec fields with an index (schema.go)
+	indexed map[string]bool // names of the field indexes (schema.go)
 	// missed are the queries run unprepared, to prepare after (stmts.go).
 	missed []string
 }
@@ -347,7 +347,25 @@ func whereClause(q *engine.Query, indexed map[string]bool) (from, where string, 
 			args = append(args, v)
 		}
 	}
-	eq("kind", string(q.Kind))
+	// A field with an index of its kind's: the kind is written into the
+	// SQL, as the partial index's condition is, not bound. Bound, SQLite
+	// checks the partial index against its value and so prepares the
+	// statement again at every run, which cost more than the query.
+	fieldIdx := ""
+	if q.Kind != "" && q.ID == "" && q.Owner == nil && q.Location == "" {
+		for _, m := range q.Fields {
+			if name := fieldIndex(q.Kind, m.Name); indexed[name] {
+				fieldIdx = name
+				break
+			}
+		}
+	}
+	if fieldIdx != "" {
+		// A registered kind's name is plain snake_case.
+		conds = append(conds, "kind = '"+string(q.Kind)+"'")
+	} else {
+		eq("kind", string(q.Kind))
+	}
 	eq("tenant", q.Tenant)
 	eq("location", q.Location)
 	eq("id", q.ID)
@@ -391,13 +409,8 @@ func whereClause(q *engine.Query, indexed map[string]bool) (from, where string, 
 	case q.Location != "":
 		from += " INDEXED BY resources_location"
 		conds = append(conds, "location != ''")
-	case q.Kind != "":
-		for _, m := range q.Fields {
-			if indexed[m.Name] {
-				from += " INDEXED BY resources_field_" + m.Name
-				break
-			}
-		}
+	case fieldIdx != "":
+		from += " INDEXED BY " + fieldIdx
 	}
 	if len(conds) == 0 {
 		return from, "", nil, nil

@@ -110,28 +110,65 @@ CREATE INDEX resources_owner ON resources(owner_id) WHERE owner_id != '';
 }
 
 // ensureFieldIndexes creates an index for every field the registry marks
-// indexed (orca:"index"), on the same expression queries use. It runs at
-// every open, so kinds registered before opening get their indexes;
-// CREATE INDEX IF NOT EXISTS makes it idempotent.
+// indexed (orca:"index"), on the same expression queries use, partial to
+// the kind that indexes it (fieldIndex). It runs at every open, so kinds
+// registered before opening get their indexes; CREATE INDEX IF NOT EXISTS
+// makes it idempotent. It returns the names of the indexes it ensured.
+//
+// Indexes on a field across every kind (resources_field_<field>, before
+// this version) are dropped: every insert computed each of them, for every
+// row, whatever its kind, and writing an event cost twice what it does
+// with the indexes its kind has.
 func ensureFieldIndexes(ctx context.Context, db *sql.DB, reg *resource.Registry) (map[string]bool, error) {
 	seen := map[string]bool{}
-	for _, fields := range reg.IndexedFields() {
+	for kind, fields := range reg.IndexedFields() {
 		for _, f := range fields {
-			if seen[f.Name] {
-				continue
-			}
-			seen[f.Name] = true
 			expr, err := fieldExpr(f.Name)
 			if err != nil {
 				return nil, err
 			}
-			q := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS resources_field_%s ON resources(kind, %s)`, f.Name, expr)
+			name := fieldIndex(kind, f.Name)
+			// The kind is a literal: a partial index serves only the
+			// queries whose WHERE states its condition as written.
+			q := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON resources(%s) WHERE kind = '%s'`, name, expr, kind)
 			if _, err := db.ExecContext(ctx, q); err != nil {
-				return nil, fmt.Errorf("index on %s: %w", f.Name, err)
+				return nil, fmt.Errorf("index on %s.%s: %w", kind, f.Name, err)
 			}
+			seen[name] = true
+		}
+	}
+	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'resources\_field\_%' ESCAPE '\'`)
+	if err != nil {
+		return nil, fmt.Errorf("listing indexes: %w", err)
+	}
+	var old []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("listing indexes: %w", err)
+		}
+		old = append(old, name)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing indexes: %w", err)
+	}
+	for _, name := range old {
+		if !identifier.MatchString(name) {
+			continue // not one this package made
+		}
+		if _, err := db.ExecContext(ctx, `DROP INDEX IF EXISTS `+name); err != nil {
+			return nil, fmt.Errorf("dropping index %s: %w", name, err)
 		}
 	}
 	return seen, nil
+}
+
+// fieldIndex names the index on a kind's indexed field. The kind's length
+// keeps names apart whatever underscores kinds and fields hold.
+func fieldIndex(k resource.Kind, field string) string {
+	return fmt.Sprintf("resources_kf%d_%s_%s", len(k), k, field)
 }
 
 // migrate brings the database to the latest version in one immediate

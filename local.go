@@ -126,9 +126,16 @@ func (o *Orchestrator) reconcileLocal(ctx context.Context, ref resource.Ref, inf
 		return o.repairDrift(ctx, s, d, l, parent, obj, obs, st)
 	}
 	st.Phase, st.Message, st.ObservedGeneration = resource.PhaseReady, "", parent.Generation
-	l, err = o.recordServer(ctx, s, d, l, obj, obs)
+	l, consoleErr, err := o.recordServer(ctx, s, d, l, obj, obs)
 	if err != nil {
 		return Result{}, err
+	}
+	if consoleErr != nil {
+		// Usable, but its console could not be had, because the
+		// location failed to answer: say so, and ask again soon rather
+		// than at the next resync.
+		st.Message = fmt.Sprintf("no console URL yet: console at %s: %v", l.Location, consoleErr)
+		return o.writeAndWatch(ctx, l, parent, st)
 	}
 	if obs.Busy != "" {
 		// Usable, but changing (powering on, rebooting): record the
@@ -289,10 +296,14 @@ func orNone(cidr string) string {
 }
 
 // recordServer keeps a server copy's instance ID and console URL current.
-func (o *Orchestrator) recordServer(ctx context.Context, s *site, d vim.Driver, l *resource.Resource, obj *vim.Object, obs vim.Observation) (*resource.Resource, error) {
+//
+// consoleErr is the console URL's retryable failure (the location did not
+// answer): the server is recorded without it. Other failures are logged:
+// asking again would not help.
+func (o *Orchestrator) recordServer(ctx context.Context, s *site, d vim.Driver, l *resource.Resource, obj *vim.Object, obs vim.Observation) (_ *resource.Resource, consoleErr, err error) {
 	spec, ok := l.Spec.(*resource.LocalServer)
 	if !ok {
-		return l, nil
+		return l, nil, nil
 	}
 	next := *spec
 	next.InstanceID = obs.ExternalID
@@ -304,14 +315,18 @@ func (o *Orchestrator) recordServer(ctx context.Context, s *site, d vim.Driver, 
 		}); err != nil {
 			o.log.Warn("no console URL", "ref", l.Ref.String(), "location", l.Location, "err", err)
 			next.ConsoleURL = ""
+			if code := resource.CodeOf(err); code == resource.Unavailable || code == resource.Unknown {
+				consoleErr = err
+			}
 		}
 	}
 	if next == *spec {
-		return l, nil
+		return l, consoleErr, nil
 	}
 	upd := *l
 	upd.Spec = &next
-	return o.store.Update(ctx, &upd)
+	out, err := o.store.Update(ctx, &upd)
+	return out, consoleErr, err
 }
 
 // deleteLocal deletes a copy's VIM object, waits for it to go, then removes

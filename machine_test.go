@@ -3,10 +3,13 @@ package orca_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/orca-nfv/orca"
+	"github.com/orca-nfv/orca/fake"
 	"github.com/orca-nfv/orca/resource"
 	"github.com/orca-nfv/orca/vim"
 )
@@ -123,6 +126,36 @@ func TestServerGroupMembers(t *testing.T) {
 		}
 		if err := e.o.Delete(context.Background(), g.Ref, 0); resource.CodeOf(err) != resource.Conflict {
 			t.Errorf("deleting a group a server names = %v, want Conflict", err)
+		}
+	})
+}
+
+// TestConsoleAskedAgain: a server whose console URL the location failed to
+// give is Ready, says why it has none, and has one once asked again, its
+// message cleared, without waiting for a resync.
+func TestConsoleAskedAgain(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, envOptions{locations: 1, orca: orca.Options{PollInterval: 10 * time.Second}})
+		e.f.VIM("loc-1").FailNext(fake.OpConsole, 1, resource.Unavailable)
+		srv := e.serverStack("s1")
+		copyOf := func() (*resource.Resource, *resource.LocalServer) {
+			l := e.locals(srv)["loc-1"]
+			if l == nil {
+				return nil, nil
+			}
+			return l, l.Spec.(*resource.LocalServer)
+		}
+		e.waitFor("the copy Ready without a console, saying why", 10*time.Minute, func() bool {
+			l, spec := copyOf()
+			return l != nil && l.Status.Phase == resource.PhaseReady && spec.ConsoleURL == "" &&
+				strings.Contains(l.Status.Message, "no console URL yet: console at loc-1")
+		})
+		e.waitFor("the console URL", time.Minute, func() bool {
+			l, spec := copyOf()
+			return l.Status.Phase == resource.PhaseReady && spec.ConsoleURL != "" && l.Status.Message == ""
+		})
+		if got := e.o.StatsSnapshot().Resyncs; got > 1 {
+			t.Errorf("%d resyncs: the console waited for one", got)
 		}
 	})
 }

@@ -317,7 +317,10 @@ func (t *rowTx) list(ctx context.Context, q *engine.Query, count bool) (_ []*eng
 	return out, total, true, nil
 }
 
-var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+var (
+	identifier  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+	kindLiteral = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+)
 
 // fieldExpr is the SQL expression for a top-level spec field. The path is a
 // literal, not a parameter, so the planner can match it to an index on the
@@ -347,10 +350,18 @@ func whereClause(q *engine.Query, indexed map[string]bool) (from, where string, 
 			args = append(args, v)
 		}
 	}
-	// A field with an index of its kind's: the kind is written into the
-	// SQL, as the partial index's condition is, not bound. Bound, SQLite
-	// checks the partial index against its value and so prepares the
-	// statement again at every run, which cost more than the query.
+	// The kind is written into the SQL, not bound. The field indexes are
+	// partial to a kind (kind = 'event'), and SQLite checks a bound kind
+	// against each of them at every run, preparing the statement again
+	// each time, which cost more than the query. A registered kind's name
+	// is plain snake_case (Compile refuses others; checked again here).
+	switch k := string(q.Kind); {
+	case k == "":
+	case kindLiteral.MatchString(k):
+		conds = append(conds, "kind = '"+k+"'")
+	default:
+		eq("kind", k)
+	}
 	fieldIdx := ""
 	if q.Kind != "" && q.ID == "" && q.Owner == nil && q.Location == "" {
 		for _, m := range q.Fields {
@@ -359,12 +370,6 @@ func whereClause(q *engine.Query, indexed map[string]bool) (from, where string, 
 				break
 			}
 		}
-	}
-	if fieldIdx != "" {
-		// A registered kind's name is plain snake_case.
-		conds = append(conds, "kind = '"+string(q.Kind)+"'")
-	} else {
-		eq("kind", string(q.Kind))
 	}
 	eq("tenant", q.Tenant)
 	eq("location", q.Location)
